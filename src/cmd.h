@@ -1,0 +1,22 @@
+/*
+ * cmd.h: the subcommands of the policy-check program.  Each takes the
+ * arguments after its name (argv[0] is the subcommand) and returns the exit
+ * code of DESIGN.md section 8: 0 accepted/valid, 1 rejected/failed,
+ * 2 usage or configuration error.
+ */
+#ifndef PC_CMD_H
+#define PC_CMD_H
+
+int cmd_lint(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_owners(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+/* Print "policy-check: <message>" on stderr. */
+void cmd_die_usage(const char *usage) __attribute__((noreturn));
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * util.c: small helpers used across modules.
+ */
+#include "config.h"
+#include "util.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+int pc_error_set(pc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int pc_error_prefix(pc_error *err, const char *fmt, ...)
+{
+	char prefix[PC_ERROR_MAX], old[PC_ERROR_MAX];
+	va_list ap;
+
+	if (!err)
+		return PC_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	return err->code ? err->code : PC_ERROR;
+}
+
+void pc_error_clear(pc_error *err)
+{
+	if (err) {
+		err->code = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+#ifdef PC_FAULT_INJECTION
+int pc_fault(const char *point)
+{
+	static unsigned long counts[8];
+	static const char *names[] = { "malloc", "write", "fsync", "rename", "lock", "open", "truncate", "read" };
+	const char *spec = getenv("PC_FAULT"), *colon;
+	size_t i, len;
+	unsigned long want = 1;
+
+	if (!spec || !*spec)
+		return 0;
+	colon = strchr(spec, ':');
+	len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (strlen(point) != len || strncmp(spec, point, len))
+		return 0;
+	if (colon)
+		want = strtoul(colon + 1, NULL, 10);
+	for (i = 0; i < PC_ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i], point))
+			return ++counts[i] == want;
+	return 0;
+}
+#else
+int pc_fault(const char *point)
+{
+	(void)point;
+	return 0;
+}
+#endif
+
+void *pc_malloc(size_t n)
+{
+	if (pc_fault("malloc"))
+		return NULL;
+	return malloc(n ? n : 1);
+}
+
+void *pc_calloc(size_t n, size_t size)
+{
+	if (pc_fault("malloc"))
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *pc_realloc(void *p, size_t n)
+{
+	if (pc_fault("malloc"))
+		return NULL;
+	return realloc(p, n ? n : 1);
+}
+
+int pc_grow(void **arr, size_t *alloc, size_t need, size_t size)
+{
+	size_t n;
+	void *p;
+
+	if (need <= *alloc)
+		return 0;
+	n = *alloc ? *alloc : 8;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / size)
+			return PC_ENOMEM;
+		n *= 2;
+	}
+	p = pc_realloc(*arr, n * size);
+	if (!p)
+		return PC_ENOMEM;
+	memset((char *)p + *alloc * size, 0, (n - *alloc) * size);
+	*arr = p;
+	*alloc = n;
+	return 0;
+}
+
+char *pc_strdup(const char *s)
+{
+	return s ? pc_strndup(s, strlen(s)) : NULL;
+}
+
+char *pc_strndup(const char *s, size_t n)
+{
+	char *p = pc_malloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *pc_asprintf(const char *fmt, ...)
+{
+	pc_buf b = PC_BUF_INIT;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = pc_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		pc_buf_release(&b);
+		return NULL;
+	}
+	return pc_buf_detach(&b);
+}
+
+int pc_strlist_add(pc_strlist *l, const char *s)
+{
+	char *dup;
+
+	if (pc_grow((void **)&l->items, &l->alloc, l->n + 1, sizeof(char *)) < 0)
+		return PC_ENOMEM;
+	if (!(dup = pc_strdup(s)))
+		return PC_ENOMEM;
+	l->items[l->n++] = dup;
+	return 0;
+}
+
+int pc_strlist_has(const pc_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->items[i], s))
+			return 1;
+	return 0;
+}
+
+void pc_strlist_clear(pc_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = l->alloc = 0;
+}
+
+int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_error *err)
+{
+	struct stat st;
+	pc_buf b = PC_BUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+	int fd, r = PC_EIO;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if (pc_fault("open") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
+			"%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = pc_error_set(err, PC_EINVAL, "%s: not a regular file", path);
+		goto done;
+	}
+	if (limit && (uint64_t)st.st_size > limit) {
+		r = pc_error_set(err, PC_ELIMIT, "%s: file is %lld bytes, over the limit of %zu bytes",
+			path, (long long)st.st_size, limit);
+		goto done;
+	}
+	pc_buf_init(&b, limit);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = pc_error_set(err, PC_EIO, "%s: read failed: %s", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((r = pc_buf_put(&b, chunk, (size_t)n)) < 0) {
+			r = pc_error_set(err, r, r == PC_ELIMIT ?
+				"%s: file is over the limit of %zu bytes" : "%s: out of memory (%zu)",
+				path, limit);
+			goto done;
+		}
+	}
+	if (len)
+		*len = b.len;
+	*out = pc_buf_detach(&b);
+	r = *out ? 0 : pc_error_set(err, PC_ENOMEM, "%s: out of memory", path);
+done:
+	pc_buf_release(&b);
+	close(fd);
+	return r;
+}
+
+int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+{
+	struct stat st;
+	char *copy, *dir;
+	int r = 0;
+
+	if (lstat(path, &st) < 0)
+		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
+			"%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		if (refuse_symlink)
+			return pc_error_set(err, PC_EUNSAFE,
+				"%s: refusing a symbolic link; point the configuration at the real file", path);
+		if (stat(path, &st) < 0)
+			return pc_error_set(err, PC_EIO, "%s: %s", path, strerror(errno));
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return pc_error_set(err, PC_EUNSAFE,
+			"%s: refusing a file writable by group or others (mode %04o); run chmod go-w on it",
+			path, (unsigned)(st.st_mode & 07777));
+	if (!(copy = pc_strdup(path)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		r = pc_error_set(err, PC_EUNSAFE,
+			"%s: refusing a file in a world-writable directory (%s)", path, dir);
+	free(copy);
+	return r;
+}
+
+void pc_hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int pc_unhex(unsigned char *out, const char *hex, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(hex[2 * i])) < 0 || (lo = hexval(hex[2 * i + 1])) < 0)
+			return PC_EINVAL;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *pc_base64_encode(const unsigned char *in, size_t n)
+{
+	size_t i, o = 0;
+	char *out;
+
+	if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+		return NULL;
+	if (!(out = pc_malloc((n + 2) / 3 * 4 + 1)))
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int b64val(int c)
+{
+	const char *p;
+
+	if (!c)
+		return -1;
+	p = strchr(b64, c);
+	return p ? (int)(p - b64) : -1;
+}
+
+int pc_base64_decode(unsigned char **out, size_t *outlen, const char *in, size_t inlen)
+{
+	unsigned char *buf;
+	size_t i, o = 0, pad = 0;
+	uint32_t acc = 0;
+	int v, bits = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (inlen % 4)
+		return PC_EINVAL;
+	if (!(buf = pc_malloc(inlen / 4 * 3 + 1)))
+		return PC_ENOMEM;
+	for (i = 0; i < inlen; i++) {
+		if (in[i] == '=') {
+			if (i + 2 < inlen || (i + 1 < inlen && in[i + 1] != '='))
+				goto bad;
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64val((unsigned char)in[i])) < 0)
+			goto bad;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Unused low bits must be zero (canonical encoding). */
+	if (pad > 2 || (acc & ((1u << bits) - 1)))
+		goto bad;
+	*out = buf;
+	*outlen = o;
+	return 0;
+bad:
+	free(buf);
+	return PC_EINVAL;
+}
+
+int pc_is_glob(const char *pattern)
+{
+	return strpbrk(pattern, "*?[") != NULL;
+}
+
+/* Match a bracket class at p (just after '['); returns the end or NULL. */
+static const char *match_class(const char *p, char c, int *matched)
+{
+	int negate = 0, ok = 0;
+	char lo;
+
+	if (*p == '!' || *p == '^') {
+		negate = 1;
+		p++;
+	}
+	if (*p == ']') {
+		ok |= c == ']';
+		p++;
+	}
+	while (*p && *p != ']') {
+		lo = *p;
+		if (lo == '\\' && p[1])
+			lo = *++p;
+		if (p[1] == '-' && p[2] && p[2] != ']') {
+			char hi = p[2];
+			ok |= c >= lo && c <= hi;
+			p += 3;
+		} else {
+			ok |= c == lo;
+			p++;
+		}
+	}
+	if (*p != ']')
+		return NULL;
+	*matched = ok ^ negate;
+	return p + 1;
+}
+
+int pc_glob_match(const char *p, const char *s)
+{
+	const char *end;
+	int matched;
+
+	for (; *p; p++, s++) {
+		switch (*p) {
+		case '*':
+			if (p[1] == '*') {
+				while (*p == '*')
+					p++;
+				/* "**" followed by "/" also matches zero directories */
+				if (*p == '/' && pc_glob_match(p + 1, s))
+					return 1;
+				for (;; s++) {
+					if (pc_glob_match(p, s))
+						return 1;
+					if (!*s)
+						return 0;
+				}
+			}
+			p++;
+			for (;; s++) {
+				if (pc_glob_match(p, s))
+					return 1;
+				if (!*s || *s == '/')
+					return 0;
+			}
+		case '?':
+			if (!*s || *s == '/')
+				return 0;
+			break;
+		case '[':
+			if (!*s || *s == '/')
+				return 0;
+			end = match_class(p + 1, *s, &matched);
+			if (!end)
+				return 0;
+			if (!matched)
+				return 0;
+			p = end - 1;
+			break;
+		case '\\':
+			if (p[1])
+				p++;
+			/* fall through */
+		default:
+			if (*p != *s)
+				return 0;
+		}
+	}
+	return *s == '\0';
+}
+
+int pc_glob_valid(const char *pattern, const char **why)
+{
+	const char *p;
+	int matched;
+
+	if (!*pattern) {
+		*why = "empty pattern";
+		return 0;
+	}
+	for (p = pattern; *p; p++) {
+		if (*p == '\\') {
+			if (!p[1]) {
+				*why = "pattern ends with a backslash";
+				return 0;
+			}
+			p++;
+		} else if (*p == '[') {
+			const char *end = match_class(p + 1, 'a', &matched);
+			if (!end) {
+				*why = "unterminated [ character class";
+				return 0;
+			}
+			p = end - 1;
+		}
+	}
+	return 1;
+}
+
+void pc_time_rfc3339(char out[32])
+{
+	struct timeval tv;
+	struct tm tm;
+
+	char date[24];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%.19s.%03uZ", date, (unsigned)(tv.tv_usec / 1000) % 1000);
+}

@@ -1,0 +1,68 @@
+/*
+ * util.h: allocation, string lists, file reading with limits, fault injection.
+ */
+#ifndef PC_UTIL_H
+#define PC_UTIL_H
+
+#include "common.h"
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Allocators that return NULL on failure (and honour fault injection). */
+void *pc_malloc(size_t n);
+void *pc_calloc(size_t n, size_t size);
+void *pc_realloc(void *p, size_t n);
+/* Grow *arr (of *alloc elements of size `size`) so it holds at least `need`. */
+int pc_grow(void **arr, size_t *alloc, size_t need, size_t size);
+char *pc_strdup(const char *s);
+char *pc_strndup(const char *s, size_t n);
+char *pc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable list of owned strings. */
+typedef struct pc_strlist {
+	char **items;
+	size_t n, alloc;
+} pc_strlist;
+#define PC_STRLIST_INIT { NULL, 0, 0 }
+int pc_strlist_add(pc_strlist *l, const char *s);
+int pc_strlist_has(const pc_strlist *l, const char *s);
+void pc_strlist_clear(pc_strlist *l);
+
+/*
+ * Read a whole file, refusing more than `limit` bytes.  The result is
+ * NUL-terminated (the NUL is not counted in *len).  Errors name the file.
+ */
+int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_error *err);
+
+/*
+ * Refuse a configuration or key file that others could have changed: a
+ * symlink (when refuse_symlink), or a file or parent directory writable by
+ * group or others.
+ */
+int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err);
+
+/* Hex encode n bytes into out (2n+1 bytes). */
+void pc_hex(char *out, const unsigned char *in, size_t n);
+int pc_unhex(unsigned char *out, const char *hex, size_t n);
+
+/* Base64 (standard alphabet, padded).  Decode rejects bad characters. */
+char *pc_base64_encode(const unsigned char *in, size_t n);
+int pc_base64_decode(unsigned char **out, size_t *outlen, const char *in, size_t inlen);
+
+/* Glob match for ref and branch patterns: `*` does not cross `/`, `**` does. */
+int pc_glob_match(const char *pattern, const char *s);
+/* 1 when pattern is a valid glob (balanced classes, no empty pattern). */
+int pc_glob_valid(const char *pattern, const char **why);
+int pc_is_glob(const char *pattern);
+
+/* Current time as RFC 3339 UTC with milliseconds. */
+void pc_time_rfc3339(char out[32]);
+
+/*
+ * Fault injection (only with --enable-fault-injection): PC_FAULT="name[:n]"
+ * makes the n-th (default 1st) call of that point fail.  Points: malloc,
+ * write, fsync, rename, lock, open.  Returns 1 when this call must fail.
+ */
+int pc_fault(const char *point);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * verdict.c: building verdicts.
+ */
+#include "verdict.h"
+#include "util.h"
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *pc_op_name(pc_op op)
+{
+	switch (op) {
+	case PC_OP_CREATE: return "create";
+	case PC_OP_UPDATE: return "update";
+	case PC_OP_FORCE: return "force";
+	case PC_OP_DELETE: return "delete";
+	}
+	return "update";
+}
+
+int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const char *new_hex)
+{
+	memset(v, 0, sizeof(*v));
+	if (!(v->ref = pc_strdup(ref)))
+		return PC_ENOMEM;
+	snprintf(v->old_hex, sizeof(v->old_hex), "%s", old_hex);
+	snprintf(v->new_hex, sizeof(v->new_hex), "%s", new_hex);
+	v->accept = 1;
+	return 0;
+}
+
+int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
+{
+	pc_reason *r;
+	pc_buf msg = PC_BUF_INIT;
+	va_list ap;
+
+	if (pc_grow((void **)&v->reasons, &v->areasons, v->nreasons + 1, sizeof(*v->reasons)) < 0)
+		return PC_ENOMEM;
+	va_start(ap, fmt);
+	pc_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (pc_buf_error(&msg)) {
+		pc_buf_release(&msg);
+		return PC_ENOMEM;
+	}
+	r = &v->reasons[v->nreasons];
+	r->rule = pc_strdup(rule);
+	r->message = pc_buf_detach(&msg);
+	r->hint = hint ? pc_strdup(hint) : NULL;
+	if (!r->rule || !r->message || (hint && !r->hint)) {
+		free(r->rule);
+		free(r->message);
+		free(r->hint);
+		return PC_ENOMEM;
+	}
+	v->nreasons++;
+	v->violations++;
+	v->accept = 0;
+	return 0;
+}
+
+int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
+	const char *key, const char *object)
+{
+	pc_approval *a;
+
+	if (pc_grow((void **)&v->approvals, &v->aapprovals, v->napprovals + 1, sizeof(*v->approvals)) < 0)
+		return PC_ENOMEM;
+	a = &v->approvals[v->napprovals];
+	a->user = pc_strdup(user);
+	a->via = pc_strdup(via);
+	a->key = key ? pc_strdup(key) : NULL;
+	a->object = object ? pc_strdup(object) : NULL;
+	if (!a->user || !a->via || (key && !a->key) || (object && !a->object)) {
+		free(a->user);
+		free(a->via);
+		free(a->key);
+		free(a->object);
+		return PC_ENOMEM;
+	}
+	v->napprovals++;
+	return 0;
+}
+
+int pc_verdict_has_approver(const pc_verdict *v, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < v->napprovals; i++)
+		if (!strcmp(v->approvals[i].user, user))
+			return 1;
+	return 0;
+}
+
+void pc_verdict_release(pc_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nreasons; i++) {
+		free(v->reasons[i].rule);
+		free(v->reasons[i].message);
+		free(v->reasons[i].hint);
+	}
+	for (i = 0; i < v->napprovals; i++) {
+		free(v->approvals[i].user);
+		free(v->approvals[i].via);
+		free(v->approvals[i].key);
+		free(v->approvals[i].object);
+	}
+	free(v->reasons);
+	free(v->approvals);
+	free(v->ref);
+	free(v->break_glass);
+	free(v->codeowners);
+	memset(v, 0, sizeof(*v));
+}

@@ -1,0 +1,70 @@
+/*
+ * verdict.h: the value the evaluator returns for one ref update, and the
+ * pieces of it that the audit record and the report share.
+ *
+ * The evaluator fills a verdict; it never prints.  The reporter formats a
+ * verdict; it never decides.  The audit module records it.
+ */
+#ifndef PC_VERDICT_H
+#define PC_VERDICT_H
+
+#include "common.h"
+
+#define PC_HEX_MAX 65		/* SHA-256 object ids plus NUL */
+
+typedef enum {
+	PC_OP_CREATE,
+	PC_OP_UPDATE,
+	PC_OP_FORCE,		/* non-fast-forward update */
+	PC_OP_DELETE
+} pc_op;
+
+typedef enum {
+	PC_REF_PROTECTED,	/* a branch in `branches`, or the trunk */
+	PC_REF_WORK,
+	PC_REF_TAG,
+	PC_REF_APPROVAL,	/* refs/approvals/... */
+	PC_REF_OTHER
+} pc_ref_class;
+
+typedef struct pc_reason {
+	char *rule;		/* promotion, protect, approval, environment, rules, break-glass, internal */
+	char *message;
+	char *hint;		/* NULL when there is nothing to suggest */
+} pc_reason;
+
+typedef struct pc_approval {
+	char *user;
+	char *via;		/* "pusher" or "signature" */
+	char *key;		/* "SHA256:..." fingerprint, NULL for the pusher */
+	char *object;		/* tag object id, NULL for the pusher */
+} pc_approval;
+
+typedef struct pc_verdict {
+	char *ref;
+	char old_hex[PC_HEX_MAX], new_hex[PC_HEX_MAX];
+	pc_op op;
+	pc_ref_class ref_class;
+	int accept;		/* the decision after dry-run and break-glass */
+	size_t violations;	/* reasons that would reject by themselves */
+	int dry_run;
+	char *break_glass;	/* the reason given, when break-glass was used */
+	pc_reason *reasons;
+	size_t nreasons, areasons;
+	pc_approval *approvals;
+	size_t napprovals, aapprovals;
+	char *codeowners;	/* blob id of the CODEOWNERS that decided, or NULL */
+} pc_verdict;
+
+const char *pc_op_name(pc_op op);
+
+int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const char *new_hex);
+/* Add a violation (counts towards rejection). */
+int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
+	const char *key, const char *object);
+int pc_verdict_has_approver(const pc_verdict *v, const char *user);
+void pc_verdict_release(pc_verdict *v);
+
+#endif
