@@ -223,9 +223,15 @@ static const struct keytype *find_keytype(const void *name, size_t n)
 	return NULL;
 }
 
-static int unsupported_keytype(pc_error *err, const char *what, const void *name, size_t n)
+static int is_cert_type(const char *p, size_t n)
 {
 	static const char cert[] = "-cert-v01@openssh.com";
+
+	return n >= sizeof(cert) - 1 && !memcmp(p + n - (sizeof(cert) - 1), cert, sizeof(cert) - 1);
+}
+
+static int unsupported_keytype(pc_error *err, const char *what, const void *name, size_t n)
+{
 	const char *s = name;
 	char buf[128];
 
@@ -237,7 +243,7 @@ static int unsupported_keytype(pc_error *err, const char *what, const void *name
 		return pc_error_set(err, PC_EINVAL,
 			"%s: security-key type %s is not supported; use an ssh-ed25519, ecdsa or rsa key",
 			what, buf);
-	if (n >= sizeof(cert) - 1 && !memcmp(s + n - (sizeof(cert) - 1), cert, sizeof(cert) - 1))
+	if (is_cert_type(s, n))
 		return pc_error_set(err, PC_EINVAL,
 			"%s: certificates (%s) are not supported; use the plain public key", what, buf);
 	return pc_error_set(err, PC_EINVAL,
@@ -1180,10 +1186,37 @@ static size_t options_end(const struct sline *l, size_t i, int *open_quote)
 	return i;
 }
 
-static int looks_like_options(const char *p, size_t n)
+static int is_keytype_name(const char *p, size_t n)
 {
-	return memchr(p, '=', n) || memchr(p, '"', n) || memchr(p, ',', n) ||
-		strieq_span(p, n, "cert-authority");
+	return find_keytype(p, n) || strieq_span(p, n, "ssh-dss") || (n >= 3 && !memcmp(p, "sk-", 3)) ||
+		is_cert_type(p, n);
+}
+
+/*
+ * ssh-keygen takes the field after the principals as the key when it
+ * parses as one, else as options.  Here: options when the field has the
+ * shape of options (=, quotes, commas), or when it is no key type and a
+ * key type and key data still follow it; otherwise it is read as a key,
+ * so a misspelt key type is reported as one.
+ */
+static int looks_like_options(const struct sline *l, size_t at, size_t end)
+{
+	const char *p = l->p + at;
+	size_t n = end - at, i = end, fields = 0;
+
+	if (memchr(p, '=', n) || memchr(p, '"', n) || memchr(p, ',', n))
+		return 1;
+	if (is_keytype_name(p, n))
+		return 0;
+	while (i < l->len && fields < 2) {
+		while (i < l->len && is_blank((unsigned char)l->p[i]))
+			i++;
+		if (i < l->len)
+			fields++;
+		while (i < l->len && !is_blank((unsigned char)l->p[i]))
+			i++;
+	}
+	return fields >= 2;
 }
 
 static int parse_options(struct sline *l, size_t i, size_t end, struct signer *e)
@@ -1333,7 +1366,7 @@ static int parse_signer_line(pc_signers *s, struct sline *l)
 		goto done;
 	}
 	end = options_end(l, i, &open_quote);
-	if (looks_like_options(p + i, end - i)) {
+	if (looks_like_options(l, i, end)) {
 		if (open_quote) {
 			r = line_error(l, i, "missing closing quote in the options");
 			goto done;

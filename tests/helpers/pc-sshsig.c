@@ -13,7 +13,8 @@
  *   assemble KEYFILE NS RESERVED HASHALG SIGTYPE RAWSIGFILE   an armored SSHSIG
  *   rewrite SIGFILE FIELD VALUE           re-armor a signature with one part changed:
  *       version N | key KEYFILE | namespace S | reserved S | hashalg S | sigtype S |
- *       sig SIGFILE | trailing S | sigtrailing S | flip -
+ *       sig SIGFILE | trailing S | sigtrailing S |
+ *       flip - (the last byte of the signature bytes)
  *   bench KEYFILE NS MSGFILE SIGFILE N    median microseconds of N verifications
  */
 #include "config.h"
@@ -375,7 +376,7 @@ static int cmd_rewrite(char **argv)
 	} else if (!strcmp(field, "flip")) {
 		flipped = malloc(pt.sigbytes_len);
 		memcpy(flipped, pt.sigbytes, pt.sigbytes_len);
-		flipped[pt.sigbytes_len / 2] ^= 0x01;
+		flipped[pt.sigbytes_len - 1] ^= 0x01;
 		pt.sigbytes = flipped;
 	} else if (strcmp(field, "trailing") && strcmp(field, "sigtrailing")) {
 		r = usage();

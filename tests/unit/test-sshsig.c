@@ -644,6 +644,9 @@ static void test_signers(void)
 		{ "alice@x namespaces=\"git,\" KEY", "empty namespace in the list" },
 		{ "alice@x namespaces=\"git\", KEY", "f:1:25: the option list ends with ','" },
 		{ "alice@x ssh-dss AAAA", "f:1:9: key: ssh-dss (DSA) keys are not supported" },
+		{ "alice@x no-touch-required KEY", "f:1:9: unknown option 'no-touch-required'" },
+		{ "alice@x ssh-ed2551 AAAA", "f:1:9: key: unknown key type 'ssh-ed2551'" },
+		{ "alice@x ssh-ed25519-cert-v01@openssh.com AAAA", "f:1:9: key: certificates" },
 	};
 
 	for (i = 0; i < PC_ARRAY_SIZE(bad); i++) {
