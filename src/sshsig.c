@@ -1059,6 +1059,7 @@ struct sline {
 	unsigned lineno;
 	pc_diag *diags;
 	int failed;
+	int nomem;		/* an allocation failed: report PC_ENOMEM, not PC_EINVAL */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -1074,6 +1075,13 @@ static int line_error(struct sline *l, size_t at, const char *fmt, ...)
 	if (l->diags)
 		pc_diag_add(l->diags, l->file, l->lineno, (unsigned)at + 1, "%s", msg);
 	return PC_EINVAL;
+}
+
+static int line_nomem(struct sline *l, size_t at)
+{
+	l->nomem = 1;
+	line_error(l, at, "out of memory");
+	return PC_ENOMEM;
 }
 
 static int is_blank(int c)
@@ -1270,7 +1278,7 @@ static int parse_options(struct sline *l, size_t i, size_t end, struct signer *e
 		}
 		i++;
 		if (pc_buf_error(&val) < 0) {
-			r = line_error(l, val_at, "out of memory");
+			r = line_nomem(l, val_at);
 			goto done;
 		}
 		if (strieq_span(p + kw_at, kw_len, "namespaces")) {
@@ -1281,7 +1289,7 @@ static int parse_options(struct sline *l, size_t i, size_t end, struct signer *e
 			if ((r = check_list(l, val_at + 1, val.ptr, "namespace")) < 0)
 				goto done;
 			if (!(e->namespaces = pc_strdup(val.ptr))) {
-				r = line_error(l, val_at, "out of memory");
+				r = line_nomem(l, val_at);
 				goto done;
 			}
 		} else {
@@ -1357,7 +1365,7 @@ static int parse_signer_line(pc_signers *s, struct sline *l)
 		plen = i - start;
 	}
 	if (!(e.principals = pc_strndup(p + start, plen))) {
-		r = line_error(l, start, "out of memory");
+		r = line_nomem(l, start);
 		goto done;
 	}
 	if ((r = check_list(l, start, e.principals, "principal")) < 0)
@@ -1385,11 +1393,13 @@ static int parse_signer_line(pc_signers *s, struct sline *l)
 		}
 	}
 	if ((r = parse_key_text(&e.key, p + i, n - i, &bad, &err)) < 0) {
+		if (r == PC_ENOMEM)
+			l->nomem = 1;
 		r = line_error(l, i + bad, "%s", err.msg);
 		goto done;
 	}
 	if (pc_grow((void **)&s->items, &s->alloc, s->n + 1, sizeof(*s->items)) < 0) {
-		r = line_error(l, 0, "out of memory");
+		r = line_nomem(l, 0);
 		goto done;
 	}
 	s->items[s->n++] = e;
@@ -1428,7 +1438,7 @@ int pc_signers_parse(pc_signers **out, const char *name, const char *text, size_
 	}
 	if (l.failed) {
 		pc_signers_free(s);
-		return PC_EINVAL;
+		return l.nomem ? PC_ENOMEM : PC_EINVAL;
 	}
 	*out = s;
 	return 0;
