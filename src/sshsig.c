@@ -569,7 +569,7 @@ static int is_b64_char(unsigned char c)
 }
 
 /* Next line of [*p, end): its span without "\n" or "\r\n"; 0 at the end of input. */
-static int next_line(const char **p, const char *end, const char **line, size_t *len, int *had_newline)
+static int next_line(const char **p, const char *end, const char **line, size_t *len)
 {
 	const char *nl;
 
@@ -577,7 +577,6 @@ static int next_line(const char **p, const char *end, const char **line, size_t 
 		return 0;
 	*line = *p;
 	nl = memchr(*p, '\n', (size_t)(end - *p));
-	*had_newline = nl != NULL;
 	*len = (size_t)((nl ? nl : end) - *p);
 	*p = nl ? nl + 1 : end;
 	if (*len && (*line)[*len - 1] == '\r')
@@ -596,7 +595,7 @@ int pc_sshsig_dearmor(unsigned char **blob, size_t *blob_len, const char *armor,
 	const char *p = armor, *end = armor + armor_len, *line;
 	size_t len, i;
 	unsigned lineno = 1;
-	int nl, r = PC_EINVAL;
+	int r = PC_EINVAL;
 	pc_buf b64 = PC_BUF_INIT;
 
 	*blob = NULL;
@@ -607,12 +606,12 @@ int pc_sshsig_dearmor(unsigned char **blob, size_t *blob_len, const char *armor,
 			armor_len, PC_SSHSIG_MAX_ARMOR);
 	if (!armor_len)
 		return pc_error_set(err, PC_EINVAL, "bad armor: the signature is empty");
-	if (!next_line(&p, end, &line, &len, &nl) || !line_is(line, len, ARMOR_BEGIN))
+	if (!next_line(&p, end, &line, &len) || !line_is(line, len, ARMOR_BEGIN))
 		return pc_error_set(err, PC_EINVAL, "bad armor: the signature does not start with %s",
 			ARMOR_BEGIN);
 	pc_buf_init(&b64, armor_len);
 	for (;;) {
-		if (!next_line(&p, end, &line, &len, &nl)) {
+		if (!next_line(&p, end, &line, &len)) {
 			r = pc_error_set(err, PC_EINVAL,
 				"bad armor: no %s line (the signature is truncated)", ARMOR_END);
 			goto done;
@@ -665,10 +664,13 @@ static int put_u32(pc_buf *b, uint32_t v)
 
 static int put_string(pc_buf *b, const void *p, size_t n)
 {
+	int r;
+
 	if (n > UINT32_MAX)
 		return PC_ELIMIT;
-	put_u32(b, (uint32_t)n);
-	return pc_buf_put(b, p, n);
+	if ((r = put_u32(b, (uint32_t)n)) < 0)
+		return r;
+	return n ? pc_buf_put(b, p, n) : 0;
 }
 
 /* One EVP verification; any OpenSSL failure is a failed verification. */
@@ -890,12 +892,11 @@ int pc_sshsig_verify_blob(pc_sshkey **signer, const unsigned char *blob, size_t 
 	 * blob carries: that is how OpenSSH reads PROTOCOL.sshsig's "ignore
 	 * the reserved field", and git verifies through OpenSSH.
 	 */
-	pc_buf_put(&data, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN);
-	put_string(&data, ns, strlen(ns));
-	put_string(&data, "", 0);
-	put_string(&data, hashalg, hashalg_len);
-	put_string(&data, h, h_len);
-	if ((r = pc_buf_error(&data)) < 0) {
+	if (pc_buf_put(&data, SSHSIG_MAGIC, SSHSIG_MAGIC_LEN) < 0 ||
+	    put_string(&data, ns, strlen(ns)) < 0 ||
+	    put_string(&data, "", 0) < 0 ||
+	    put_string(&data, hashalg, hashalg_len) < 0 ||
+	    put_string(&data, h, h_len) < 0) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
