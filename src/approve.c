@@ -77,7 +77,6 @@ static int keyring_load(pc_ctx *ctx, pc_error *err)
 int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char **user,
 	pc_error *err)
 {
-	pc_strlist principals = PC_STRLIST_INIT;
 	const pc_user *u;
 	size_t i;
 	int r;
@@ -92,17 +91,17 @@ int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char 
 		}
 	if (!ctx->keyring->signers)
 		return 0;
-	if ((r = pc_signers_lookup(ctx->keyring->signers, key, "git", when, &principals)) < 0) {
-		pc_strlist_clear(&principals);
-		return pc_error_set(err, r, "allowed_signers lookup failed");
-	}
-	/* Principals are users' emails (or, for convenience, user names). */
-	for (i = 0; i < principals.n && !*user; i++) {
-		if ((u = pc_policy_user_by_email(ctx->policy, principals.items[i])) ||
-		    (u = pc_policy_user(ctx->policy, principals.items[i])))
+	/*
+	 * Principals in allowed_signers are patterns (e.g. *@ops.example.com):
+	 * ask for each user's email, as ssh-keygen -Y verify -I would.
+	 */
+	for (i = 0; i < ctx->policy->nusers; i++) {
+		u = &ctx->policy->users[i];
+		if (u->email && pc_signers_allows(ctx->keyring->signers, key, u->email, "git", when) == 1) {
 			*user = u->name;
+			break;
+		}
 	}
-	pc_strlist_clear(&principals);
 	return 0;
 }
 
