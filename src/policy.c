@@ -1189,7 +1189,8 @@ static void check_unique(cx *c)
 	pc_policy *p = c->p;
 	size_t i, first;
 
-	qsort(c->emails, c->nemails, sizeof(*c->emails), pending_casecmp);
+	if (c->nemails > 1)
+		qsort(c->emails, c->nemails, sizeof(*c->emails), pending_casecmp);
 	for (i = 1, first = 0; i < c->nemails; i++) {
 		if (strcasecmp(c->emails[i].s, c->emails[first].s)) {
 			first = i;
@@ -1199,7 +1200,8 @@ static void check_unique(cx *c)
 			"an email must identify one user", p->users[c->emails[i].user].name,
 			c->emails[i].s, p->users[c->emails[first].user].name);
 	}
-	qsort(c->keys, c->nkeys, sizeof(*c->keys), pending_cmp);
+	if (c->nkeys > 1)
+		qsort(c->keys, c->nkeys, sizeof(*c->keys), pending_cmp);
 	for (i = 1, first = 0; i < c->nkeys; i++) {
 		if (c->keys[i].len != c->keys[first].len ||
 		    memcmp(c->keys[i].s, c->keys[first].s, c->keys[i].len)) {
@@ -1948,6 +1950,8 @@ static void apply_presets(cx *c)
 	default:
 		break;
 	}
+	if (c->oom)
+		return;
 	/* Environments live on the trunk, so the trunk is protected whenever there are any. */
 	if (p->nenvironments && !pc_policy_branch(p, p->trunk) && grow_branches(c) == 0) {
 		pc_branch *b = &p->branches[p->nbranches];
