@@ -28,6 +28,7 @@
  * occurs in the path.  What is left is tried newest first, stopping as soon
  * as a newer rule of the same section already matched.
  */
+#define _GNU_SOURCE 1	/* memmem */
 #include "config.h"
 #include "codeowners.h"
 #include "buf.h"
@@ -45,26 +46,85 @@ const char *const pc_codeowners_default_paths[4] = {
 /* ------------------------------------------------------------------ */
 /* Hash tables keyed by byte strings, with lists of rule indices.      */
 
-#define FNV_INIT 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
+/*
+ * Strings are hashed eight bytes at a time.  A path prefix "a/b/c" is
+ * hashed as the fold of its components' hashes, so that matching a path
+ * hashes each byte once and gets the hash of every prefix along the way.
+ */
+#define HASH_K1 0x9e3779b97f4a7c15ULL
+#define HASH_K2 0xbf58476d1ce4e5b9ULL
 
-static inline uint64_t fnv_step(uint64_t h, unsigned char c)
+static inline uint64_t hash_mix(uint64_t h, uint64_t w)
 {
-	return (h ^ c) * FNV_PRIME;
+	h = (h ^ w) * HASH_K1;
+	return h ^ (h >> 31);
 }
 
-static uint64_t fnv(const char *s, size_t n)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = (uint64_t)n * HASH_K2, w;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		h = fnv_step(h, (unsigned char)s[i]);
-	return h;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = hash_mix(h, w);
+	}
+	if (n) {
+		for (w = 0, i = 0; i < n; i++)
+			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+		h = hash_mix(h, w);
+	}
+	h = (h ^ (h >> 29)) * HASH_K2;
+	return h ^ (h >> 32);
 }
 
+/* Equality of short strings without a library call: keys and components are short. */
+static inline int key_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n > 16)
+		return !memcmp(a, b, n);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* The hash of a prefix, from the hash of the prefix before it (0 for none) and of its last component. */
+static inline uint64_t hash_prefix(uint64_t prefix, uint64_t comp)
+{
+	return hash_mix(prefix + HASH_K2, comp);
+}
+
+static uint64_t hash_path(const char *s, size_t n)
+{
+	uint64_t h = 0;
+	const char *slash;
+	size_t k;
+
+	for (;;) {
+		slash = memchr(s, '/', n);
+		k = slash ? (size_t)(slash - s) : n;
+		h = hash_prefix(h, hash_bytes(s, k));
+		if (!slash)
+			return h;
+		s += k + 1;
+		n -= k + 1;
+	}
+}
+
+/*
+ * A rule as the index lists it: with its section and the Bloom bits a path
+ * must have, so that a rule can be ruled out without reading it.
+ */
+typedef struct co_ref {
+	uint32_t rule, section;
+	uint64_t need;
+} co_ref;
+
 typedef struct co_list {
-	uint32_t *v;
+	co_ref *v;
 	size_t n, alloc;
 } co_list;
 
@@ -78,22 +138,34 @@ enum {
 };
 
 typedef struct co_entry {
-	char *key;		/* NULL = free slot */
+	char *key;
 	size_t len;
-	uint64_t hash;
 	co_list l[L_COUNT];
 } co_entry;
 
+/* Probing reads only these 16 bytes per slot, so a lookup stays in cache. */
+typedef struct co_slot {
+	uint64_t hash;
+	uint32_t len;
+	uint32_t entry;		/* 1 + index into entries; 0 = free */
+} co_slot;
+
 typedef struct co_map {
-	co_entry *slots;
-	size_t cap, n;
+	co_slot *slots;
+	size_t cap;
+	co_entry *entries;
+	size_t n, alloc;
+	unsigned lens;		/* bit k set: some key is k bytes long (k < 32) */
 } co_map;
 
-static int list_add(co_list *l, uint32_t v)
+static int list_push(co_list *l, uint32_t rule, size_t section, uint64_t need)
 {
 	if (pc_grow((void **)&l->v, &l->alloc, l->n + 1, sizeof(*l->v)) < 0)
 		return PC_ENOMEM;
-	l->v[l->n++] = v;
+	l->v[l->n].rule = rule;
+	l->v[l->n].section = (uint32_t)section;
+	l->v[l->n].need = need;
+	l->n++;
 	return 0;
 }
 
@@ -101,40 +173,41 @@ static void map_clear(co_map *m)
 {
 	size_t i, j;
 
-	for (i = 0; i < m->cap; i++) {
-		free(m->slots[i].key);
+	for (i = 0; i < m->n; i++) {
+		free(m->entries[i].key);
 		for (j = 0; j < L_COUNT; j++)
-			free(m->slots[i].l[j].v);
+			free(m->entries[i].l[j].v);
 	}
+	free(m->entries);
 	free(m->slots);
-	m->slots = NULL;
-	m->cap = m->n = 0;
+	memset(m, 0, sizeof(*m));
 }
 
-static co_entry *map_find(const co_map *m, uint64_t hash, const char *key, size_t len)
+
+static inline co_entry *map_find(const co_map *m, uint64_t hash, const char *key, size_t len)
 {
+	const co_slot *sl;
 	size_t i;
 
 	if (!m->n)
 		return NULL;
-	for (i = hash & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
-		if (m->slots[i].hash == hash && m->slots[i].len == len &&
-		    !memcmp(m->slots[i].key, key, len))
-			return &m->slots[i];
+	for (i = hash & (m->cap - 1); (sl = &m->slots[i])->entry; i = (i + 1) & (m->cap - 1))
+		if (sl->hash == hash && sl->len == len && key_eq(m->entries[sl->entry - 1].key, key, len))
+			return &m->entries[sl->entry - 1];
 	return NULL;
 }
 
 static int map_resize(co_map *m, size_t cap)
 {
-	co_entry *slots = pc_calloc(cap, sizeof(*slots));
+	co_slot *slots = pc_calloc(cap, sizeof(*slots));
 	size_t i, j;
 
 	if (!slots)
 		return PC_ENOMEM;
 	for (i = 0; i < m->cap; i++) {
-		if (!m->slots[i].key)
+		if (!m->slots[i].entry)
 			continue;
-		for (j = m->slots[i].hash & (cap - 1); slots[j].key; j = (j + 1) & (cap - 1))
+		for (j = m->slots[i].hash & (cap - 1); slots[j].entry; j = (j + 1) & (cap - 1))
 			;
 		slots[j] = m->slots[i];
 	}
@@ -144,24 +217,32 @@ static int map_resize(co_map *m, size_t cap)
 	return 0;
 }
 
-static co_entry *map_get(co_map *m, const char *key, size_t len)
+/* The entry for key, added when missing.  Valid until the next map_get. */
+static co_entry *map_get(co_map *m, const char *key, size_t len, uint64_t hash)
 {
-	uint64_t hash = fnv(key, len);
 	co_entry *e = map_find(m, hash, key, len);
 	size_t i;
 
 	if (e)
 		return e;
-	if ((m->n + 1) * 2 > m->cap && map_resize(m, m->cap ? m->cap * 2 : 16) < 0)
+	if (len > UINT32_MAX || m->n >= UINT32_MAX - 1)
 		return NULL;
-	for (i = hash & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
+	if (((m->n + 1) * 2 > m->cap && map_resize(m, m->cap ? m->cap * 2 : 16) < 0) ||
+	    pc_grow((void **)&m->entries, &m->alloc, m->n + 1, sizeof(*m->entries)) < 0)
+		return NULL;
+	e = &m->entries[m->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->key = pc_strndup(key, len)))
+		return NULL;
+	e->len = len;
+	for (i = hash & (m->cap - 1); m->slots[i].entry; i = (i + 1) & (m->cap - 1))
 		;
-	if (!(m->slots[i].key = pc_strndup(key, len)))
-		return NULL;
-	m->slots[i].len = len;
 	m->slots[i].hash = hash;
-	m->n++;
-	return &m->slots[i];
+	m->slots[i].len = (uint32_t)len;
+	m->slots[i].entry = (uint32_t)++m->n;
+	if (len < 32)
+		m->lens |= 1u << len;
+	return e;
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,48 +409,83 @@ enum { E_LIT, E_GLOB, E_ONE, E_STAR };
 
 typedef struct co_elem {
 	unsigned char kind;
+	unsigned char star_tail;	/* E_GLOB that is "*" then its literal tail */
 	const char *text;	/* E_LIT: unescaped; E_GLOB: as written */
 	size_t len;
-	const char *sfx;	/* E_GLOB "*<literal>": the literal, unescaped; else NULL */
-	size_t sfx_len;
+	/* E_GLOB: the unescaped literal text before its first and after its last
+	   wildcard, and its longest literal run */
+	const char *head, *tail, *run;
+	size_t head_len, tail_len, run_len;
 } co_elem;
 
 typedef struct co_pat {
 	co_elem *elems;		/* one allocation holding the elements and their text */
 	size_t n;
 	size_t nlit;		/* leading E_LIT elements */
+	uint64_t need;		/* Bloom bits of its literal components (see bloom_bit) */
+	const char *must;	/* text any matching path contains (a glob's literal run) */
+	size_t must_len;
+	uint64_t must_bytes;	/* its bytes, as byte_bit() bits */
 } co_pat;
+
+/* Bytes present in a path, folded into 64 bits: a cheap test before searching for text. */
+static inline uint64_t byte_bit(unsigned char c)
+{
+	return 1ULL << (c & 63);
+}
+
+#define ELEM(k) ((co_elem){ (k), 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0 })
+
+/*
+ * A path's components are summarised in 64 bits, one bit per component
+ * hash; a rule whose literal components are not all in the summary cannot
+ * match, which rules a candidate out without running the matcher.
+ */
+static inline uint64_t bloom_bit(uint64_t hash)
+{
+	return 1ULL << (hash >> 58);
+}
 
 static int elem_match(const co_elem *e, const char *s, size_t n)
 {
 	switch (e->kind) {
 	case E_LIT:
-		return e->len == n && !memcmp(e->text, s, n);
+		return e->len == n && key_eq(e->text, s, n);
 	case E_ONE:
 		return 1;
 	case E_GLOB:
-		if (e->sfx)
-			return n >= e->sfx_len && !memcmp(s + n - e->sfx_len, e->sfx, e->sfx_len);
-		return glob_match(e->text, e->len, s, n);
+		if (n < e->head_len + e->tail_len || !key_eq(s, e->head, e->head_len) ||
+		    !key_eq(s + n - e->tail_len, e->tail, e->tail_len))
+			return 0;
+		return e->star_tail || glob_match(e->text, e->len, s, n);
 	}
 	return 0;
 }
 
-static size_t comp_end(const char *path, size_t len, size_t pos)
+/*
+ * The end of the component starting at byte pos, which is component j:
+ * from the table of component ends when the caller made one.
+ */
+static inline size_t comp_end(const char *path, size_t len, const uint32_t *ends, size_t j, size_t pos)
 {
-	const char *slash = memchr(path + pos, '/', len - pos);
+	const char *slash;
 
+	if (ends)
+		return ends[j];
+	slash = memchr(path + pos, '/', len - pos);
 	return slash ? (size_t)(slash - path) : len;
 }
 
 /*
- * Match elements against the components of path[pos..len) (pos > len: no
- * components left).  Greedy with backtracking to the last STAR only, which is
- * exact for sequences of single-component matchers and stars.
+ * Match elements against the components of path[pos..len), pos being the
+ * start of component j (pos > len: no components left).  Greedy, with
+ * backtracking to the last STAR only, which is exact for sequences of
+ * single-component matchers and stars.
  */
-static int elems_match(const co_elem *e, size_t n, const char *path, size_t len, size_t pos)
+static int elems_match(const co_elem *e, size_t n, const char *path, size_t len,
+	const uint32_t *ends, size_t pos, size_t j)
 {
-	size_t i = 0, star_i = SIZE_MAX, star_pos = 0, end;
+	size_t i = 0, star_i = SIZE_MAX, star_pos = 0, star_j = 0, end;
 
 	for (;;) {
 		if (pos > len) {
@@ -380,21 +496,33 @@ static int elems_match(const co_elem *e, size_t n, const char *path, size_t len,
 		} else if (i < n && e[i].kind == E_STAR) {
 			star_i = ++i;
 			star_pos = pos;
+			star_j = j;
 			continue;
 		} else if (i < n) {
-			end = comp_end(path, len, pos);
+			end = comp_end(path, len, ends, j, pos);
 			if (elem_match(&e[i], path + pos, end - pos)) {
 				i++;
 				pos = end + 1;
+				j++;
 				continue;
 			}
 		}
 		if (star_i == SIZE_MAX || star_pos > len)
 			return 0;
-		star_pos = comp_end(path, len, star_pos) + 1;
+		star_pos = comp_end(path, len, ends, star_j, star_pos) + 1;
+		star_j++;
 		pos = star_pos;
+		j = star_j;
 		i = star_i;
 	}
+}
+
+/* Whether the path contains the literal text the rule needs, before trying the rule. */
+static int may_match(const co_pat *p, const char *path, size_t len, uint64_t bytes)
+{
+	if (p->must_bytes & ~bytes)
+		return 0;
+	return !p->must_len || memmem(path, len, p->must, p->must_len) != NULL;
 }
 
 static void pat_free(co_pat *p)
@@ -512,6 +640,26 @@ static int pat_split(const char *raw, size_t len, struct seg *segs, size_t *nseg
 	return 0;
 }
 
+/* What follows the last '.' of s, or NULL when there is no dot. */
+static const char *ext_of(const char *s, size_t n, size_t *len)
+{
+	size_t i;
+
+	for (i = n; i-- > 0;) {
+		if (s[i] == '.') {
+			*len = n - i - 1;
+			return s + i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Extensions go into a path's Bloom summary too, kept apart from component bits. */
+static inline uint64_t ext_hash_salt(uint64_t h)
+{
+	return hash_mix(h, HASH_K2);
+}
+
 /* Put runs of ONE and STAR in canonical order: all ONEs, then at most one STAR. */
 static size_t canonicalize(co_elem *e, size_t n)
 {
@@ -532,17 +680,61 @@ static size_t canonicalize(co_elem *e, size_t n)
 				star = 1;
 		}
 		while (ones--)
-			e[o++] = (co_elem){ E_ONE, NULL, 0, NULL, 0 };
+			e[o++] = ELEM(E_ONE);
 		if (star)
-			e[o++] = (co_elem){ E_STAR, NULL, 0, NULL, 0 };
+			e[o++] = ELEM(E_STAR);
 	}
 	return o;
+}
+
+/*
+ * Fill a glob element from segment s[0..n) (validated): its text is copied
+ * to *txt, followed by its literal head, tail and longest run, unescaped.
+ */
+static void glob_elem(co_elem *e, const char *s, size_t n, char **txt)
+{
+	size_t i = 0, clen, cur = 0, nwild = 0;
+	int only_leading_stars = 1;
+	char *lit, *out;
+
+	e->kind = E_GLOB;
+	e->text = *txt;
+	e->len = n;
+	memcpy(*txt, s, n);
+	out = *txt + n;
+	/* The unescaped literals, with runs split where wildcards were. */
+	lit = out;
+	e->head = e->tail = e->run = lit;
+	while (i < n) {
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[') {
+			if (s[i] != '*' || cur || (i && !nwild))
+				only_leading_stars = 0;
+			clen = s[i] == '[' ? class_walk(s + i, n - i, -1, NULL, NULL) : 1;
+			i += clen ? clen : 1;
+			if (!nwild++)
+				e->head_len = cur;
+			e->tail = out;
+			cur = 0;
+			continue;
+		}
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		*out++ = s[i++];
+		if (++cur > e->run_len) {
+			e->run = out - cur;
+			e->run_len = cur;
+		}
+	}
+	e->tail_len = nwild ? cur : 0;
+	e->star_tail = (unsigned char)(only_leading_stars && s[0] == '*');
+	*txt = out;
 }
 
 static int pat_compile(co_pat *out, const char *raw, size_t len, size_t *col, char *why, size_t whylen)
 {
 	struct seg *segs = NULL;
-	size_t nsegs = 0, i, n = 0, maxn, bufsize;
+	size_t nsegs = 0, i, n = 0, maxn, bufsize, extlen;
+	const char *ext;
 	int lead, trail, anchored, allow_exact, allow_below, r;
 	co_elem *e = NULL;
 	char *buf, *txt;
@@ -555,7 +747,7 @@ static int pat_compile(co_pat *out, const char *raw, size_t len, size_t *col, ch
 	pat_split(raw, len, segs, &nsegs, &lead, &trail, col, why, whylen);
 
 	maxn = 2 * nsegs + 4;
-	bufsize = 2 * len + 2;
+	bufsize = 3 * len + 4;
 	if (!(e = pc_malloc(maxn * sizeof(*e) + bufsize))) {
 		r = PC_ENOMEM;
 		goto done;
@@ -566,28 +758,25 @@ static int pat_compile(co_pat *out, const char *raw, size_t len, size_t *col, ch
 	/* Gitignore: a slash at the start or in the middle anchors the pattern. */
 	anchored = lead || nsegs > 1;
 	if (!anchored && !(segs[0].len == 2 && !memcmp(raw + segs[0].off, "**", 2)))
-		e[n++] = (co_elem){ E_STAR, NULL, 0, NULL, 0 };
+		e[n++] = ELEM(E_STAR);
 	for (i = 0; i < nsegs; i++) {
 		const char *s = raw + segs[i].off;
 		size_t sl = segs[i].len;
 
 		if (sl == 2 && !memcmp(s, "**", 2)) {
 			if (i + 1 == nsegs)	/* a trailing "**" needs one component inside */
-				e[n++] = (co_elem){ E_ONE, NULL, 0, NULL, 0 };
-			e[n++] = (co_elem){ E_STAR, NULL, 0, NULL, 0 };
+				e[n++] = ELEM(E_ONE);
+			e[n++] = ELEM(E_STAR);
 		} else if (sl == 1 && s[0] == '*') {
-			e[n++] = (co_elem){ E_ONE, NULL, 0, NULL, 0 };
+			e[n++] = ELEM(E_ONE);
 		} else if (!has_wildcard(s, sl)) {
-			e[n] = (co_elem){ E_LIT, txt, unescape(txt, s, sl), NULL, 0 };
+			e[n] = ELEM(E_LIT);
+			e[n].text = txt;
+			e[n].len = unescape(txt, s, sl);
 			txt += e[n++].len;
 		} else {
-			e[n] = (co_elem){ E_GLOB, s, sl, NULL, 0 };
-			if (s[0] == '*' && sl > 1 && !has_wildcard(s + 1, sl - 1)) {
-				e[n].sfx = txt;
-				e[n].sfx_len = unescape(txt, s + 1, sl - 1);
-				txt += e[n].sfx_len;
-			}
-			n++;
+			e[n] = ELEM(E_GLOB);
+			glob_elem(&e[n++], s, sl, &txt);
 		}
 	}
 	/*
@@ -598,23 +787,27 @@ static int pat_compile(co_pat *out, const char *raw, size_t len, size_t *col, ch
 	allow_exact = !trail;
 	allow_below = trail || !(segs[nsegs - 1].len == 1 && raw[segs[nsegs - 1].off] == '*');
 	if (allow_below && !allow_exact)
-		e[n++] = (co_elem){ E_ONE, NULL, 0, NULL, 0 };
+		e[n++] = ELEM(E_ONE);
 	if (allow_below)
-		e[n++] = (co_elem){ E_STAR, NULL, 0, NULL, 0 };
+		e[n++] = ELEM(E_STAR);
 	n = canonicalize(e, n);
 
-	/* GLOB elements point into `raw`, which the caller does not keep: copy them. */
-	for (i = 0; i < n; i++) {
-		if (e[i].kind == E_GLOB) {
-			memcpy(txt, e[i].text, e[i].len);
-			e[i].text = txt;
-			txt += e[i].len;
-		}
-	}
 	out->elems = e;
 	out->n = n;
 	for (i = 0; i < n && e[i].kind == E_LIT; i++)
 		out->nlit++;
+	for (i = 0; i < n; i++) {
+		if (e[i].kind == E_LIT)
+			out->need |= bloom_bit(hash_bytes(e[i].text, e[i].len));
+		if (e[i].kind == E_GLOB && (ext = ext_of(e[i].tail, e[i].tail_len, &extlen)))
+			out->need |= bloom_bit(ext_hash_salt(hash_bytes(ext, extlen)));
+		if (e[i].kind == E_GLOB && e[i].run_len >= 2 && e[i].run_len > out->must_len) {
+			out->must = e[i].run;
+			out->must_len = e[i].run_len;
+		}
+	}
+	for (i = 0; i < out->must_len; i++)
+		out->must_bytes |= byte_bit((unsigned char)out->must[i]);
 	e = NULL; /* transferred */
 	r = 0;
 done:
@@ -634,7 +827,7 @@ int pc_codeowners_pattern_match(const char *pattern, const char *path)
 		return 0;
 	if (pat_compile(&p, pattern, strlen(pattern), &col, why, sizeof(why)) < 0)
 		return 0;
-	m = elems_match(p.elems, p.n, path, strlen(path), 0);
+	m = elems_match(p.elems, p.n, path, strlen(path), NULL, 0, 0);
 	pat_free(&p);
 	return m;
 }
@@ -655,10 +848,13 @@ struct pc_codeowners {
 
 	co_map by_prefix;		/* rules starting with literal components */
 	co_map by_comp;			/* basename rules, and rules needing a literal component */
-	co_map by_ext;			/* "*.ext" and "*.ext/" at any depth */
+	co_map by_ext;			/* "*.ext", "*.ext/", and rules needing a component "*.ext" */
+	co_map by_head;			/* rules needing a component that starts with the key */
+	co_map by_tail;			/* rules needing a component that ends with the key */
 	uint32_t *all;			/* per section: 1 + last rule matching everything, 0 none */
 	co_list *residual;		/* per section: rules to try, newest first */
-	co_list residual_sections;	/* sections with a non-empty residual list */
+	size_t *residual_sections;	/* sections with a non-empty residual list */
+	size_t nresidual_sections, residual_sections_alloc;
 };
 
 size_t pc_codeowners_nsections(const pc_codeowners *co)
@@ -713,12 +909,14 @@ void pc_codeowners_free(pc_codeowners *co)
 	map_clear(&co->by_prefix);
 	map_clear(&co->by_comp);
 	map_clear(&co->by_ext);
+	map_clear(&co->by_head);
+	map_clear(&co->by_tail);
 	free(co->all);
 	if (co->residual)
 		for (i = 0; i < co->nsections; i++)
 			free(co->residual[i].v);
 	free(co->residual);
-	free(co->residual_sections.v);
+	free(co->residual_sections);
 	free(co->name);
 	free(co);
 }
@@ -738,18 +936,69 @@ static int elems_are(const co_elem *e, size_t n, const char *kinds)
 	return 1;
 }
 
-/* What follows the last '.' of s, or NULL when there is no dot. */
-static const char *ext_of(const char *s, size_t n, size_t *len)
-{
-	size_t i;
+/* Keys on a glob's literal head or tail are this long, or this short when shorter. */
+/*
+ * A glob's literal head or tail is a key when it has at least AFFIX_MIN
+ * bytes, cut to AFFIX_MAX; a component is looked up once per key length
+ * in use.
+ */
+#define AFFIX_MIN 2
+#define AFFIX_MAX 16
 
-	for (i = n; i-- > 0;) {
-		if (s[i] == '.') {
-			*len = n - i - 1;
-			return s + i + 1;
-		}
+static size_t affix_len(size_t n)
+{
+	return n < AFFIX_MIN ? 0 : n > AFFIX_MAX ? AFFIX_MAX : n;
+}
+
+static int list_add(pc_codeowners *co, co_list *l, uint32_t r)
+{
+	return list_push(l, r, co->rules[r].section, co->pats[r].need);
+}
+
+static int file_under(pc_codeowners *co, co_map *m, const char *key, size_t len, int list, uint32_t r)
+{
+	co_entry *ent = map_get(m, key, len, hash_bytes(key, len));
+
+	return ent ? list_add(co, &ent->l[list], r) : PC_ENOMEM;
+}
+
+/*
+ * A rule that must go through the full matcher is filed under something
+ * the path must contain for it to match: a literal component, else the
+ * extension a glob ends with, else a glob's literal tail or head.
+ */
+static int file_candidate(pc_codeowners *co, uint32_t r, size_t from)
+{
+	const co_pat *p = &co->pats[r];
+	const co_elem *e = p->elems, *g;
+	size_t i, best = p->n, len, s;
+	const char *key;
+
+	for (i = from; i < p->n; i++)
+		if (e[i].kind == E_LIT && (best == p->n || e[i].len > e[best].len))
+			best = i;
+	if (best < p->n)
+		return file_under(co, &co->by_comp, e[best].text, e[best].len, L_CAND, r);
+	for (i = 0; i < p->n; i++) {
+		g = &e[i];
+		if (g->kind == E_GLOB && (key = ext_of(g->tail, g->tail_len, &len)))
+			return file_under(co, &co->by_ext, key, len, L_CAND, r);
 	}
-	return NULL;
+	for (i = 0; i < p->n; i++) {
+		g = &e[i];
+		if (g->kind == E_GLOB && (len = affix_len(g->tail_len)))
+			return file_under(co, &co->by_tail, g->tail + g->tail_len - len, len, L_CAND, r);
+		if (g->kind == E_GLOB && (len = affix_len(g->head_len)))
+			return file_under(co, &co->by_head, g->head, len, L_CAND, r);
+	}
+	s = co->rules[r].section;
+	if (!co->residual[s].n) {
+		if (pc_grow((void **)&co->residual_sections, &co->residual_sections_alloc,
+		    co->nresidual_sections + 1, sizeof(*co->residual_sections)) < 0)
+			return PC_ENOMEM;
+		co->residual_sections[co->nresidual_sections++] = s;
+	}
+	return list_add(co, &co->residual[s], r);
 }
 
 /* File rule r under the cheapest lookup that finds every path it matches. */
@@ -757,7 +1006,7 @@ static int index_rule(pc_codeowners *co, uint32_t r)
 {
 	const co_pat *p = &co->pats[r];
 	const co_elem *e = p->elems;
-	size_t n = p->n, i, best, keylen = 0, extlen;
+	size_t n = p->n, i, keylen = 0, extlen;
 	const char *ext;
 	co_entry *ent;
 	int list;
@@ -770,6 +1019,17 @@ static int index_rule(pc_codeowners *co, uint32_t r)
 		return 0;
 	}
 	if (p->nlit) {
+		if (elems_are(e + p->nlit, n - p->nlit, "*"))
+			list = L_ANY;
+		else if (elems_are(e + p->nlit, n - p->nlit, "1*"))
+			list = L_BELOW;
+		else if (p->nlit == n)
+			list = L_EXACT;
+		else if (p->nlit == 1 && p->need != bloom_bit(hash_bytes(e[0].text, e[0].len)))
+			/* "/apps/ * /svc/": the later literal is the rarer key */
+			return file_candidate(co, r, 1);
+		else
+			list = L_CAND;
 		for (i = 0; i < p->nlit; i++)
 			keylen += e[i].len + 1;
 		if (!(key = pc_malloc(keylen)))
@@ -780,80 +1040,71 @@ static int index_rule(pc_codeowners *co, uint32_t r)
 			memcpy(key + keylen, e[i].text, e[i].len);
 			keylen += e[i].len;
 		}
-		ent = map_get(&co->by_prefix, key, keylen);
+		ent = map_get(&co->by_prefix, key, keylen, hash_path(key, keylen));
 		free(key);
-		if (!ent)
-			return PC_ENOMEM;
-		if (p->nlit == n)
-			list = L_EXACT;
-		else if (elems_are(e + p->nlit, n - p->nlit, "*"))
-			list = L_ANY;
-		else if (elems_are(e + p->nlit, n - p->nlit, "1*"))
-			list = L_BELOW;
-		else
-			list = L_CAND;
-		return list_add(&ent->l[list], r);
+		return ent ? list_add(co, &ent->l[list], r) : PC_ENOMEM;
 	}
-	if (elems_are(e, n, "*L*") || elems_are(e, n, "*L1*")) {
-		if (!(ent = map_get(&co->by_comp, e[1].text, e[1].len)))
-			return PC_ENOMEM;
-		return list_add(&ent->l[n == 3 ? L_ANY : L_BELOW], r);
-	}
-	if ((elems_are(e, n, "*G*") || elems_are(e, n, "*G1*")) && e[1].sfx &&
-	    (ext = ext_of(e[1].sfx, e[1].sfx_len, &extlen))) {
-		if (!(ent = map_get(&co->by_ext, ext, extlen)))
-			return PC_ENOMEM;
-		return list_add(&ent->l[n == 3 ? L_ANY : L_BELOW], r);
-	}
-	/* Any literal component must occur in the path: key on the longest. */
-	for (best = n, i = 0; i < n; i++)
-		if (e[i].kind == E_LIT && (best == n || e[i].len > e[best].len))
-			best = i;
-	if (best < n) {
-		if (!(ent = map_get(&co->by_comp, e[best].text, e[best].len)))
-			return PC_ENOMEM;
-		return list_add(&ent->l[L_CAND], r);
-	}
-	if (!co->residual[co->rules[r].section].n &&
-	    list_add(&co->residual_sections, (uint32_t)co->rules[r].section) < 0)
-		return PC_ENOMEM;
-	return list_add(&co->residual[co->rules[r].section], r);
+	if (elems_are(e, n, "*L*") || elems_are(e, n, "*L1*"))
+		return file_under(co, &co->by_comp, e[1].text, e[1].len, n == 3 ? L_ANY : L_BELOW, r);
+	if ((elems_are(e, n, "*G*") || elems_are(e, n, "*G1*")) && e[1].star_tail &&
+	    (ext = ext_of(e[1].tail, e[1].tail_len, &extlen)))
+		return file_under(co, &co->by_ext, ext, extlen, n == 3 ? L_ANY : L_BELOW, r);
+	return file_candidate(co, r, 0);
 }
 
 static int build_index(pc_codeowners *co)
 {
+	co_map seen;
+	pc_buf key = PC_BUF_INIT;
+	co_entry *ent;
 	size_t r;
-	int err;
+	int err = PC_ENOMEM;
 
+	memset(&seen, 0, sizeof(seen));
 	if (!(co->all = pc_calloc(co->nsections, sizeof(*co->all))) ||
 	    !(co->residual = pc_calloc(co->nsections, sizeof(*co->residual))))
-		return PC_ENOMEM;
+		goto done;
 	/* Newest first, so that every list is in descending rule order. */
-	for (r = co->nrules; r-- > 0;)
-		if ((err = index_rule(co, (uint32_t)r)) < 0)
-			return err;
-	return 0;
+	for (r = co->nrules; r-- > 0;) {
+		/*
+		 * An older rule with the same pattern in the same section can
+		 * never be the last match: leave it out of the index.
+		 */
+		pc_buf_clear(&key);
+		pc_buf_printf(&key, "%zu/%s", co->rules[r].section, co->rules[r].pattern);
+		if (pc_buf_error(&key) < 0 || !(ent = map_get(&seen, key.ptr, key.len, hash_bytes(key.ptr, key.len))))
+			goto done;
+		if (ent->l[L_EXACT].n)
+			continue;
+		if (list_push(&ent->l[L_EXACT], (uint32_t)r, 0, 0) < 0 ||
+		    (err = index_rule(co, (uint32_t)r)) < 0)
+			goto done;
+	}
+	err = 0;
+done:
+	map_clear(&seen);
+	pc_buf_release(&key);
+	return err < 0 ? err : 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Matching.                                                           */
 
-static inline void offer(const pc_codeowners *co, pc_co_match *out, uint32_t r)
+static inline void offer(const pc_codeowners *co, pc_co_match *out, const co_ref *ref)
 {
-	const pc_co_rule *rule = &co->rules[r];
-	pc_co_match *m = &out[rule->section];
+	const pc_co_rule *rule = &co->rules[ref->rule];
+	pc_co_match *m = &out[ref->section];
 
 	if (!m->rule || m->rule < rule)
 		m->rule = rule;
 }
 
-/* 1 when a newer rule of r's section already matched, so r cannot change the outcome. */
-static inline int beaten(const pc_codeowners *co, const pc_co_match *out, uint32_t r)
+/* 1 when a newer rule of the section already matched, so this one cannot change the outcome. */
+static inline int beaten(const pc_codeowners *co, const pc_co_match *out, const co_ref *ref)
 {
-	const pc_co_rule *rule = &co->rules[r];
-	const pc_co_match *m = &out[rule->section];
+	const pc_co_match *m = &out[ref->section];
 
-	return m->rule && m->rule >= rule;
+	return m->rule && m->rule >= &co->rules[ref->rule];
 }
 
 static void offer_all(const pc_codeowners *co, pc_co_match *out, const co_list *l)
@@ -861,51 +1112,110 @@ static void offer_all(const pc_codeowners *co, pc_co_match *out, const co_list *
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		offer(co, out, l->v[i]);
+		offer(co, out, &l->v[i]);
 }
 
-static void try_candidates(const pc_codeowners *co, pc_co_match *out, const co_list *l,
-	const char *path, size_t len, int from_prefix, size_t pos)
-{
-	size_t i;
-	uint32_t r;
-	const co_pat *p;
-
-	for (i = 0; i < l->n; i++) {
-		r = l->v[i];
-		if (beaten(co, out, r))
-			continue;
-		p = &co->pats[r];
-		if (from_prefix ? elems_match(p->elems + p->nlit, p->n - p->nlit, path, len, pos) :
-		    elems_match(p->elems, p->n, path, len, 0))
-			offer(co, out, r);
-	}
-}
-
-static void try_suffixes(const pc_codeowners *co, pc_co_match *out, const co_list *l,
+/* "*.ext" rules: the component must end with the whole literal, not only the extension. */
+static void offer_tails(const pc_codeowners *co, pc_co_match *out, const co_list *l,
 	const char *comp, size_t n)
 {
 	size_t i;
-	uint32_t r;
 	const co_elem *g;
 
 	for (i = 0; i < l->n; i++) {
-		r = l->v[i];
-		if (beaten(co, out, r))
+		if (beaten(co, out, &l->v[i]))
 			continue;
-		g = &co->pats[r].elems[1];
-		if (n >= g->sfx_len && !memcmp(comp + n - g->sfx_len, g->sfx, g->sfx_len))
-			offer(co, out, r);
+		g = &co->pats[l->v[i].rule].elems[1];
+		if (n >= g->tail_len && key_eq(comp + n - g->tail_len, g->tail, g->tail_len))
+			offer(co, out, &l->v[i]);
 	}
+}
+
+/* Candidate lists met while scanning a path, tried once all its components are known. */
+struct pending {
+	const co_list *l;
+	size_t pos, j;		/* with a prefix: where the rest of the path starts, and its component */
+	int prefix;
+};
+
+/* Paths with more components are matched without a table of their ends. */
+#define MAX_ENDS 128
+
+/* What pc_codeowners_match knows about the path it is matching. */
+struct subject {
+	const char *path;
+	size_t len;
+	const uint32_t *ends;	/* NULL when the path is too deep for the table */
+	uint64_t bloom;		/* ~0 while not complete */
+	uint64_t bytes;		/* byte_bit() of every byte of the path */
+};
+
+#define MAX_PENDING 32
+
+static void try_candidates(const pc_codeowners *co, pc_co_match *out, const struct pending *pd,
+	const struct subject *sj)
+{
+	const co_ref *ref;
+	const co_pat *p;
+	size_t i;
+
+	for (i = 0; i < pd->l->n; i++) {
+		ref = &pd->l->v[i];
+		if ((ref->need & ~sj->bloom) || beaten(co, out, ref))
+			continue;
+		p = &co->pats[ref->rule];
+		if (!may_match(p, sj->path, sj->len, sj->bytes))
+			continue;
+		if (pd->prefix ? elems_match(p->elems + p->nlit, p->n - p->nlit, sj->path, sj->len,
+			sj->ends, pd->pos, pd->j) :
+		    elems_match(p->elems, p->n, sj->path, sj->len, sj->ends, 0, 0))
+			offer(co, out, ref);
+	}
+}
+
+static void add_pending(const pc_codeowners *co, pc_co_match *out, struct pending *pd, size_t *npd,
+	const co_list *l, int prefix, size_t pos, size_t j, const struct subject *sj)
+{
+	struct pending one = { l, pos, j, prefix };
+	struct subject early = *sj;
+
+	if (!l->n)
+		return;
+	if (*npd < MAX_PENDING) {
+		pd[(*npd)++] = one;
+		return;
+	}
+	/* Now, without the path's full component summary and table of ends. */
+	early.bloom = ~0ULL;
+	early.ends = NULL;
+	try_candidates(co, out, &one, &early);
+}
+
+/* After the last '.' of s[0..n), or NULL. */
+static const char *memrchr_dot(const char *s, size_t n)
+{
+	while (n-- > 0)
+		if (s[n] == '.')
+			return s + n + 1;
+	return NULL;
+}
+
+static const co_entry *find_in(const co_map *m, const char *key, size_t n)
+{
+	return m->n ? map_find(m, hash_bytes(key, n), key, n) : NULL;
 }
 
 void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match *out)
 {
-	size_t len, i, s, k, start = 0, dot = SIZE_MAX;
-	uint64_t ph = FNV_INIT, ch = FNV_INIT;
+	size_t len, i, s, k, n, a, pos = 0, depth = 0, npd = 0, elen;
+	uint64_t ph = 0, ch, eh, bloom = 0;
+	struct pending pd[MAX_PENDING];
+	uint32_t ends[MAX_ENDS];
 	const co_entry *ent;
 	const pc_co_rule *rule;
 	const co_list *l;
+	const char *comp, *slash, *ext;
+	struct subject sj;
 	int last;
 
 	for (s = 0; s < co->nsections; s++) {
@@ -914,57 +1224,81 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 		out[s].owners = NULL;
 	}
 	len = strlen(path);
-	if (!len) {
+	if (!len || len > UINT32_MAX) {
 		for (s = 0; s < co->nsections; s++)
 			out[s].rule = NULL;
 		return;
 	}
+	sj.path = path;
+	sj.len = len;
+	sj.ends = ends;
+	sj.bloom = ~0ULL;
+	for (sj.bytes = 0, i = 0; i < len; i++)
+		sj.bytes |= byte_bit((unsigned char)path[i]);
 	/*
-	 * One pass over the path: at each '/' (and at the end) the running hash
-	 * ph is that of the prefix so far and ch that of the last component.
+	 * Component by component: the hash of the component and of the prefix
+	 * ending with it find the rules filed under them; candidates that need
+	 * the full matcher wait until every component is known.
 	 */
-	for (i = 0; i <= len; i++) {
-		if (i < len && path[i] != '/') {
-			ph = fnv_step(ph, (unsigned char)path[i]);
-			ch = fnv_step(ch, (unsigned char)path[i]);
-			if (path[i] == '.')
-				dot = i;
-			continue;
-		}
-		last = i == len;
-		if ((ent = map_find(&co->by_prefix, ph, path, i))) {
+	for (;;) {
+		comp = path + pos;
+		slash = memchr(comp, '/', len - pos);
+		n = slash ? (size_t)(slash - comp) : len - pos;
+		last = !slash;
+		if (depth < MAX_ENDS)
+			ends[depth] = (uint32_t)(pos + n);
+		else
+			sj.ends = NULL;
+		ch = hash_bytes(comp, n);
+		ph = hash_prefix(ph, ch);
+		bloom |= bloom_bit(ch);
+		if ((ent = map_find(&co->by_prefix, ph, path, pos + n))) {
+			offer_all(co, out, &ent->l[L_ANY]);
 			if (last) {
 				offer_all(co, out, &ent->l[L_EXACT]);
-				offer_all(co, out, &ent->l[L_ANY]);
 			} else {
-				offer_all(co, out, &ent->l[L_ANY]);
 				offer_all(co, out, &ent->l[L_BELOW]);
-				try_candidates(co, out, &ent->l[L_CAND], path, len, 1, i + 1);
+				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 1, pos + n + 1, depth + 1, &sj);
 			}
 		}
-		if ((ent = map_find(&co->by_comp, ch, path + start, i - start))) {
+		if ((ent = map_find(&co->by_comp, ch, comp, n))) {
 			offer_all(co, out, &ent->l[L_ANY]);
 			if (!last)
 				offer_all(co, out, &ent->l[L_BELOW]);
-			try_candidates(co, out, &ent->l[L_CAND], path, len, 0, 0);
+			add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
 		}
-		if (dot != SIZE_MAX && co->by_ext.n &&
-		    (ent = map_find(&co->by_ext, fnv(path + dot + 1, i - dot - 1), path + dot + 1, i - dot - 1))) {
-			try_suffixes(co, out, &ent->l[L_ANY], path + start, i - start);
-			if (!last)
-				try_suffixes(co, out, &ent->l[L_BELOW], path + start, i - start);
+		if ((ext = memrchr_dot(comp, n))) {
+			elen = (size_t)(comp + n - ext);
+			eh = hash_bytes(ext, elen);
+			bloom |= bloom_bit(ext_hash_salt(eh));
+			if ((ent = map_find(&co->by_ext, eh, ext, elen))) {
+				offer_tails(co, out, &ent->l[L_ANY], comp, n);
+				if (!last)
+					offer_tails(co, out, &ent->l[L_BELOW], comp, n);
+				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
+			}
 		}
-		ph = fnv_step(ph, '/');
-		ch = FNV_INIT;
-		start = i + 1;
-		dot = SIZE_MAX;
+		for (a = AFFIX_MIN; (co->by_head.lens | co->by_tail.lens) >> a && a <= n; a++) {
+			if ((co->by_head.lens & (1u << a)) && (ent = find_in(&co->by_head, comp, a)))
+				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
+			if ((co->by_tail.lens & (1u << a)) && (ent = find_in(&co->by_tail, comp + n - a, a)))
+				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
+		}
+		if (last)
+			break;
+		pos += n + 1;
+		depth++;
 	}
-	for (k = 0; k < co->residual_sections.n; k++) {
-		s = co->residual_sections.v[k];
-		l = &co->residual[s];
-		for (i = 0; i < l->n && !beaten(co, out, l->v[i]); i++) {
-			if (elems_match(co->pats[l->v[i]].elems, co->pats[l->v[i]].n, path, len, 0)) {
-				offer(co, out, l->v[i]);
+	sj.bloom = bloom;
+	for (k = 0; k < npd; k++)
+		try_candidates(co, out, &pd[k], &sj);
+	for (k = 0; k < co->nresidual_sections; k++) {
+		l = &co->residual[co->residual_sections[k]];
+		for (i = 0; i < l->n && !beaten(co, out, &l->v[i]); i++) {
+			const co_pat *p = &co->pats[l->v[i].rule];
+			if (!(l->v[i].need & ~bloom) && may_match(p, path, len, sj.bytes) &&
+			    elems_match(p->elems, p->n, path, len, sj.ends, 0, 0)) {
+				offer(co, out, &l->v[i]);
 				break;
 			}
 		}
@@ -1198,19 +1532,19 @@ static int parse_header(struct parser *ps, const char *s, size_t n, size_t col0)
 		char c = s[i + idx];
 		lower[idx] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	if (!(ent = map_get(&co->section_names, lower, close - i))) {
+	if (!(ent = map_get(&co->section_names, lower, close - i, hash_bytes(lower, close - i)))) {
 		r = PC_ENOMEM;
 		goto done;
 	}
 	if (ent->l[L_EXACT].n) {
 		/* A repeated header (GitLab merges them): the stricter settings win. */
-		sec = &co->sections[ent->l[L_EXACT].v[0]];
+		sec = &co->sections[ent->l[L_EXACT].v[0].rule];
 		sec->optional = sec->optional && optional;
 		if ((int)approvals > sec->approvals)
 			sec->approvals = (int)approvals;
 	} else {
 		if ((r = add_section(co, s + i, close - i, &idx)) < 0 ||
-		    (r = list_add(&ent->l[L_EXACT], (uint32_t)idx)) < 0)
+		    (r = list_push(&ent->l[L_EXACT], (uint32_t)idx, 0, 0)) < 0)
 			goto done;
 		sec = &co->sections[idx];
 		sec->optional = optional;
