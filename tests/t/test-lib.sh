@@ -17,21 +17,23 @@ export PC_HOOK_DIR
 
 # A git that reads no user or system configuration.
 GIT_CONFIG_NOSYSTEM=1
-GIT_CONFIG_GLOBAL=/dev/null
 GIT_AUTHOR_NAME="A U Thor"
 GIT_AUTHOR_EMAIL=author@example.com
 GIT_COMMITTER_NAME="C O Mitter"
 GIT_COMMITTER_EMAIL=committer@example.com
 GIT_AUTHOR_DATE="1700000000 +0000"
 GIT_COMMITTER_DATE="1700000000 +0000"
-export GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
+export GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
 	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 unset GL_USERNAME GL_USER GITEA_PUSHER_NAME REMOTE_USER GIT_DIR GIT_WORK_TREE
 
 . /usr/share/sharness/sharness.sh
 
-git config --global init.defaultBranch main 2>/dev/null || true
-git config --global advice.detachedHead false 2>/dev/null || true
+# sharness made HOME the trash directory: the global config lives there.
+GIT_CONFIG_GLOBAL="$HOME/.gitconfig"
+export GIT_CONFIG_GLOBAL
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
 
 # The example policies and CODEOWNERS shipped in policy/.
 PC_POLICY_DIR="$PC_SRC_DIR/policy"
