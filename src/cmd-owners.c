@@ -27,25 +27,30 @@ struct owners_opts {
 	int npaths;
 };
 
-static int parse_args(struct owners_opts *o, int argc, char **argv)
+/* Options may come before or after the paths, up to "--", as with git. */
+static void parse_args(struct owners_opts *o, int argc, char **argv)
 {
-	int i;
 	const char **target;
+	int i, dashdash = 0;
 
 	o->rev = "HEAD";
+	/* Paths are gathered at the front of argv, which has room for them all. */
+	o->paths = argv + 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq;
 
+		if (dashdash || a[0] != '-' || !a[1]) {
+			o->paths[o->npaths++] = argv[i];
+			continue;
+		}
 		if (!strcmp(a, "--")) {
-			i++;
-			break;
+			dashdash = 1;
+			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH...\n");
 			exit(0);
 		}
-		if (a[0] != '-' || !a[1])
-			break;
 		if (!strncmp(a, "--repo", 6) && (!a[6] || a[6] == '='))
 			target = &o->repo;
 		else if (!strncmp(a, "--rev", 5) && (!a[5] || a[5] == '='))
@@ -69,13 +74,10 @@ static int parse_args(struct owners_opts *o, int argc, char **argv)
 			cmd_die_usage(NULL);
 		}
 	}
-	o->paths = argv + i;
-	o->npaths = argc - i;
 	if (!o->npaths) {
 		cmd_error("owners: name at least one PATH");
 		cmd_die_usage(NULL);
 	}
-	return 0;
 }
 
 /*
