@@ -489,7 +489,7 @@ void pc_audit_reader_free(pc_audit_reader *r)
 /* Writing */
 
 typedef struct log_paths {
-	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *state_tmp, *dir;
+	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *dir;
 } log_paths;
 
 static void paths_release(log_paths *p)
@@ -499,7 +499,6 @@ static void paths_release(log_paths *p)
 	free(p->checkpoint);
 	free(p->checkpoint_tmp);
 	free(p->state);
-	free(p->state_tmp);
 	free(p->dir);
 }
 
@@ -511,7 +510,7 @@ static int paths_init(log_paths *p, const char *log)
 	if (!(p->log = pc_strdup(log)) || !(p->lock = pc_asprintf("%s.lock", log)) ||
 	    !(p->checkpoint = pc_asprintf("%s.checkpoint", log)) ||
 	    !(p->checkpoint_tmp = pc_asprintf("%s.checkpoint.tmp", log)) ||
-	    !(p->state = pc_asprintf("%s.state", log)) || !(p->state_tmp = pc_asprintf("%s.state.tmp", log)) ||
+	    !(p->state = pc_asprintf("%s.state", log)) ||
 	    !(copy = pc_strdup(log))) {
 		paths_release(p);
 		return PC_ENOMEM;
@@ -778,11 +777,17 @@ fail:
 	return PC_EIO;
 }
 
-static void save_state(const log_paths *p, unsigned flags, const tail *t)
+/*
+ * LOG.state is a cache, checked against the log whenever it is read, so it
+ * is rewritten in place: a rename would cost a data flush on ext4, and a
+ * torn cache only means one rebuild from the log.
+ */
+static void save_state(const log_paths *p, const tail *t)
 {
 	pc_buf b = PC_BUF_INIT;
 	char hex[65];
 	unsigned i;
+	int fd;
 
 	pc_buf_puts(&b, STATE_MAGIC);
 	pc_hex(hex, t->last_leaf, PC_HASH_LEN);
@@ -792,9 +797,11 @@ static void save_state(const log_paths *p, unsigned flags, const tail *t)
 		pc_hex(hex, t->edge.hash[i], PC_HASH_LEN);
 		pc_buf_printf(&b, "edge %s\n", hex);
 	}
-	/* A cache: it is checked against the log when read, so it need not be durable. */
-	if (!pc_buf_error(&b))
-		replace_file(flags, p->state_tmp, p->state, b.ptr, b.len, 0640, 0, NULL);
+	if (!pc_buf_error(&b) && (fd = open(p->state, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) >= 0) {
+		if (write_all(fd, b.ptr, b.len) < 0 || ftruncate(fd, (off_t)b.len) < 0)
+			unlink(p->state);
+		close(fd);
+	}
 	pc_buf_release(&b);
 }
 
@@ -825,44 +832,30 @@ static int read_checkpoint_size(pc_checkpoint *cp, int *have, const char *path, 
 	return 0;
 }
 
-static int check_against_checkpoint(tail *t, int fd, const log_paths *p, pc_error *err)
+static int check_against_checkpoint(tail *t, int fd, const log_paths *p, const pc_checkpoint *cp,
+	pc_error *err)
 {
-	pc_checkpoint cp;
-	int have, r;
+	int r;
 
-	char msg[PC_ERROR_MAX];
-	pc_error cerr = PC_ERROR_INIT;
-
-	if ((r = read_checkpoint_size(&cp, &have, p->checkpoint, &cerr)) < 0) {
-		memcpy(msg, cerr.msg, sizeof(msg));
-		return pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
-			"policy-check audit verify accepts the log", msg);
-	}
-	if (!have)
+	if (!cp)
 		return 0;
-	r = 0;
-	if (cp.size > t->edge.size) {
-		r = pc_error_set(err, PC_EVERIFY, "%s: has %llu records but %s covers %llu: records were "
+	if (cp->size > t->edge.size)
+		return pc_error_set(err, PC_EVERIFY, "%s: has %llu records but %s covers %llu: records were "
 			"removed; restore the log from a backup (run policy-check audit verify)",
-			p->log, (unsigned long long)t->edge.size, p->checkpoint, (unsigned long long)cp.size);
-		goto done;
-	}
-	if (!t->cp_have || !memcmp(t->cp_root, cp.root, PC_HASH_LEN))
-		goto done;
+			p->log, (unsigned long long)t->edge.size, p->checkpoint, (unsigned long long)cp->size);
+	if (!t->cp_have || !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+		return 0;
 	if (t->from_cache) {
 		/* The cache may be what is wrong: recompute from the log itself. */
-		t->cp_size = cp.size;
+		t->cp_size = cp->size;
 		if ((r = read_tail(t, fd, p->log, p->state, 0, err)) < 0)
-			goto done;
-		if (t->cp_have && !memcmp(t->cp_root, cp.root, PC_HASH_LEN))
-			goto done;
+			return r;
+		if (t->cp_have && !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+			return 0;
 	}
-	r = pc_error_set(err, PC_EVERIFY, "%s: the first %llu records do not match the root signed in %s: "
+	return pc_error_set(err, PC_EVERIFY, "%s: the first %llu records do not match the root signed in %s: "
 		"the log was modified; run policy-check audit verify and restore the log from a backup",
-		p->log, (unsigned long long)cp.size, p->checkpoint);
-done:
-	pc_checkpoint_release(&cp);
-	return r;
+		p->log, (unsigned long long)cp->size, p->checkpoint);
 }
 
 /*
@@ -916,6 +909,8 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	uint64_t *first_seq, pc_error *err)
 {
 	pc_note_signer *signer = NULL;
+	pc_checkpoint old_cp;
+	int have_cp = 0;
 	log_paths p;
 	tail t;
 	pc_buf lines = PC_BUF_INIT, cptext = PC_BUF_INIT, note = PC_BUF_INIT;
@@ -930,6 +925,7 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 
 	if (first_seq)
 		*first_seq = 0;
+	memset(&old_cp, 0, sizeof(old_cp));
 	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
 	    !cfg->origin || !*cfg->origin)
 		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
@@ -976,20 +972,19 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 		goto done;
 	}
 
+	/* Know the signed size before scanning, to capture the root there. */
+	if ((r = read_checkpoint_size(&old_cp, &have_cp, p.checkpoint, err)) < 0) {
+		char msg[PC_ERROR_MAX];
+		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+		r = pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
+			"policy-check audit verify accepts the log", msg);
+		goto done;
+	}
 	memset(&t, 0, sizeof(t));
 	t.file_size = (uint64_t)st.st_size;
-	t.cp_size = UINT64_MAX;
-	{
-		pc_checkpoint cp;
-		int have;
-		/* Know the signed size before scanning, to capture the root there. */
-		if (read_checkpoint_size(&cp, &have, p.checkpoint, NULL) == 0 && have)
-			t.cp_size = cp.size;
-		if (have)
-			pc_checkpoint_release(&cp);
-	}
+	t.cp_size = have_cp ? old_cp.size : UINT64_MAX;
 	if ((r = read_tail(&t, logfd, p.log, p.state, 1, err)) < 0 ||
-	    (r = check_against_checkpoint(&t, logfd, &p, err)) < 0)
+	    (r = check_against_checkpoint(&t, logfd, &p, have_cp ? &old_cp : NULL, err)) < 0)
 		goto done;
 
 	/* The new lines: a repair record first when a torn line is cut off. */
@@ -1065,7 +1060,7 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	renamed = 1;
 	if ((r = sync_dir(flags, p.dir, err)) < 0)
 		goto done;
-	save_state(&p, flags, &t);
+	save_state(&p, &t);
 	r = 0;
 done:
 	if (r < 0 && appended && !renamed) {
@@ -1091,6 +1086,7 @@ done:
 	pc_buf_release(&note);
 	if (have_paths)
 		paths_release(&p);
+	pc_checkpoint_release(&old_cp);
 	pc_note_signer_free(signer);
 	return r;
 }

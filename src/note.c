@@ -97,6 +97,45 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/*
+ * The usual Ed25519 key file, PKCS#8 v1 without attributes, is 48 fixed DER
+ * bytes ending in the 32-byte seed.  Reading it here costs ~0.08 ms where
+ * OpenSSL's generic decoder takes ~0.8 ms, most of an append's CPU time.
+ * Any other form returns NULL and goes through OpenSSL.
+ */
+static EVP_PKEY *ed25519_from_pem(const char *pem, size_t len)
+{
+	static const char begin[] = "-----BEGIN PRIVATE KEY-----\n", end[] = "-----END PRIVATE KEY-----";
+	static const unsigned char prefix[16] = {
+		0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+	};
+	char b64[128];
+	unsigned char *der = NULL;
+	size_t n = 0, derlen = 0, i;
+	EVP_PKEY *key = NULL;
+
+	if (len < sizeof(begin) || memcmp(pem, begin, sizeof(begin) - 1))
+		return NULL;
+	for (i = sizeof(begin) - 1; i < len && pem[i] != '-'; i++) {
+		if (pem[i] == '\n' || pem[i] == '\r')
+			continue;
+		if (n == sizeof(b64))
+			goto done;
+		b64[n++] = pem[i];
+	}
+	if (len - i < sizeof(end) - 1 || memcmp(pem + i, end, sizeof(end) - 1))
+		goto done;
+	if (pc_base64_decode(&der, &derlen, b64, n) == 0 && derlen == 48 && !memcmp(der, prefix, sizeof(prefix)))
+		key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, der + 16, 32);
+done:
+	OPENSSL_cleanse(b64, sizeof(b64));
+	if (der) {
+		OPENSSL_cleanse(der, derlen);
+		free(der);
+	}
+	return key;
+}
+
 int pc_note_signer_load(pc_note_signer **out, const char *key_path, const char *name, pc_error *err)
 {
 	pc_note_signer *s = NULL;
@@ -131,11 +170,13 @@ int pc_note_signer_load(pc_note_signer **out, const char *key_path, const char *
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (!(bio = BIO_new_mem_buf(pem, (int)pem_len))) {
-		r = pc_error_set(err, PC_ENOMEM, "out of memory");
-		goto done;
+	if (!(s->key = ed25519_from_pem(pem, pem_len))) {
+		if (!(bio = BIO_new_mem_buf(pem, (int)pem_len))) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		s->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked);
 	}
-	s->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked);
 	if (!s->key) {
 		r = pc_error_set(err, PC_EINVAL, asked ?
 			"%s: the audit key is encrypted; the hooks cannot ask for a passphrase, "
