@@ -45,7 +45,7 @@ def b64(s):
 
 
 def parse_vkey(text):
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3:
         fail("verifier key must be <origin>+<hex key id>+<base64 key>")
     name, hex_id, key = parts

@@ -23,6 +23,15 @@
 #define STATE_MAGIC "policy-check audit state 1\n"
 #define READ_CHUNK (1u << 20)
 
+/* An injected fault looks like an I/O error to the code and the messages. */
+static int fault(const char *point)
+{
+	if (!pc_fault(point))
+		return 0;
+	errno = EIO;
+	return 1;
+}
+
 /* Records */
 
 static int put_key(pc_buf *b, const char *key, int first)
@@ -403,7 +412,7 @@ int pc_audit_reader_open(pc_audit_reader **out, const char *path, pc_error *err)
 	int fd;
 
 	*out = NULL;
-	if (pc_fault("open") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (fault("open") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
 			"%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -452,8 +461,8 @@ int pc_audit_reader_next(pc_audit_reader *r, const char **line, size_t *len, int
 			r->buf = p;
 			r->alloc *= 2;
 		}
-		if (pc_fault("read"))
-			errno = EIO, n = -1;
+		if (fault("read"))
+			n = -1;
 		else
 			n = pread(r->fd, r->buf + r->end, r->alloc - r->end, (off_t)r->file_pos);
 		if (n < 0 && errno == EINTR)
@@ -686,10 +695,8 @@ static int write_all(int fd, const char *p, size_t len)
 	ssize_t w;
 
 	while (len) {
-		if (pc_fault("write")) {
-			errno = EIO;
+		if (fault("write"))
 			return -1;
-		}
 		w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -722,10 +729,8 @@ static int sys_error(pc_error *err, const char *path, const char *what)
 
 static int do_sync(unsigned flags, int fd)
 {
-	if (pc_fault("fsync")) {
-		errno = EIO;
+	if (fault("fsync"))
 		return -1;
-	}
 	if (flags & PC_AUDIT_NO_SYNC)
 		return 0;
 	return fdatasync(fd);
@@ -736,9 +741,9 @@ static int sync_dir(unsigned flags, const char *dir, pc_error *err)
 	int fd, r = 0;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return sys_error(err, dir, "cannot open directory to sync it");
+		return sys_error(err, dir, "cannot open the directory of the audit log to sync it");
 	if (do_sync(flags, fd) < 0 && errno != EINVAL)
-		r = sys_error(err, dir, "directory fsync failed");
+		r = sys_error(err, dir, "fsync of the directory of the audit log failed");
 	close(fd);
 	return r;
 }
@@ -749,7 +754,7 @@ static int replace_file(unsigned flags, const char *tmp, const char *path, const
 {
 	int fd;
 
-	if (pc_fault("open") || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
+	if (fault("open") || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
 		return sys_error(err, tmp, "cannot create");
 	if (write_all(fd, data, len) < 0) {
 		sys_error(err, tmp, "write failed");
@@ -765,7 +770,7 @@ static int replace_file(unsigned flags, const char *tmp, const char *path, const
 		goto fail;
 	}
 	fd = -1;
-	if (pc_fault("rename") || rename(tmp, path) < 0) {
+	if (fault("rename") || rename(tmp, path) < 0) {
 		sys_error(err, path, "cannot rename the new file into place");
 		goto fail;
 	}
@@ -946,13 +951,12 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &ign, &old_xfsz);
 
-	if (pc_fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.lock, "cannot open the audit lock");
 		goto done;
 	}
 	for (;;) {
-		if (pc_fault("lock")) {
-			errno = ENOLCK;
+		if (fault("lock")) {
 			r = sys_error(err, p.lock, "cannot lock");
 			goto done;
 		}
@@ -963,7 +967,7 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 			goto done;
 		}
 	}
-	if (pc_fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.log, "cannot open the audit log for appending");
 		goto done;
 	}
@@ -1013,7 +1017,7 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 
 	written_from = t.end;
 	if (t.torn_len) {
-		if (pc_fault("truncate") || ftruncate(logfd, (off_t)t.end) < 0) {
+		if (fault("truncate") || ftruncate(logfd, (off_t)t.end) < 0) {
 			r = sys_error(err, p.log, "cannot truncate the torn final line");
 			goto done;
 		}
@@ -1068,7 +1072,7 @@ done:
 		char msg[PC_ERROR_MAX] = "";
 		if (err)
 			memcpy(msg, err->msg, sizeof(msg));
-		if (pc_fault("truncate") || ftruncate(logfd, (off_t)written_from) < 0 ||
+		if (fault("truncate") || ftruncate(logfd, (off_t)written_from) < 0 ||
 		    do_sync(flags, logfd) < 0)
 			pc_error_set(err, r, "%s; truncating the log back to %llu bytes also failed (%s): "
 				"audit verify will report the unsigned lines", msg,

@@ -277,7 +277,11 @@ static int write_new_file(const char *path, const void *data, size_t len, mode_t
 	ssize_t w;
 	int fd;
 
-	if (pc_fault("open") || (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
+	if (pc_fault("open"))
+		errno = EIO, fd = -1;
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
 		return pc_error_set(err, errno == EEXIST ? PC_EINVAL : PC_EIO, errno == EEXIST ?
 			"%s: already exists; refusing to overwrite a key (choose another prefix)" :
 			"%s: cannot create: %s", path, strerror(errno));
@@ -295,7 +299,11 @@ static int write_new_file(const char *path, const void *data, size_t len, mode_t
 		p += w;
 		len -= (size_t)w;
 	}
-	if (pc_fault("fsync") || fsync(fd) < 0)
+	if (pc_fault("fsync")) {
+		errno = EIO;
+		goto fail;
+	}
+	if (fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
