@@ -80,7 +80,8 @@ pc_start_server() {
 }
 
 # Stop every server started here: TERM to timeout(1), which passes it on to
-# the server and its process group; wait at most 5 s, then KILL.
+# the server and its process group; wait at most 5 s, then KILL that process
+# group (timeout(1) leads its own, so nothing else is in it).
 pc_stop_servers() {
 	for pc_pid in $PC_SERVER_PIDS; do
 		kill "$pc_pid" 2>/dev/null
@@ -91,7 +92,9 @@ pc_stop_servers() {
 			sleep 0.1
 			pc_n=$((pc_n + 1))
 		done
-		kill -9 "$pc_pid" 2>/dev/null
+		if kill -0 "$pc_pid" 2>/dev/null; then
+			kill -9 "-$pc_pid" 2>/dev/null
+		fi
 	done
 	PC_SERVER_PIDS=
 	return 0
