@@ -2,7 +2,7 @@
  * bench-codeowners: parse a generated CODEOWNERS of 2,000 rules and match
  * 100,000 generated paths against it (DESIGN.md section 10: under 100 ms).
  *
- *   bench-codeowners [RULES [PATHS]]
+ *   bench-codeowners [RULES [PATHS [DIR]]]
  *
  * Input is generated deterministically, shaped like a GitOps monorepo:
  * apps/<team>/<service>/..., overlays/<env>/<app>/..., base/<app>/...,
@@ -12,6 +12,9 @@
  * decide, un-owning lines and GitLab sections.  Prints the median of 5 runs,
  * as wall-clock time and as this thread's CPU time (the machine is shared:
  * CPU time is what the code costs, wall time what a push would have seen).
+ * With DIR, the generated input is also written to DIR/CODEOWNERS and
+ * DIR/paths (one a line), so that other tools can be run on the same files
+ * (tests/bench/run.sh compares with the npm codeowners package).
  */
 #include "codeowners.h"
 #include "buf.h"
@@ -138,6 +141,35 @@ static char **gen_paths(unsigned n)
 	return paths;
 }
 
+static int write_input(const char *dir, const pc_buf *text, char **paths, unsigned n)
+{
+	pc_buf name = PC_BUF_INIT;
+	FILE *fp;
+	unsigned i;
+	int r = 0;
+
+	pc_buf_printf(&name, "%s/CODEOWNERS", dir);
+	if (!(fp = fopen(name.ptr, "w")) || fwrite(text->ptr, 1, text->len, fp) != text->len || fclose(fp)) {
+		perror(name.ptr);
+		r = -1;
+	}
+	pc_buf_clear(&name);
+	pc_buf_printf(&name, "%s/paths", dir);
+	if (r == 0 && !(fp = fopen(name.ptr, "w"))) {
+		perror(name.ptr);
+		r = -1;
+	}
+	for (i = 0; r == 0 && i < n; i++)
+		if (fprintf(fp, "%s\n", paths[i]) < 0)
+			r = -1;
+	if (r == 0 && fclose(fp)) {
+		perror(name.ptr);
+		r = -1;
+	}
+	pc_buf_release(&name);
+	return r;
+}
+
 static double now_ms(clockid_t clock)
 {
 	struct timespec ts;
@@ -166,11 +198,13 @@ int main(int argc, char **argv)
 	unsigned long owned = 0, decided = 0;
 
 	if (nrules < 2 || !npaths) {
-		fprintf(stderr, "usage: bench-codeowners [RULES [PATHS]]\n");
+		fprintf(stderr, "usage: bench-codeowners [RULES [PATHS [DIR]]]\n");
 		return 2;
 	}
 	gen_rules(&text, nrules);
 	paths = gen_paths(npaths);
+	if (argc > 3 && write_input(argv[3], &text, paths, npaths) < 0)
+		return 1;
 	for (run = 0; run < 5; run++) {
 		pc_codeowners *co = NULL;
 		pc_diag d = PC_DIAG_INIT;
