@@ -2,6 +2,7 @@
  * repo.c: repository access for the engine.
  */
 #include "repo.h"
+#include "buf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -288,38 +289,161 @@ static int commit_tree(git_tree **out, git_repository *repo, const git_oid *id, 
 	return r;
 }
 
+typedef struct tree_walk {
+	git_repository *repo;
+	pc_buf path;
+	pc_tree_change_cb cb;
+	void *payload;
+	pc_error *err;
+} tree_walk;
+
+static int is_tree(const git_tree_entry *e)
+{
+	return e && git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
+}
+
+/* git's tree order: a directory's name sorts as if it ended with '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), len = la < lb ? la : lb;
+	int c = memcmp(na, nb, len);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	ca = la > len ? (unsigned char)na[len] : is_tree(a) ? '/' : 0;
+	cb = lb > len ? (unsigned char)nb[len] : is_tree(b) ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+static int walk_trees(tree_walk *w, const git_tree *a, const git_tree *b, unsigned depth);
+
+/* One side of a pair that differs: a subtree to descend into, or a file. */
+static int walk_entry(tree_walk *w, const git_tree_entry *ea, const git_tree_entry *eb, unsigned depth)
+{
+	const git_tree_entry *e = ea ? ea : eb;
+	size_t len = w->path.len;
+	git_tree *ta = NULL, *tb = NULL;
+	pc_tree_change ch;
+	int r = 0;
+
+	if (len)
+		pc_buf_putc(&w->path, '/');
+	pc_buf_puts(&w->path, git_tree_entry_name(e));
+	if (pc_buf_error(&w->path)) {
+		r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (is_tree(e)) {
+		if (depth >= PC_TREE_DEPTH_MAX) {
+			r = pc_error_set(w->err, PC_ELIMIT, "trees are nested more than %d levels deep, under %.100s",
+				PC_TREE_DEPTH_MAX, w->path.ptr);
+			goto done;
+		}
+		if ((ea && git_tree_lookup(&ta, w->repo, git_tree_entry_id(ea)) < 0) ||
+		    (eb && git_tree_lookup(&tb, w->repo, git_tree_entry_id(eb)) < 0)) {
+			r = git_fail(w->err, PC_EIO, "cannot read tree");
+			goto done;
+		}
+		r = walk_trees(w, ta, tb, depth + 1);
+		goto done;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.path = w->path.ptr;
+	if (ea) {
+		git_oid_cpy(&ch.old_id, git_tree_entry_id(ea));
+		ch.old_mode = (uint32_t)git_tree_entry_filemode(ea);
+	}
+	if (eb) {
+		git_oid_cpy(&ch.new_id, git_tree_entry_id(eb));
+		ch.new_mode = (uint32_t)git_tree_entry_filemode(eb);
+	}
+	r = w->cb(&ch, w->payload);
+done:
+	git_tree_free(ta);
+	git_tree_free(tb);
+	pc_buf_truncate(&w->path, len);
+	return r;
+}
+
+static int walk_trees(tree_walk *w, const git_tree *a, const git_tree *b, unsigned depth)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	const git_tree_entry *ea, *eb;
+	int c, r;
+
+	while (i < na || j < nb) {
+		ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+		if (c == 0) {
+			i++;
+			j++;
+			if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+			    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+				continue;	/* the same file, or the same subtree: nothing to read */
+			r = walk_entry(w, ea, eb, depth);
+		} else if (c < 0) {
+			i++;
+			r = walk_entry(w, ea, NULL, depth);
+		} else {
+			j++;
+			r = walk_entry(w, NULL, eb, depth);
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int pc_repo_diff_trees(git_repository *repo, const git_tree *a, const git_tree *b,
+	pc_tree_change_cb cb, void *payload, pc_error *err)
+{
+	tree_walk w;
+	int r;
+
+	w.repo = repo;
+	pc_buf_init(&w.path, 0);
+	w.cb = cb;
+	w.payload = payload;
+	w.err = err;
+	r = walk_trees(&w, a, b, 0);
+	pc_buf_release(&w.path);
+	return r;
+}
+
+typedef struct paths_payload {
+	pc_strlist *out;
+	size_t limit;
+	pc_error *err;
+} paths_payload;
+
+static int add_changed_path(const pc_tree_change *ch, void *payload)
+{
+	paths_payload *p = payload;
+
+	if (p->out->n >= p->limit)
+		return pc_error_set(p->err, PC_ELIMIT, "more than %zu changed paths", p->limit);
+	if (pc_strlist_add(p->out, ch->path) < 0)
+		return pc_error_set(p->err, PC_ENOMEM, "out of memory");
+	return 0;
+}
+
 int pc_repo_changed_paths(pc_strlist *out, git_repository *repo, const git_oid *from,
 	const git_oid *to, size_t limit, pc_error *err)
 {
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	size_t i, n;
+	paths_payload p;
 	int r;
 
 	if ((r = commit_tree(&a, repo, from, err)) < 0 || (r = commit_tree(&b, repo, to, err)) < 0)
 		goto done;
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0) {
-		r = git_fail(err, PC_EIO, "cannot diff trees");
-		goto done;
-	}
-	n = git_diff_num_deltas(diff);
-	if (n > limit) {
-		r = pc_error_set(err, PC_ELIMIT, "%zu changed paths, over the limit of %zu", n, limit);
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-		if (pc_strlist_add(out, path) < 0) {
-			r = pc_error_set(err, PC_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	r = 0;
+	p.out = out;
+	p.limit = limit;
+	p.err = err;
+	r = pc_repo_diff_trees(repo, a, b, add_changed_path, &p, err);
 done:
-	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);
 	return r;

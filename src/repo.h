@@ -66,6 +66,33 @@ int pc_repo_changed_paths(pc_strlist *out, git_repository *repo, const git_oid *
 	const git_oid *to, size_t limit, pc_error *err);
 
 /*
+ * One file-level difference between two trees: a path whose entry was
+ * added (old_mode 0), deleted (new_mode 0) or changed in id or mode.  A
+ * path that turns from a file into a directory (or back) is one deletion
+ * and the additions under it, as with `git diff-tree -r`.
+ */
+typedef struct pc_tree_change {
+	const char *path;
+	git_oid old_id, new_id;		/* zero when absent */
+	uint32_t old_mode, new_mode;	/* git_filemode_t; 0 when absent */
+} pc_tree_change;
+
+/* Returns 0 to go on; anything else stops the walk and is returned by it. */
+typedef int (*pc_tree_change_cb)(const pc_tree_change *change, void *payload);
+
+/*
+ * Call `cb` for every difference between trees `a` and `b` (either may be
+ * NULL: the empty tree), in git's order.  Subtrees with the same id on both
+ * sides are skipped without being read, so the cost follows the size of
+ * the change, not of the trees (libgit2's tree-to-tree diff reads every
+ * subtree of both).  Trees nested deeper than PC_TREE_DEPTH_MAX are
+ * refused with PC_ELIMIT.
+ */
+#define PC_TREE_DEPTH_MAX 4096
+int pc_repo_diff_trees(git_repository *repo, const git_tree *a, const git_tree *b,
+	pc_tree_change_cb cb, void *payload, pc_error *err);
+
+/*
  * Read the blob at `path` in commit `commit`.  PC_ENOTFOUND when absent.
  * *blob_id (optional) receives the blob id in hex.  Refuses blobs over limit.
  */

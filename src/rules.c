@@ -166,62 +166,77 @@ static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, const ch
 	return 0;
 }
 
+typedef struct tree_check {
+	pc_ctx *ctx;
+	pc_change *c;
+	const char *label;
+	git_odb *odb;
+	pc_error *err;
+} tree_check;
+
+static int check_added(const pc_tree_change *ch, void *payload)
+{
+	tree_check *t = payload;
+	const pc_policy *p = t->ctx->policy;
+	pc_rules_compiled *rules = t->ctx->rules;
+	size_t j, size;
+	git_object_t type;
+	int r = 0, m;
+
+	if (!ch->new_mode)
+		return 0;	/* deleted */
+	for (j = 0; j < rules->ndeny && r == 0; j++) {
+		m = pc_regex_match(&rules->deny[j], ch->path, strlen(ch->path));
+		if (m == PC_ELIMIT)
+			r = limit_hit(t->c, "rules.deny_paths", ch->path);
+		else if (m == 1)
+			r = pc_verdict_reject(t->c->v, "rules",
+				"remove the file from the commits (git rebase -i) and push again",
+				"commit %s adds %s, which matches rules.deny_paths '%s'",
+				t->label, ch->path, p->rules.deny_paths.items[j]);
+	}
+	if (p->rules.max_blob_size && r == 0 &&
+	    (ch->new_mode == GIT_FILEMODE_BLOB || ch->new_mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
+		if (git_odb_read_header(&size, &type, t->odb, &ch->new_id) < 0)
+			return pc_error_set(t->err, PC_EIO, "cannot read commit %s: %s", t->label,
+				git_error_last() ? git_error_last()->message : "unknown error");
+		if ((uint64_t)size > p->rules.max_blob_size)
+			r = pc_verdict_reject(t->c->v, "rules",
+				"keep large files out of the repository (an artifact store, or Git LFS)",
+				"commit %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
+				t->label, ch->path, size, (unsigned long long)p->rules.max_blob_size);
+	}
+	/* A rejection is recorded in the verdict; only errors stop the walk. */
+	return r < 0 ? r : 0;
+}
+
 /* deny_paths and max_blob_size look at what each new non-merge commit adds. */
 static int check_tree_changes(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
 	pc_error *err)
 {
-	const pc_policy *p = ctx->policy;
 	git_commit *parent = NULL;
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_odb *odb = NULL;
-	size_t i, j, n;
-	int r = 0, m;
+	tree_check t;
+	int r = 0;
 
+	memset(&t, 0, sizeof(t));
 	if (git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) < 0)
 		goto git_error;
 	if ((parent && git_commit_tree(&a, parent) < 0) || git_commit_tree(&b, commit) < 0)
 		goto git_error;
-	if (git_diff_tree_to_tree(&diff, ctx->repo, a, b, NULL) < 0 ||
-	    git_repository_odb(&odb, ctx->repo) < 0)
+	if (git_repository_odb(&t.odb, ctx->repo) < 0)
 		goto git_error;
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n && r == 0; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		const char *path = d->new_file.path;
-
-		if (d->status == GIT_DELTA_DELETED)
-			continue;
-		for (j = 0; j < ctx->rules->ndeny && r == 0; j++) {
-			m = pc_regex_match(&ctx->rules->deny[j], path, strlen(path));
-			if (m == PC_ELIMIT)
-				r = limit_hit(c, "rules.deny_paths", path);
-			else if (m == 1)
-				r = pc_verdict_reject(c->v, "rules",
-					"remove the file from the commits (git rebase -i) and push again",
-					"commit %s adds %s, which matches rules.deny_paths '%s'",
-					label, path, p->rules.deny_paths.items[j]);
-		}
-		if (p->rules.max_blob_size && r == 0 && git_oid_is_zero(&d->new_file.id) == 0 &&
-		    (d->new_file.mode == GIT_FILEMODE_BLOB || d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
-			size_t size;
-			git_object_t type;
-			if (git_odb_read_header(&size, &type, odb, &d->new_file.id) < 0)
-				goto git_error;
-			if ((uint64_t)size > p->rules.max_blob_size)
-				r = pc_verdict_reject(c->v, "rules",
-					"keep large files out of the repository (an artifact store, or Git LFS)",
-					"commit %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
-					label, path, size, (unsigned long long)p->rules.max_blob_size);
-		}
-	}
+	t.ctx = ctx;
+	t.c = c;
+	t.label = label;
+	t.err = err;
+	r = pc_repo_diff_trees(ctx->repo, a, b, check_added, &t, err);
 	goto done;
 git_error:
 	r = pc_error_set(err, PC_EIO, "cannot read commit %s: %s", label,
 		git_error_last() ? git_error_last()->message : "unknown error");
 done:
-	git_odb_free(odb);
-	git_diff_free(diff);
+	git_odb_free(t.odb);
 	git_tree_free(a);
 	git_tree_free(b);
 	git_commit_free(parent);

@@ -1,0 +1,397 @@
+/*
+ * test-repo-diff: pc_repo_diff_trees and pc_repo_changed_paths against
+ * libgit2's own tree-to-tree diff, on random pairs of trees written into
+ * a real repository: the same paths in the same order, with the same ids
+ * and modes, through additions, deletions, edits, mode changes, symlinks,
+ * submodules and files that become directories (and back).  One
+ * difference is intended: a path whose type changes (a file becomes a
+ * symlink) is one change, as in git diff-tree, where libgit2 lists it twice.  Names are
+ * chosen to exercise git's tree order ("a", "a-b", "a.b", "a/", "a0").
+ */
+#include "repo.h"
+#include "buf.h"
+#include "tap.h"
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static const char *const names[] = { "a", "a-b", "a.b", "a0", "ab", "b", "b.txt", "c", "z" };
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+/* An in-memory tree: each name absent, a file (mode, content) or a directory. */
+typedef struct node {
+	int kind;			/* 0 absent, 1 file, 2 directory */
+	unsigned mode;			/* for files */
+	unsigned content;
+	struct node *sub;		/* NNAMES children for directories */
+} node;
+
+static void node_free(node *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < NNAMES; i++)
+		node_free(n[i].sub);
+	free(n);
+}
+
+static node *random_dir(unsigned depth);
+
+static void random_entry(node *e, unsigned depth)
+{
+	static const unsigned modes[] = { GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB,
+		GIT_FILEMODE_BLOB_EXECUTABLE, GIT_FILEMODE_LINK, GIT_FILEMODE_COMMIT };
+	unsigned k = rnd(10);
+
+	node_free(e->sub);
+	e->sub = NULL;
+	if (k < 3) {
+		e->kind = 0;
+	} else if (k < 7 || depth >= 3) {
+		e->kind = 1;
+		e->mode = modes[rnd(6)];
+		e->content = rnd(4);
+	} else {
+		e->kind = 2;
+		e->sub = random_dir(depth + 1);
+	}
+}
+
+static node *random_dir(unsigned depth)
+{
+	node *d = calloc(NNAMES, sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < NNAMES; i++)
+		random_entry(&d[i], depth);
+	return d;
+}
+
+static node *copy_dir(const node *d)
+{
+	node *c = calloc(NNAMES, sizeof(*c));
+	size_t i;
+
+	memcpy(c, d, NNAMES * sizeof(*c));
+	for (i = 0; i < NNAMES; i++)
+		if (d[i].sub)
+			c[i].sub = copy_dir(d[i].sub);
+	return c;
+}
+
+/* A few random edits anywhere in the tree. */
+static void mutate(node *d, unsigned depth)
+{
+	size_t i = rnd(NNAMES);
+
+	switch (rnd(6)) {
+	case 0:
+		random_entry(&d[i], depth);
+		break;
+	case 1:
+		if (d[i].kind == 1)
+			d[i].content = (d[i].content + 1) % 4;
+		break;
+	case 2:
+		if (d[i].kind == 1 && d[i].mode != GIT_FILEMODE_COMMIT)
+			d[i].mode = d[i].mode == GIT_FILEMODE_BLOB ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+		break;
+	default:
+		if (d[i].kind == 2)
+			mutate(d[i].sub, depth + 1);
+		else
+			random_entry(&d[i], depth);
+	}
+}
+
+/* Write d as a tree; an empty directory gets no entry in its parent. */
+static int write_dir(git_oid *out, int *empty, git_repository *repo, const node *d)
+{
+	git_treebuilder *tb = NULL;
+	git_oid id;
+	char text[32];
+	size_t i;
+	int sub_empty, r = -1;
+
+	if (git_treebuilder_new(&tb, repo, NULL) < 0)
+		return -1;
+	for (i = 0; i < NNAMES; i++) {
+		if (d[i].kind == 1) {
+			snprintf(text, sizeof(text), "%s %u\n", names[i], d[i].content);
+			if (d[i].mode == GIT_FILEMODE_COMMIT) {
+				memset(&id, 0, sizeof(id));
+				id.id[0] = (unsigned char)(1 + d[i].content);
+				id.id[19] = (unsigned char)i;
+			} else if (git_blob_create_from_buffer(&id, repo, text, strlen(text)) < 0) {
+				goto done;
+			}
+			if (git_treebuilder_insert(NULL, tb, names[i], &id, (git_filemode_t)d[i].mode) < 0)
+				goto done;
+		} else if (d[i].kind == 2) {
+			if (write_dir(&id, &sub_empty, repo, d[i].sub) < 0)
+				goto done;
+			if (!sub_empty && git_treebuilder_insert(NULL, tb, names[i], &id, GIT_FILEMODE_TREE) < 0)
+				goto done;
+		}
+	}
+	*empty = git_treebuilder_entrycount(tb) == 0;
+	r = git_treebuilder_write(out, tb);
+done:
+	git_treebuilder_free(tb);
+	return r;
+}
+
+static int add_line(const pc_tree_change *ch, void *payload)
+{
+	pc_buf *b = payload;
+	char o[GIT_OID_HEXSZ + 1], n[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(o, sizeof(o), &ch->old_id);
+	git_oid_tostr(n, sizeof(n), &ch->new_id);
+	return pc_buf_printf(b, "%06o %06o %s %s %s\n", ch->old_mode, ch->new_mode, o, n, ch->path) < 0;
+}
+
+/*
+ * libgit2's diff in the same line format.  libgit2 splits a change of type
+ * (file, symlink, submodule) into a deletion and an addition of the same
+ * path; git diff-tree and pc_repo_diff_trees report one change: join them.
+ */
+static void libgit2_lines(pc_buf *b, git_repository *repo, git_tree *a, git_tree *t)
+{
+	git_diff *diff = NULL;
+	char o[GIT_OID_HEXSZ + 1], n[GIT_OID_HEXSZ + 1];
+	size_t i, count;
+
+	if (git_diff_tree_to_tree(&diff, repo, a, t, NULL) < 0) {
+		pc_buf_puts(b, "libgit2 diff failed\n");
+		return;
+	}
+	count = git_diff_num_deltas(diff);
+	for (i = 0; i < count; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i), *next = NULL;
+		int gone = d->status == GIT_DELTA_DELETED, added = d->status == GIT_DELTA_ADDED;
+
+		if (gone && i + 1 < count) {
+			next = git_diff_get_delta(diff, i + 1);
+			if (next->status != GIT_DELTA_ADDED || strcmp(next->new_file.path, d->old_file.path))
+				next = NULL;
+		}
+		git_oid_tostr(o, sizeof(o), &d->old_file.id);
+		git_oid_tostr(n, sizeof(n), next ? &next->new_file.id : &d->new_file.id);
+		pc_buf_printf(b, "%06o %06o %s %s %s\n", added ? 0 : d->old_file.mode,
+			next ? next->new_file.mode : gone ? 0 : d->new_file.mode,
+			o, n, gone ? d->old_file.path : d->new_file.path);
+		if (next)
+			i++;
+	}
+	git_diff_free(diff);
+}
+
+/* Report the first line where two listings differ (they can be long). */
+static void first_difference(const char *got, const char *want, unsigned round, size_t pair)
+{
+	size_t line = 1;
+	const char *g = got, *w = want, *ge, *we;
+
+	for (;;) {
+		ge = strchr(g, '\n');
+		we = strchr(w, '\n');
+		if (!ge || !we || ge - g != we - w || memcmp(g, w, (size_t)(ge - g)))
+			break;
+		g = ge + 1;
+		w = we + 1;
+		line++;
+	}
+	ok(0, "round %u, pair %zu: the same changes as libgit2", round, pair);
+	printf("#   line %zu\n#   got:  %.*s\n#   want: %.*s\n", line, ge ? (int)(ge - g) : (int)strlen(g), g,
+		we ? (int)(we - w) : (int)strlen(w), w);
+}
+
+static void test_random_pairs(git_repository *repo)
+{
+	pc_buf ours = PC_BUF_INIT, theirs = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	unsigned round, k, same = 0, changes = 0;
+	int all_ok = 1, empty;
+
+	for (round = 0; round < 400; round++) {
+		node *d1 = random_dir(0), *d2 = copy_dir(d1);
+		git_oid id1, id2;
+		git_tree *t1 = NULL, *t2 = NULL;
+
+		for (k = 1 + rnd(4); k > 0; k--)
+			mutate(d2, 0);
+		if (write_dir(&id1, &empty, repo, d1) < 0 || write_dir(&id2, &empty, repo, d2) < 0 ||
+		    git_tree_lookup(&t1, repo, &id1) < 0 || git_tree_lookup(&t2, repo, &id2) < 0) {
+			ok(0, "round %u: trees written", round);
+			all_ok = 0;
+		} else {
+			const git_tree *pairs[3][2] = { { t1, t2 }, { NULL, t2 }, { t1, NULL } };
+			size_t p;
+
+			for (p = 0; p < 3; p++) {
+				pc_buf_clear(&ours);
+				pc_buf_clear(&theirs);
+				if (pc_repo_diff_trees(repo, pairs[p][0], pairs[p][1], add_line, &ours, &err) != 0)
+					pc_buf_printf(&ours, "error: %s\n", err.msg);
+				libgit2_lines(&theirs, repo, (git_tree *)pairs[p][0], (git_tree *)pairs[p][1]);
+				if (strcmp(ours.ptr, theirs.ptr)) {
+					all_ok = 0;
+					first_difference(ours.ptr, theirs.ptr, round, p);
+				}
+				if (p == 0 && !ours.len)
+					same++;
+				else if (p == 0)
+					changes++;
+			}
+		}
+		git_tree_free(t1);
+		git_tree_free(t2);
+		node_free(d1);
+		node_free(d2);
+	}
+	ok(all_ok, "400 random tree pairs (and each against the empty tree): the same changes, in the same order, as libgit2");
+	ok(changes > 300 && same > 0, "the pairs differ in most rounds (%u) and are equal in some (%u)", changes, same);
+	pc_buf_release(&ours);
+	pc_buf_release(&theirs);
+}
+
+static int commit_tree_of(git_oid *out, git_repository *repo, const git_oid *tree_id)
+{
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	int r = -1;
+
+	if (git_signature_new(&sig, "t", "t@example.com", 1700000000, 0) == 0 &&
+	    git_tree_lookup(&tree, repo, tree_id) == 0)
+		r = git_commit_create(out, repo, NULL, sig, sig, NULL, "t\n", tree, 0, NULL);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	return r;
+}
+
+static void test_changed_paths(git_repository *repo)
+{
+	node *d1 = calloc(NNAMES, sizeof(*d1)), *d2;
+	pc_strlist paths = PC_STRLIST_INIT;
+	pc_error err = PC_ERROR_INIT;
+	git_oid t1, t2, c1, c2, zero;
+	size_t i;
+	int empty;
+
+	/* a/ with 9 files, then the same with 3 edited, 1 deleted, b added */
+	d1[0].kind = 2;
+	d1[0].sub = calloc(NNAMES, sizeof(node));
+	for (i = 0; i < NNAMES; i++)
+		d1[0].sub[i].kind = 1, d1[0].sub[i].mode = GIT_FILEMODE_BLOB;
+	d2 = copy_dir(d1);
+	d2[0].sub[1].content = 1;
+	d2[0].sub[4].content = 1;
+	d2[0].sub[8].mode = GIT_FILEMODE_BLOB_EXECUTABLE;
+	d2[0].sub[2].kind = 0;
+	d2[5].kind = 1;
+	d2[5].mode = GIT_FILEMODE_BLOB;
+	memset(&zero, 0, sizeof(zero));
+	if (!ok(write_dir(&t1, &empty, repo, d1) == 0 && write_dir(&t2, &empty, repo, d2) == 0 &&
+			commit_tree_of(&c1, repo, &t1) == 0 && commit_tree_of(&c2, repo, &t2) == 0, "commits written"))
+		goto done;
+	is_int(pc_repo_changed_paths(&paths, repo, &c1, &c2, 100, &err), 0, "changed paths");
+	is_int((long long)paths.n, 5, "5 changed paths");
+	if (paths.n == 5) {
+		is_str(paths.items[0], "a/a-b", "edited");
+		is_str(paths.items[1], "a/a.b", "deleted (by its old path)");
+		is_str(paths.items[2], "a/ab", "edited");
+		is_str(paths.items[3], "a/z", "mode change");
+		is_str(paths.items[4], "b", "added");
+	}
+	pc_strlist_clear(&paths);
+	is_int(pc_repo_changed_paths(&paths, repo, &zero, &c1, 100, &err), 0, "from the empty tree");
+	is_int((long long)paths.n, 9, "every file is new");
+	pc_strlist_clear(&paths);
+	is_int(pc_repo_changed_paths(&paths, repo, &c1, &c2, 4, &err), PC_ELIMIT, "over the limit");
+	is_str(err.msg, "more than 4 changed paths", "the limit is named");
+	pc_strlist_clear(&paths);
+	is_int(pc_repo_changed_paths(&paths, repo, &c2, &c2, 0, &err), 0, "no change, even with limit 0");
+done:
+	pc_strlist_clear(&paths);
+	node_free(d1);
+	node_free(d2);
+}
+
+static void test_depth_limit(git_repository *repo)
+{
+	git_treebuilder *tb = NULL;
+	git_oid id;
+	git_tree *deep = NULL;
+	pc_buf out = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	int i, r = 0;
+
+	/* PC_TREE_DEPTH_MAX + 1 nested directories d/d/d/.../f */
+	r |= git_blob_create_from_buffer(&id, repo, "x\n", 2);
+	r |= git_treebuilder_new(&tb, repo, NULL);
+	r |= git_treebuilder_insert(NULL, tb, "f", &id, GIT_FILEMODE_BLOB);
+	r |= git_treebuilder_write(&id, tb);
+	git_treebuilder_free(tb);
+	for (i = 0; i <= PC_TREE_DEPTH_MAX && r == 0; i++) {
+		r |= git_treebuilder_new(&tb, repo, NULL);
+		r |= git_treebuilder_insert(NULL, tb, "d", &id, GIT_FILEMODE_TREE);
+		r |= git_treebuilder_write(&id, tb);
+		git_treebuilder_free(tb);
+	}
+	if (!ok(r == 0 && git_tree_lookup(&deep, repo, &id) == 0, "a tree %d levels deep", PC_TREE_DEPTH_MAX + 2))
+		return;
+	is_int(pc_repo_diff_trees(repo, NULL, deep, add_line, &out, &err), PC_ELIMIT, "refused");
+	if (!ok(strstr(err.msg, "nested more than 4096 levels deep") != NULL, "says why"))
+		printf("#   %s\n", err.msg);
+	git_tree_free(deep);
+	pc_buf_release(&out);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/test-repo-diff.XXXXXX", *dir, *cmd;
+	git_repository *repo = NULL;
+	git_odb_backend *mempack = NULL;
+	git_odb *odb = NULL;
+
+	git_libgit2_init();
+	if (!(dir = mkdtemp(tmpl)) || git_repository_init(&repo, dir, 1) < 0) {
+		ok(0, "temporary repository");
+		return done_testing();
+	}
+	/* Thousands of small objects: keep them in memory, not in loose files. */
+	if (git_repository_odb(&odb, repo) < 0 || git_mempack_new(&mempack) < 0 ||
+	    git_odb_add_backend(odb, mempack, 1000) < 0) {
+		ok(0, "in-memory object database");
+		return done_testing();
+	}
+	git_odb_free(odb);
+	test_random_pairs(repo);
+	test_changed_paths(repo);
+	test_depth_limit(repo);
+	git_repository_free(repo);
+	if ((cmd = pc_asprintf("rm -rf '%s'", dir))) {
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+		free(cmd);
+	}
+	git_libgit2_shutdown();
+	return done_testing();
+}
