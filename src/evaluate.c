@@ -303,8 +303,14 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 			ctx->policy->trunk ? ctx->policy->trunk : "main");
 		if ((trunk = pc_refs_get(&ctx->refs, trunk_ref)))
 			git_oid_cpy(&c->base, trunk);
-		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
-			ctx->refs.ids, ctx->refs.n, limit, err);
+		/* New to the ref is new to the repository: the same walk, done once. */
+		if (c->nrepo_new) {
+			if (!(c->branch_new = pc_calloc(c->nrepo_new, sizeof(*c->branch_new))))
+				return pc_error_set(err, PC_ENOMEM, "out of memory");
+			memcpy(c->branch_new, c->repo_new, c->nrepo_new * sizeof(*c->branch_new));
+		}
+		c->nbranch_new = c->nrepo_new;
+		r = 0;
 	} else {
 		git_oid_cpy(&c->base, &c->u->old_id);
 		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
