@@ -43,6 +43,12 @@ void pc_commit_label(char *out, size_t size, git_repository *repo, const git_oid
 
 /* promote.c */
 int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+/*
+ * 1 when merging p1 and p2 gives `merged` for sure, decided from tree
+ * walks over what the two sides changed; 0 when that does not settle it
+ * (then only libgit2's full merge can tell).  See promote.c.
+ */
+int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged);
 int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 
 /* approve.c */

@@ -8,6 +8,7 @@
  * symlink) is one change, as in git diff-tree, where libgit2 lists it twice.  Names are
  * chosen to exercise git's tree order ("a", "a-b", "a.b", "a/", "a0").
  */
+#include "engine.h"
 #include "repo.h"
 #include "buf.h"
 #include "tap.h"
@@ -95,10 +96,17 @@ static node *copy_dir(const node *d)
 	return c;
 }
 
-/* A few random edits anywhere in the tree. */
+/* A few random edits anywhere in the tree under top-level names [lo, hi). */
+static void mutate_in(node *d, unsigned depth, unsigned lo, unsigned hi);
+
 static void mutate(node *d, unsigned depth)
 {
-	size_t i = rnd(NNAMES);
+	mutate_in(d, depth, 0, NNAMES);
+}
+
+static void mutate_in(node *d, unsigned depth, unsigned lo, unsigned hi)
+{
+	size_t i = lo + rnd(hi - lo);
 
 	switch (rnd(6)) {
 	case 0:
@@ -286,6 +294,176 @@ static int commit_tree_of(git_oid *out, git_repository *repo, const git_oid *tre
 	return r;
 }
 
+static int commit_with(git_oid *out, git_repository *repo, const node *d, git_commit *parent)
+{
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	const git_commit *parents[1];
+	git_oid tree_id;
+	int empty, r = -1;
+
+	parents[0] = parent;
+	if (write_dir(&tree_id, &empty, repo, d) == 0 && git_tree_lookup(&tree, repo, &tree_id) == 0 &&
+	    git_signature_new(&sig, "t", "t@example.com", 1700000000, 0) == 0)
+		r = git_commit_create(out, repo, NULL, sig, sig, NULL, "t\n", tree, parent ? 1 : 0, parents);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	return r;
+}
+
+static int count_change(const pc_tree_change *ch, void *payload)
+{
+	(void)ch;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+static void test_merges(git_repository *repo)
+{
+	unsigned round, k, accepted = 0, wrong_refused = 0, wrong = 0, bad = 0;
+
+	for (round = 0; round < 300; round++) {
+		node *b = random_dir(0), *s1 = copy_dir(b), *s2 = copy_dir(b), *x = NULL;
+		git_oid cb, c1, c2, auto_id, x_id;
+		git_commit *base = NULL, *p1 = NULL, *p2 = NULL;
+		git_tree *t1 = NULL, *t2 = NULL, *automatic = NULL, *other = NULL;
+		git_index *index = NULL;
+		const git_tree *candidates[4];
+		pc_error err = PC_ERROR_INIT;
+		size_t i, ndiff;
+		int conflicts = 1, empty;
+
+		/* Two rounds in three change disjoint top-level entries on each side. */
+		for (k = 1 + rnd(3); k > 0; k--) {
+			if (round % 3)
+				mutate_in(s1, 0, 0, 4), mutate_in(s2, 0, 4, NNAMES);
+			else
+				mutate(s1, 0), mutate(s2, 0);
+		}
+		x = copy_dir(s2);
+		mutate(x, 0);
+		if (commit_with(&cb, repo, b, NULL) < 0 || git_commit_lookup(&base, repo, &cb) < 0 ||
+		    commit_with(&c1, repo, s1, base) < 0 || commit_with(&c2, repo, s2, base) < 0 ||
+		    git_commit_lookup(&p1, repo, &c1) < 0 || git_commit_lookup(&p2, repo, &c2) < 0 ||
+		    git_commit_tree(&t1, p1) < 0 || git_commit_tree(&t2, p2) < 0 ||
+		    write_dir(&x_id, &empty, repo, x) < 0 || git_tree_lookup(&other, repo, &x_id) < 0 ||
+		    git_merge_commits(&index, repo, p1, p2, NULL) < 0) {
+			bad++;
+			goto next;
+		}
+		conflicts = git_index_has_conflicts(index);
+		if (!conflicts && (git_index_write_tree_to(&auto_id, index, repo) < 0 ||
+				git_tree_lookup(&automatic, repo, &auto_id) < 0)) {
+			bad++;
+			goto next;
+		}
+		candidates[0] = automatic;
+		candidates[1] = t1;
+		candidates[2] = t2;
+		candidates[3] = other;
+		for (i = 0; i < 4; i++) {
+			if (!candidates[i])
+				continue;
+			ndiff = 0;
+			if (automatic && pc_repo_diff_trees(repo, automatic, candidates[i], count_change, &ndiff, &err) < 0) {
+				bad++;
+				continue;
+			}
+			if (pc_merge_trivially_clean(repo, p1, p2, candidates[i])) {
+				/* Clean means: libgit2 merges without conflict, into this very tree. */
+				if (conflicts || ndiff)
+					wrong++;
+				else
+					accepted++;
+			} else if (conflicts || ndiff) {
+				wrong_refused++;
+			}
+		}
+next:
+		git_index_free(index);
+		git_tree_free(automatic);
+		git_tree_free(other);
+		git_tree_free(t1);
+		git_tree_free(t2);
+		git_commit_free(base);
+		git_commit_free(p1);
+		git_commit_free(p2);
+		node_free(b);
+		node_free(s1);
+		node_free(s2);
+		node_free(x);
+	}
+	is_int(bad, 0, "300 random merges set up");
+	is_int(wrong, 0, "never calls a merge clean that libgit2 would not make");
+	ok(accepted > 150, "decides most disjoint merges without libgit2 (%u)", accepted);
+	ok(wrong_refused > 300, "and refuses the trees that are not the merge (%u)", wrong_refused);
+}
+
+/*
+ * One side adds a/b, the other a file a: libgit2 reports a directory/file
+ * conflict.  A tree holding both a file a and a directory a (git fsck
+ * calls that a duplicate entry, but it can be pushed) differs from the
+ * first parent by exactly the second side's change: only the check for
+ * directories above changed paths refuses it.
+ */
+static void test_merge_directory_file(git_repository *repo)
+{
+	node *b = calloc(NNAMES, sizeof(*b)), *s1, *s2;
+	git_oid cb, c1, c2, blob, sub, crafted;
+	git_commit *base = NULL, *p1 = NULL, *p2 = NULL;
+	git_tree *t1 = NULL, *x = NULL;
+	git_index *index = NULL;
+	git_odb *odb = NULL;
+	unsigned char raw[3 * (7 + 2 + GIT_OID_RAWSZ)];
+	size_t len = 0;
+	int ok_setup;
+
+	b[5].kind = 1;	/* "b", so that the base is not empty */
+	b[5].mode = GIT_FILEMODE_BLOB;
+	s1 = copy_dir(b);
+	s1[0].kind = 2;	/* a/ */
+	s1[0].sub = calloc(NNAMES, sizeof(node));
+	s1[0].sub[5].kind = 1;	/* a/b */
+	s1[0].sub[5].mode = GIT_FILEMODE_BLOB;
+	s2 = copy_dir(b);
+	s2[0].kind = 1;	/* a */
+	s2[0].mode = GIT_FILEMODE_BLOB;
+	ok_setup = commit_with(&cb, repo, b, NULL) == 0 && git_commit_lookup(&base, repo, &cb) == 0 &&
+		commit_with(&c1, repo, s1, base) == 0 && commit_with(&c2, repo, s2, base) == 0 &&
+		git_commit_lookup(&p1, repo, &c1) == 0 && git_commit_lookup(&p2, repo, &c2) == 0 &&
+		git_commit_tree(&t1, p1) == 0 && git_blob_create_from_buffer(&blob, repo, "a 0\n", 4) == 0 &&
+		git_tree_entry_byname(t1, "a") && git_tree_entry_byname(t1, "b") &&
+		git_repository_odb(&odb, repo) == 0;
+	if (ok_setup) {
+		/* the first parent's tree with a file a added before its directory a */
+		git_oid_cpy(&sub, git_tree_entry_id(git_tree_entry_byname(t1, "a")));
+		memcpy(raw + len, "100644 a", 9), len += 9;
+		memcpy(raw + len, blob.id, GIT_OID_RAWSZ), len += GIT_OID_RAWSZ;
+		memcpy(raw + len, "40000 a", 8), len += 8;
+		memcpy(raw + len, sub.id, GIT_OID_RAWSZ), len += GIT_OID_RAWSZ;
+		memcpy(raw + len, "100644 b", 9), len += 9;
+		memcpy(raw + len, git_tree_entry_id(git_tree_entry_byname(t1, "b"))->id, GIT_OID_RAWSZ);
+		len += GIT_OID_RAWSZ;
+		ok_setup = git_odb_write(&crafted, odb, raw, len, GIT_OBJECT_TREE) == 0 &&
+			git_tree_lookup(&x, repo, &crafted) == 0;
+	}
+	if (ok(ok_setup, "directory/file merge set up")) {
+		ok(git_merge_commits(&index, repo, p1, p2, NULL) == 0 && git_index_has_conflicts(index),
+			"libgit2: a directory/file conflict");
+		is_int(pc_merge_trivially_clean(repo, p1, p2, x), 0, "a tree with both a and a/ is not called clean");
+	}
+	git_index_free(index);
+	git_odb_free(odb);
+	git_tree_free(x);
+	git_tree_free(t1);
+	git_commit_free(base);
+	git_commit_free(p1);
+	git_commit_free(p2);
+	node_free(b);
+	node_free(s1);
+	node_free(s2);
+}
+
 static void test_changed_paths(git_repository *repo)
 {
 	node *d1 = calloc(NNAMES, sizeof(*d1)), *d2;
@@ -385,6 +563,8 @@ int main(void)
 	git_odb_free(odb);
 	test_random_pairs(repo);
 	test_changed_paths(repo);
+	test_merges(repo);
+	test_merge_directory_file(repo);
 	test_depth_limit(repo);
 	git_repository_free(repo);
 	if ((cmd = pc_asprintf("rm -rf '%s'", dir))) {
