@@ -254,22 +254,23 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	uint64_t seq;
 	size_t i;
 
-	memset(&h, 0, sizeof(h));
-	h.hook = "reference-transaction";
-	hook_libgit2_init();
 	/*
 	 * Only what git really did is recorded.  The exit code is ignored for
 	 * "committed" and "aborted"; "prepared" is let through: the decision
-	 * was made, and recorded, by pre-receive or update.
+	 * was made, and recorded, by pre-receive or update.  Git runs this
+	 * hook twice for every ref update, so "prepared" returns before
+	 * libgit2 is even started (its start-up is most of a small push).
 	 */
 	state = argc > 1 ? argv[1] : "";
 	if (strcmp(state, "committed") && strcmp(state, "aborted")) {
 		/* drain stdin so git does not get SIGPIPE */
 		while (getchar() != EOF)
 			;
-		run_release(&h);
 		return 0;
 	}
+	memset(&h, 0, sizeof(h));
+	h.hook = "reference-transaction";
+	hook_libgit2_init();
 	if (open_and_load(&h) < 0)
 		goto done;
 	if (pc_updates_read(&h.updates, &h.nupdates, stdin, (size_t)h.policy->limits.max_refs, &err) < 0) {

@@ -115,4 +115,13 @@ test_expect_success 'reference-transaction records what git really did' '
 	pc_audit_verify
 '
 
+test_expect_success 'reference-transaction "prepared" reads its input and records nothing' '
+	cp audit/audit.log before.log &&
+	z=0000000000000000000000000000000000000000 &&
+	echo "$z $z refs/heads/x" >prepared.in &&
+	# not even a repository is needed: the decision was pre-receive'"'"'s
+	(cd "$SHARNESS_TRASH_DIRECTORY" && GIT_DIR=/nonexistent "$PC_HOOK_DIR/reference-transaction" prepared <prepared.in) &&
+	test_cmp before.log audit/audit.log
+'
+
 test_done
