@@ -23,6 +23,7 @@ BT=$B/tests/bench/bench-time
 GEN=$B/tests/bench/bench-gen
 HOOK=$B/hooks/pre-receive
 APPEND=$B/tests/helpers/pc-audit-append
+NOCA=$B/tests/bench/no-ca-bundle.so
 ORIGIN=bench.example/policy-check
 ZERO=0000000000000000000000000000000000000000
 START=$(date +%s)
@@ -136,6 +137,8 @@ setup_keys_and_policy() {
 	# The same policy with the log on tmpfs (timed hooks) and on disk.
 	{ cat "$W/policy.common"; echo "  log: $SHM/audit.log"; } >"$W/policy.yml"
 	{ cat "$W/policy.common"; echo "  log: $W/audit/disk.log"; } >"$W/policy-disk.yml"
+	# Without the two rules that need every new commit's changes.
+	grep -v 'deny_paths\|max_blob_size' "$W/policy.yml" >"$W/policy-nopath.yml"
 	policy-check lint --policy "$W/policy.yml" >/dev/null || die "the benchmark policy does not lint"
 }
 
@@ -176,9 +179,9 @@ setup() {
 	mkdir -p "$W"
 	setup_keys_and_policy
 	say "benchmark repository: 20,000 files, 5,000 commits, CODEOWNERS of 1,000 rules, and the pushes (fast-import)"
-	# Chains are dated in this order: the new branches of scenario 3 come
-	# last, so that the walks hiding every ref meet no newer commits (what
-	# a repository where others pushed since the branch was started has).
+	# Chains are dated in this order.  The new branches of scenario 3 come
+	# last: a walk of NEW --not <every ref> (git's and ours) also reads the
+	# hidden commits newer than NEW's, and those are other pushes' cost.
 	build_repo "$W/bench.git" 5000 small:small:3 dev-1k:develop:1000 dev-10k:develop:10000 \
 		big-1k:linear:1000 big-10k:linear:10000 big-100k:linear:100000
 	say "the same files with 50,000 commits of history, and a 1,000-commit push"
@@ -239,6 +242,12 @@ scenario1() {
 	row "1b. the same, audit log on disk (fdatasync + checkpoint rename + directory fsync)" \
 		"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$6") git rev-list + diff-tree" \
 		"$(ratio "$1" "$6")" "(information)" "-"
+	set -- $(cd "$R" && GIT_DIR=. REMOTE_USER=u02 "$BT" -n 21 -w 3 -i "$W/small.in" \
+		--env "LD_PRELOAD=$NOCA" "$HOOK" \
+		--vs --env "LD_PRELOAD=$NOCA" git rev-list "$H..$SMALL" --then git diff-tree -r --name-only "$H" "$SMALL")
+	row "1c. diagnostic: 1 with libgit2's CA-bundle parse stubbed out (LD_PRELOAD no-ca-bundle.so, both sides)" \
+		"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$6") git rev-list + diff-tree" \
+		"$(ratio "$1" "$6")" "(what a libgit2 without mbedTLS start-up would give)" "-"
 }
 
 scenario2() {
@@ -277,6 +286,11 @@ scenario2() {
 	git -C "$R" config policycheck.policy "$W/policy.yml"
 	row "2d. the same with the audit log on disk (fsync included) vs no hook" \
 		"$(fmt_ms "$6")" "$(fmt_ms "$1") no hook" "$(ratio "$6" "$1")" "(information)" "-"
+	set -- $(REMOTE_USER=u02 "$BT" -n 15 -w 2 \
+		--before "$reset && git -C '$R' config core.hooksPath '$W/hooks-none'" --env "LD_PRELOAD=$NOCA" $push \
+		--vs --before "$reset && git -C '$R' config core.hooksPath '$R/hooks'" --env "LD_PRELOAD=$NOCA" $push)
+	row "2e. diagnostic: 2 with libgit2's CA-bundle parse stubbed out (LD_PRELOAD no-ca-bundle.so, both sides)" \
+		"$(fmt_ms "$6")" "$(fmt_ms "$1") no hook" "$(ratio "$6" "$1")" "(what a libgit2 without mbedTLS start-up would give)" "-"
 	git -C "$R" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$H"
 	git -C "$R" config --unset core.hooksPath
 }
@@ -288,7 +302,9 @@ new_branch() {
 	repo=$1 name=$2 runs=$3 id=$(tip "$1" "$2")
 	hook_stdin "$W/$name.in" "$ZERO" "$id" "refs/heads/feature/$name"
 	(R=$repo; check_accepts "$W/$name.in")
-	(cd "$repo" && GIT_DIR=. REMOTE_USER=u02 "$BT" -n "$runs" -w 1 -i "$W/$name.in" "$HOOK" \
+	warm=1
+	[ "$runs" -gt 3 ] || warm=0
+	(cd "$repo" && GIT_DIR=. REMOTE_USER=u02 "$BT" -n "$runs" -w $warm -i "$W/$name.in" "$HOOK" \
 		--vs git log --raw --no-renames --format=%H%n%B "$id" --not --all)
 }
 
@@ -308,6 +324,12 @@ scenario3() {
 			"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$6") git log --raw" \
 			"$(ratio "$1" "$6")" "$target" "$met"
 	done
+	git -C "$R" config policycheck.policy "$W/policy-nopath.yml"
+	set -- $(new_branch "$R" big-100k 3)
+	git -C "$R" config policycheck.policy "$W/policy.yml"
+	row "3d. new branch with 100,000 new commits, policy without rules.deny_paths and max_blob_size" \
+		"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$6") git log --raw" \
+		"$(ratio "$1" "$6")" "< 2 s" "$(verdict le "$1" 2000)"
 	note "- Scenario 3, cost per new commit: $(awk -v a="$ours_1k" -v b="$ours_10k" -v c="$ours_100k" \
 		'BEGIN { printf "%.1f / %.1f / %.1f us", a * 1000 / 1000, b * 1000 / 10000, c * 1000 / 100000 }') for 1,000 / 10,000 / 100,000 commits."
 	say "3. the same 1,000-commit branch into 5,000 and 50,000 commits of history"
@@ -484,6 +506,7 @@ if [ "${PC_BENCH_REUSE:-}" = 1 ] && [ -f "$W/setup.done" ] && [ "$W/setup.done" 
 	say "reusing the repositories in $W"
 	# The policy names the tmpfs log of the previous run.
 	{ cat "$W/policy.common"; echo "  log: $SHM/audit.log"; } >"$W/policy.yml"
+	grep -v 'deny_paths\|max_blob_size' "$W/policy.yml" >"$W/policy-nopath.yml"
 else
 	setup
 fi
