@@ -170,11 +170,19 @@ int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 			refs->alloc = alloc;
 		}
 		git_oid_cpy(&refs->targets[refs->n], target);
-		/* Keep the peeled commit when there is one: walks hide commits. */
-		if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
-			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
-		else
+		/*
+		 * Keep the peeled commit when there is one: walks hide commits.
+		 * Approval refs are many and never hide anything, so they are
+		 * not read here.
+		 */
+		if (!strncmp(git_reference_name(ref), "refs/approvals/", 15))
 			git_oid_cpy(&refs->ids[refs->n], target);
+		else if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
+			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
+		else {
+			git_error_clear();
+			git_oid_cpy(&refs->ids[refs->n], target);
+		}
 		git_object_free(peeled);
 		peeled = NULL;
 		if (!(refs->names[refs->n] = pc_strdup(git_reference_name(ref)))) {
