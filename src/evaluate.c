@@ -278,20 +278,29 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 	char trunk_ref[512];
 	int r;
 
+	git_object *commit = NULL;
+	git_oid tip;
+
 	if (c->v->op == PC_OP_DELETE)
 		return 0;
-	/* Only commits have history; a tag or tree ref brings no commits. */
 	if (git_object_lookup(&obj, ctx->repo, &c->u->new_id, GIT_OBJECT_ANY) < 0) {
 		git_error_clear();
 		return pc_error_set(err, PC_ENOTFOUND, "the pushed object %s is missing", c->v->new_hex);
 	}
-	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
-		git_object_free(obj);
+	/*
+	 * An annotated tag brings the commits it points at; a ref to a tree
+	 * or blob brings none.
+	 */
+	r = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (r < 0) {
+		git_error_clear();
 		return 0;
 	}
-	git_object_free(obj);
+	git_oid_cpy(&tip, git_object_id(commit));
+	git_object_free(commit);
 
-	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &c->u->new_id,
+	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &tip,
 		ctx->hide, ctx->nhide, limit, err);
 	if (r == PC_ELIMIT)
 		return pc_error_set(err, PC_ELIMIT,
@@ -303,11 +312,11 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 			ctx->policy->trunk ? ctx->policy->trunk : "main");
 		if ((trunk = pc_refs_get(&ctx->refs, trunk_ref)))
 			git_oid_cpy(&c->base, trunk);
-		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &tip,
 			ctx->hide, ctx->nhide, limit, err);
 	} else {
 		git_oid_cpy(&c->base, &c->u->old_id);
-		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &tip,
 			&c->u->old_id, 1, limit, err);
 	}
 	if (r == PC_ELIMIT)

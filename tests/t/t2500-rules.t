@@ -54,6 +54,16 @@ test_expect_success 'a commit first sent under an approval ref still meets the r
 	grep "rules: commit [0-9a-f]* \"feat: add cert\" adds keys/server.pem, which matches rules.deny_paths" err
 '
 
+test_expect_success 'an annotated tag that brings new commits is held to the rules too' '
+	(
+		cd work && git reset -q --hard origin/feature/ok &&
+		pc_commit d.txt d "no convention here" &&
+		git tag -a -m "tag" sneaky-tag &&
+		test_must_fail env REMOTE_USER=alice git push origin sneaky-tag 2>../err
+	) &&
+	grep "rules: commit [0-9a-f]* \"no convention here\": message does not match rules.commit_message" err
+'
+
 test_expect_success 'a blob over max_blob_size is rejected' '
 	(
 		cd work && git reset -q --hard origin/feature/ok &&
