@@ -2,7 +2,6 @@
  * cmd-audit.c: policy-check audit keygen | verify | show | proof |
  * check-proof | reconcile, the auditor's side of the audit log.
  */
-#define _GNU_SOURCE
 #include "config.h"
 #include "cmd.h"
 #include "audit.h"

@@ -1,0 +1,376 @@
+/*
+ * repo.c: repository access for the engine.
+ */
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int git_fail(pc_error *err, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return pc_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown error");
+}
+
+int pc_repo_open_hook(git_repository **out, pc_error *err)
+{
+	const char *git_dir = getenv("GIT_DIR");
+	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	int r = PC_ERROR;
+
+	*out = NULL;
+	if (!git_dir || !*git_dir)
+		git_dir = ".";
+	if (git_repository_open_bare(&repo, git_dir) < 0) {
+		r = git_fail(err, PC_EIO, "cannot open the repository");
+		goto done;
+	}
+	if (quarantine && *quarantine) {
+		if (git_repository_odb(&odb, repo) < 0 ||
+		    git_odb_add_disk_alternate(odb, quarantine) < 0) {
+			r = git_fail(err, PC_EIO, "cannot read the objects of this push (quarantine)");
+			goto done;
+		}
+	}
+	*out = repo;
+	repo = NULL; /* transferred */
+	r = 0;
+done:
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return r;
+}
+
+int pc_repo_open(git_repository **out, const char *dir, pc_error *err)
+{
+	*out = NULL;
+	if (git_repository_open_ext(out, dir ? dir : ".", GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 &&
+	    git_repository_open_bare(out, dir ? dir : ".") < 0)
+		return git_fail(err, PC_ENOTFOUND, dir ? dir : ".");
+	return 0;
+}
+
+int pc_oid_is_zero(const git_oid *id)
+{
+	return git_oid_is_zero(id);
+}
+
+void pc_oid_short(char out[8], const git_oid *id)
+{
+	git_oid_tostr(out, 8, id);
+}
+
+static size_t oid_hash(const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	return h;
+}
+
+static int oidset_resize(pc_oidset *s, size_t cap)
+{
+	pc_oidset n = PC_OIDSET_INIT;
+	size_t i;
+
+	n.slots = pc_calloc(cap, sizeof(git_oid));
+	n.used = pc_calloc(cap, 1);
+	if (!n.slots || !n.used) {
+		free(n.slots);
+		free(n.used);
+		return PC_ENOMEM;
+	}
+	n.cap = cap;
+	for (i = 0; i < s->cap; i++)
+		if (s->used[i])
+			pc_oidset_add(&n, &s->slots[i]);
+	pc_oidset_clear(s);
+	*s = n;
+	return 0;
+}
+
+int pc_oidset_add(pc_oidset *s, const git_oid *id)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap && oidset_resize(s, s->cap ? s->cap * 2 : 64) < 0)
+		return PC_ENOMEM;
+	for (i = oid_hash(id) & (s->cap - 1); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (git_oid_equal(&s->slots[i], id))
+			return 0;
+	git_oid_cpy(&s->slots[i], id);
+	s->used[i] = 1;
+	s->n++;
+	return 1;
+}
+
+int pc_oidset_has(const pc_oidset *s, const git_oid *id)
+{
+	size_t i;
+
+	if (!s->cap)
+		return 0;
+	for (i = oid_hash(id) & (s->cap - 1); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (git_oid_equal(&s->slots[i], id))
+			return 1;
+	return 0;
+}
+
+void pc_oidset_clear(pc_oidset *s)
+{
+	free(s->slots);
+	free(s->used);
+	memset(s, 0, sizeof(*s));
+}
+
+int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_object *peeled = NULL;
+	int r = PC_ERROR, e;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return git_fail(err, PC_EIO, "cannot list refs");
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		const git_oid *target;
+
+		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+			git_reference_free(ref);
+			ref = NULL;
+			continue;
+		}
+		target = git_reference_target(ref);
+		if (refs->n == refs->alloc) {
+			size_t alloc = refs->alloc ? refs->alloc * 2 : 64;
+			char **names = pc_realloc(refs->names, alloc * sizeof(char *));
+			git_oid *ids = names ? pc_realloc(refs->ids, alloc * sizeof(git_oid)) : NULL;
+			git_oid *targets = ids ? pc_realloc(refs->targets, alloc * sizeof(git_oid)) : NULL;
+
+			/* Keep whatever was reallocated so that pc_refs_clear frees it. */
+			if (names)
+				refs->names = names;
+			if (ids)
+				refs->ids = ids;
+			if (!targets) {
+				r = pc_error_set(err, PC_ENOMEM, "out of memory");
+				goto done;
+			}
+			refs->targets = targets;
+			refs->alloc = alloc;
+		}
+		git_oid_cpy(&refs->targets[refs->n], target);
+		/* Keep the peeled commit when there is one: walks hide commits. */
+		if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
+			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
+		else
+			git_oid_cpy(&refs->ids[refs->n], target);
+		git_object_free(peeled);
+		peeled = NULL;
+		if (!(refs->names[refs->n] = pc_strdup(git_reference_name(ref)))) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		refs->n++;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (e != GIT_ITEROVER) {
+		r = git_fail(err, PC_EIO, "cannot list refs");
+		goto done;
+	}
+	r = 0;
+done:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	return r;
+}
+
+const git_oid *pc_refs_get(const pc_refs *refs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < refs->n; i++)
+		if (!strcmp(refs->names[i], name))
+			return &refs->ids[i];
+	return NULL;
+}
+
+void pc_refs_clear(pc_refs *refs)
+{
+	size_t i;
+
+	for (i = 0; i < refs->n; i++)
+		free(refs->names[i]);
+	free(refs->names);
+	free(refs->ids);
+	free(refs->targets);
+	memset(refs, 0, sizeof(*refs));
+}
+
+int pc_repo_walk(git_oid **out, size_t *n, git_repository *repo, const git_oid *tip,
+	const git_oid *hide, size_t nhide, size_t limit, pc_error *err)
+{
+	git_revwalk *walk = NULL;
+	git_oid *ids = NULL, id;
+	size_t count = 0, alloc = 0, i;
+	git_object *obj = NULL;
+	int r = PC_ERROR, e;
+
+	*out = NULL;
+	*n = 0;
+	if (git_revwalk_new(&walk, repo) < 0) {
+		r = git_fail(err, PC_EIO, "cannot walk history");
+		goto done;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	if (git_revwalk_push(walk, tip) < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), tip);
+		r = git_fail(err, PC_ENOTFOUND, hex);
+		goto done;
+	}
+	for (i = 0; i < nhide; i++) {
+		if (git_oid_is_zero(&hide[i]))
+			continue;
+		/* Refs to trees or blobs cannot hide commits; skip what is not a commit. */
+		if (git_object_lookup(&obj, repo, &hide[i], GIT_OBJECT_COMMIT) < 0) {
+			git_error_clear();
+			continue;
+		}
+		git_object_free(obj);
+		obj = NULL;
+		if (git_revwalk_hide(walk, &hide[i]) < 0) {
+			r = git_fail(err, PC_EIO, "cannot walk history");
+			goto done;
+		}
+	}
+	while ((e = git_revwalk_next(&id, walk)) == 0) {
+		if (count >= limit) {
+			r = pc_error_set(err, PC_ELIMIT, "more than %zu new commits", limit);
+			goto done;
+		}
+		if (pc_grow((void **)&ids, &alloc, count + 1, sizeof(*ids)) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		git_oid_cpy(&ids[count++], &id);
+	}
+	if (e != GIT_ITEROVER) {
+		r = git_fail(err, PC_EIO, "cannot walk history");
+		goto done;
+	}
+	*out = ids;
+	ids = NULL; /* transferred */
+	*n = count;
+	r = 0;
+done:
+	free(ids);
+	git_revwalk_free(walk);
+	return r;
+}
+
+static int commit_tree(git_tree **out, git_repository *repo, const git_oid *id, pc_error *err)
+{
+	git_commit *c = NULL;
+	int r;
+
+	*out = NULL;
+	if (!id || git_oid_is_zero(id))
+		return 0;
+	if (git_commit_lookup(&c, repo, id) < 0)
+		return git_fail(err, PC_ENOTFOUND, "cannot read commit");
+	r = git_commit_tree(out, c) < 0 ? git_fail(err, PC_EIO, "cannot read tree") : 0;
+	git_commit_free(c);
+	return r;
+}
+
+int pc_repo_changed_paths(pc_strlist *out, git_repository *repo, const git_oid *from,
+	const git_oid *to, size_t limit, pc_error *err)
+{
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	size_t i, n;
+	int r;
+
+	if ((r = commit_tree(&a, repo, from, err)) < 0 || (r = commit_tree(&b, repo, to, err)) < 0)
+		goto done;
+	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0) {
+		r = git_fail(err, PC_EIO, "cannot diff trees");
+		goto done;
+	}
+	n = git_diff_num_deltas(diff);
+	if (n > limit) {
+		r = pc_error_set(err, PC_ELIMIT, "%zu changed paths, over the limit of %zu", n, limit);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
+		if (pc_strlist_add(out, path) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	r = 0;
+done:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	return r;
+}
+
+int pc_repo_read_file(char **out, size_t *len, char blob_id[PC_HEX_MAX],
+	git_repository *repo, const git_oid *commit, const char *path, size_t limit,
+	pc_error *err)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	git_object_size_t size;
+	int r;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if ((r = commit_tree(&tree, repo, commit, err)) < 0)
+		goto done;
+	if (!tree || git_tree_entry_bypath(&entry, tree, path) < 0) {
+		git_error_clear();
+		r = PC_ENOTFOUND;
+		goto done;
+	}
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		r = PC_ENOTFOUND;
+		goto done;
+	}
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
+		r = git_fail(err, PC_EIO, path);
+		goto done;
+	}
+	size = git_blob_rawsize(blob);
+	if (limit && size > limit) {
+		r = pc_error_set(err, PC_ELIMIT, "%s is %llu bytes, over the limit of %zu bytes",
+			path, (unsigned long long)size, limit);
+		goto done;
+	}
+	if (!(*out = pc_strndup(git_blob_rawcontent(blob), (size_t)size))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (len)
+		*len = (size_t)size;
+	if (blob_id)
+		git_oid_tostr(blob_id, PC_HEX_MAX, git_tree_entry_id(entry));
+	r = 0;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	return r;
+}

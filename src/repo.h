@@ -1,0 +1,79 @@
+/*
+ * repo.h: libgit2 access for the engine: opening the repository the way a
+ * hook must (quarantine), the set of commits new to a ref or to the
+ * repository, and changed paths.
+ */
+#ifndef PC_REPO_H
+#define PC_REPO_H
+
+#include "common.h"
+#include "util.h"
+#include "verdict.h"
+
+#include <git2.h>
+
+/*
+ * Open the repository a hook runs in: GIT_DIR (default ".") opened bare,
+ * plus GIT_QUARANTINE_PATH as an alternate object directory when set, so
+ * that objects of the push being received are found.  The environment is
+ * read directly (not with GIT_REPOSITORY_OPEN_FROM_ENV, which breaks on
+ * paths containing ':').
+ */
+int pc_repo_open_hook(git_repository **out, pc_error *err);
+/* Open a repository for the CLI: DIR may be a work tree or a bare repository. */
+int pc_repo_open(git_repository **out, const char *dir, pc_error *err);
+
+/* A set of object ids (open addressing), used for reachability checks. */
+typedef struct pc_oidset {
+	git_oid *slots;
+	unsigned char *used;
+	size_t n, cap;
+} pc_oidset;
+#define PC_OIDSET_INIT { NULL, NULL, 0, 0 }
+int pc_oidset_add(pc_oidset *s, const git_oid *id);	/* 1 added, 0 present, <0 error */
+int pc_oidset_has(const pc_oidset *s, const git_oid *id);
+void pc_oidset_clear(pc_oidset *s);
+
+/*
+ * The direct refs of the repository before the push: name -> target, and
+ * the commit it peels to (the target itself when it is no commit-ish).
+ */
+typedef struct pc_refs {
+	char **names;
+	git_oid *ids;		/* peeled to commits, for walks */
+	git_oid *targets;	/* what the ref points at (a tag object for annotated tags) */
+	size_t n, alloc;
+} pc_refs;
+#define PC_REFS_INIT { NULL, NULL, NULL, 0, 0 }
+int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err);
+const git_oid *pc_refs_get(const pc_refs *refs, const char *name);	/* peeled */
+void pc_refs_clear(pc_refs *refs);
+
+/*
+ * Commits reachable from `tip` but from none of `hide` (ids, may include
+ * zero ids which are skipped), in topological order, oldest last.  Stops
+ * with PC_ELIMIT when more than `limit` commits would be returned.
+ */
+int pc_repo_walk(git_oid **out, size_t *n, git_repository *repo, const git_oid *tip,
+	const git_oid *hide, size_t nhide, size_t limit, pc_error *err);
+
+/*
+ * Paths that differ between two commits' trees (a zero `from` means the
+ * empty tree), without rename detection, in git's order.  Stops with
+ * PC_ELIMIT past `limit` paths.
+ */
+int pc_repo_changed_paths(pc_strlist *out, git_repository *repo, const git_oid *from,
+	const git_oid *to, size_t limit, pc_error *err);
+
+/*
+ * Read the blob at `path` in commit `commit`.  PC_ENOTFOUND when absent.
+ * *blob_id (optional) receives the blob id in hex.  Refuses blobs over limit.
+ */
+int pc_repo_read_file(char **out, size_t *len, char blob_id[PC_HEX_MAX],
+	git_repository *repo, const git_oid *commit, const char *path, size_t limit,
+	pc_error *err);
+
+int pc_oid_is_zero(const git_oid *id);
+void pc_oid_short(char out[8], const git_oid *id);
+
+#endif
