@@ -924,6 +924,12 @@ static int test_tear(int fd, const char *p, size_t len)
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
 	uint64_t *first_seq, pc_error *err)
 {
+	return pc_audit_append_flags(cfg, 0, recs, n, first_seq, err);
+}
+
+int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs,
+	size_t n, uint64_t *first_seq, pc_error *err)
+{
 	pc_note_signer *signer = NULL;
 	pc_checkpoint old_cp;
 	int have_cp = 0;
@@ -937,7 +943,6 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	uint64_t seq, written_from = 0;
 	size_t i, off, skip = 0;
 	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0;
-	unsigned flags;
 
 	if (first_seq)
 		*first_seq = 0;
@@ -945,7 +950,6 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
 	    !cfg->origin || !*cfg->origin)
 		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
-	flags = cfg->flags;
 	if ((r = pc_note_signer_load(&signer, cfg->key_path, cfg->origin, err)) < 0)
 		return r;
 	if (paths_init(&p, cfg->log_path) < 0) {

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	const char *break_glass = NULL, *codeowners = NULL;
 	pc_strlist reasons = PC_STRLIST_INIT, approvals = PC_STRLIST_INIT;
 	long count = 1, batch = 1, a, b;
+	unsigned flags = 0;
 	int plain = 0, dry_run = 0, timing = 0, number_refs = 0, die = 0, i, r = 0;
 	uint64_t first = 0;
 	double t0, elapsed;
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
 			pc_strlist_add(&approvals, v);
 			i++;
 		} else if (!strcmp(o, "--no-sync")) {
-			cfg.flags |= PC_AUDIT_NO_SYNC;
+			flags |= PC_AUDIT_NO_SYNC;
 		} else if (!strcmp(o, "--timing")) {
 			timing = 1;
 		} else if (!strcmp(o, "--plain")) {
@@ -198,7 +199,7 @@ int main(int argc, char **argv)
 			}
 			recs[b].verdict = &verdicts[b];
 		}
-		r = pc_audit_append(&cfg, recs, (size_t)batch, &first, &err);
+		r = pc_audit_append_flags(&cfg, flags, recs, (size_t)batch, &first, &err);
 		for (b = 0; b < batch; b++) {
 			if (plain)
 				free((char *)recs[b].ref);
