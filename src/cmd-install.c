@@ -1,12 +1,202 @@
 /*
- * cmd-install.c: policy-check install (placeholder until its module lands).
+ * cmd-install.c: policy-check install, which puts the hook programs into
+ * bare repositories.
+ *
+ * Each hook is a two-line sh script that execs the installed hook program,
+ * marked so that install can tell its own hooks from an administrator's
+ * and never overwrite a foreign hook without --force.
  */
+#include "config.h"
 #include "cmd.h"
+#include "policy.h"
+#include "repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HOOK_MARKER "# installed by policy-check install; reinstall instead of editing"
+
+static const char *known_hooks[] = { "pre-receive", "update", "reference-transaction" };
+
+/* Where the hook programs are: $PC_HOOK_DIR, the build tree, or pkglibexecdir. */
+static int hook_dir(char *out, size_t size)
+{
+	const char *env = getenv("PC_HOOK_DIR");
+	char self[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(probe, sizeof(probe), "%s/hooks/pre-receive", dirname(self));
+		if (access(probe, X_OK) == 0) {
+			snprintf(out, size, "%s/hooks", self);
+			return 0;
+		}
+	}
+	snprintf(out, size, "%s", PKGLIBEXECDIR);
+	return 0;
+}
+
+static int is_ours(const char *path)
+{
+	char buf[512];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, HOOK_MARKER) != NULL;
+}
+
+static int install_hook(const char *repo, const char *name, const char *dir, int force)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16], program[PATH_MAX + 64];
+	struct stat st;
+	FILE *fp;
+
+	snprintf(program, sizeof(program), "%s/%s", dir, name);
+	if (access(program, X_OK) < 0) {
+		cmd_error("install: hook program %s is missing; build and install policy-check first", program);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/hooks/%s", repo, name);
+	if (lstat(path, &st) == 0 && !is_ours(path) && !force) {
+		cmd_error("install: %s exists and was not installed by policy-check; "
+			"move it away (or chain it yourself) or use --force", path);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.pc-tmp", path);
+	if (mkdir(dirname(strcpy(tmp, path)), 0755) < 0 && errno != EEXIST) {
+		cmd_error("install: cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.pc-tmp", path);
+	if (!(fp = fopen(tmp, "w"))) {
+		cmd_error("install: cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "#!/bin/sh\n%s\nexec '%s' \"$@\"\n", HOOK_MARKER, program);
+	if (fclose(fp) != 0 || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
+		cmd_error("install: cannot install %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	printf("installed %s\n", path);
+	return 0;
+}
+
+static int set_config(git_repository *repo, const char *policy_abs)
+{
+	git_config *cfg = NULL;
+	int r = -1;
+
+	if (git_repository_config(&cfg, repo) < 0)
+		goto done;
+	if (policy_abs && git_config_set_string(cfg, "policycheck.policy", policy_abs) < 0)
+		goto done;
+	if (git_config_set_bool(cfg, "receive.advertisePushOptions", 1) < 0)
+		goto done;
+	r = 0;
+done:
+	if (r < 0)
+		cmd_error("install: cannot set git config: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+	git_config_free(cfg);
+	return r;
+}
 
 int cmd_install(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cmd_error("install: this command is not available in this build yet");
-	return 2;
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "hook", required_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *policy_path = NULL, *hooks[8];
+	char dir[PATH_MAX], policy_abs[PATH_MAX];
+	size_t nhooks = 0, i, j;
+	int force = 0, c, r = 0, known;
+	pc_policy *policy = NULL;
+	pc_diag diags = PC_DIAG_INIT;
+	git_repository *repo = NULL;
+	pc_error err = PC_ERROR_INIT;
+
+	while ((c = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': policy_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'k':
+			for (known = 0, j = 0; j < PC_ARRAY_SIZE(known_hooks); j++)
+				known |= !strcmp(optarg, known_hooks[j]);
+			if (!known) {
+				cmd_error("install: unknown hook '%s' (pre-receive, update, reference-transaction)", optarg);
+				return 2;
+			}
+			if (nhooks < PC_ARRAY_SIZE(hooks))
+				hooks[nhooks++] = optarg;
+			break;
+		default: cmd_die_usage(NULL);
+		}
+	}
+	if (optind >= argc)
+		cmd_die_usage(NULL);
+	if (!nhooks) {
+		hooks[nhooks++] = "pre-receive";
+		hooks[nhooks++] = "reference-transaction";
+	}
+	if (policy_path) {
+		/* Refuse to install a policy that would reject every push. */
+		if (pc_policy_load(&policy, policy_path, &diags) < 0) {
+			pc_diag_print(&diags, stderr);
+			pc_diag_clear(&diags);
+			cmd_error("install: %s is invalid; fix it first (policy-check lint)", policy_path);
+			return 2;
+		}
+		pc_policy_free(policy);
+		if (!realpath(policy_path, policy_abs)) {
+			cmd_error("install: %s: %s", policy_path, strerror(errno));
+			return 2;
+		}
+	}
+	hook_dir(dir, sizeof(dir));
+	for (i = optind; i < (size_t)argc; i++) {
+		if (git_repository_open_bare(&repo, argv[i]) < 0) {
+			cmd_error("install: %s is not a bare git repository", argv[i]);
+			r = 2;
+			continue;
+		}
+		if (!git_repository_is_bare(repo)) {
+			cmd_error("install: %s is not a bare repository", argv[i]);
+			r = 2;
+		} else {
+			for (j = 0; j < nhooks; j++)
+				if (install_hook(argv[i], hooks[j], dir, force) < 0)
+					r = 2;
+			if (r == 0 && set_config(repo, policy_path ? policy_abs : NULL) < 0)
+				r = 2;
+		}
+		git_repository_free(repo);
+		repo = NULL;
+	}
+	(void)err;
+	return r;
 }

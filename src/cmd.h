@@ -15,6 +15,11 @@ int cmd_install(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 
+struct pc_policy;
+struct git_repository;
+/* Load --policy FILE, or the repository's policy; prints diagnostics. */
+int cmd_load_policy(struct pc_policy **out, const char *policy_path, struct git_repository *repo);
+
 /* Print "policy-check: <message>" on stderr. */
 void cmd_die_usage(const char *usage) __attribute__((noreturn));
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

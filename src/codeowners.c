@@ -28,7 +28,6 @@
  * occurs in the path.  What is left is tried newest first, stopping as soon
  * as a newer rule of the same section already matched.
  */
-#define _GNU_SOURCE 1	/* memrchr */
 #include "config.h"
 #include "codeowners.h"
 #include "buf.h"

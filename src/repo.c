@@ -144,20 +144,25 @@ int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 			continue;
 		}
 		target = git_reference_target(ref);
-		if (pc_grow((void **)&refs->names, &refs->alloc, refs->n + 1, sizeof(char *)) < 0) {
-			r = pc_error_set(err, PC_ENOMEM, "out of memory");
-			goto done;
-		}
-		/* ids grows in step with names */
-		{
-			size_t alloc = refs->alloc;
-			git_oid *ids = pc_realloc(refs->ids, alloc * sizeof(git_oid));
-			if (!ids) {
+		if (refs->n == refs->alloc) {
+			size_t alloc = refs->alloc ? refs->alloc * 2 : 64;
+			char **names = pc_realloc(refs->names, alloc * sizeof(char *));
+			git_oid *ids = names ? pc_realloc(refs->ids, alloc * sizeof(git_oid)) : NULL;
+			git_oid *targets = ids ? pc_realloc(refs->targets, alloc * sizeof(git_oid)) : NULL;
+
+			/* Keep whatever was reallocated so that pc_refs_clear frees it. */
+			if (names)
+				refs->names = names;
+			if (ids)
+				refs->ids = ids;
+			if (!targets) {
 				r = pc_error_set(err, PC_ENOMEM, "out of memory");
 				goto done;
 			}
-			refs->ids = ids;
+			refs->targets = targets;
+			refs->alloc = alloc;
 		}
+		git_oid_cpy(&refs->targets[refs->n], target);
 		/* Keep the peeled commit when there is one: walks hide commits. */
 		if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
 			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
@@ -202,6 +207,7 @@ void pc_refs_clear(pc_refs *refs)
 		free(refs->names[i]);
 	free(refs->names);
 	free(refs->ids);
+	free(refs->targets);
 	memset(refs, 0, sizeof(*refs));
 }
 

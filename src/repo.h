@@ -34,15 +34,19 @@ int pc_oidset_add(pc_oidset *s, const git_oid *id);	/* 1 added, 0 present, <0 er
 int pc_oidset_has(const pc_oidset *s, const git_oid *id);
 void pc_oidset_clear(pc_oidset *s);
 
-/* The refs of the repository before the push: name -> id (direct refs, peeled symbolic). */
+/*
+ * The direct refs of the repository before the push: name -> target, and
+ * the commit it peels to (the target itself when it is no commit-ish).
+ */
 typedef struct pc_refs {
 	char **names;
-	git_oid *ids;
+	git_oid *ids;		/* peeled to commits, for walks */
+	git_oid *targets;	/* what the ref points at (a tag object for annotated tags) */
 	size_t n, alloc;
 } pc_refs;
-#define PC_REFS_INIT { NULL, NULL, 0, 0 }
+#define PC_REFS_INIT { NULL, NULL, NULL, 0, 0 }
 int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err);
-const git_oid *pc_refs_get(const pc_refs *refs, const char *name);
+const git_oid *pc_refs_get(const pc_refs *refs, const char *name);	/* peeled */
 void pc_refs_clear(pc_refs *refs);
 
 /*

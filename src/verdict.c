@@ -30,17 +30,17 @@ int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const c
 	return 0;
 }
 
-int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
+static int add_reason(pc_verdict *v, const char *rule, const char *hint, const char *fmt, va_list ap)
 {
 	pc_reason *r;
 	pc_buf msg = PC_BUF_INIT;
-	va_list ap;
 
+	/* Reject first: even when the reason cannot be stored, the verdict stands. */
+	v->violations++;
+	v->accept = 0;
 	if (pc_grow((void **)&v->reasons, &v->areasons, v->nreasons + 1, sizeof(*v->reasons)) < 0)
 		return PC_ENOMEM;
-	va_start(ap, fmt);
 	pc_buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
 	if (pc_buf_error(&msg)) {
 		pc_buf_release(&msg);
 		return PC_ENOMEM;
@@ -56,9 +56,30 @@ int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const c
 		return PC_ENOMEM;
 	}
 	v->nreasons++;
-	v->violations++;
-	v->accept = 0;
 	return 0;
+}
+
+int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = add_reason(v, rule, hint, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int pc_verdict_internal(pc_verdict *v, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	v->internal++;
+	r = add_reason(v, "internal", hint, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,

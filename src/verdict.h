@@ -47,6 +47,7 @@ typedef struct pc_verdict {
 	pc_ref_class ref_class;
 	int accept;		/* the decision after dry-run and break-glass */
 	size_t violations;	/* reasons that would reject by themselves */
+	size_t internal;	/* of those, errors: neither dry-run nor break-glass accepts them */
 	int dry_run;
 	char *break_glass;	/* the reason given, when break-glass was used */
 	pc_reason *reasons;
@@ -62,6 +63,9 @@ int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const c
 /* Add a violation (counts towards rejection). */
 int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Add an error that rejects whatever the enforcement mode (fail closed). */
+int pc_verdict_internal(pc_verdict *v, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	const char *key, const char *object);
 int pc_verdict_has_approver(const pc_verdict *v, const char *user);

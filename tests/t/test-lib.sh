@@ -38,3 +38,88 @@ git config --global advice.detachedHead false
 # The example policies and CODEOWNERS shipped in policy/.
 PC_POLICY_DIR="$PC_SRC_DIR/policy"
 export PC_POLICY_DIR
+
+# ---- fixtures for tests that push into a protected server repository ----
+
+# pc_key NAME [TYPE [BITS]]: an SSH key pair keys/NAME{,.pub} made by ssh-keygen.
+pc_key() {
+	mkdir -p keys &&
+	if test -n "${3:-}"; then
+		ssh-keygen -q -t "${2:-ed25519}" -b "$3" -N "" -C "$1" -f "keys/$1"
+	else
+		ssh-keygen -q -t "${2:-ed25519}" -N "" -C "$1" -f "keys/$1"
+	fi
+}
+
+# pc_write_policy STRATEGY: a policy for users alice, bob (group sre, admins)
+# and carol (group app) with their keys, on stdout.  Tests append to it.
+pc_write_policy() {
+	cat <<-POLICY
+	version: 1
+	strategy: $1
+	identity:
+	  env: [REMOTE_USER]
+	users:
+	  alice: { email: alice@example.com, keys: ["$(cat keys/alice.pub)"] }
+	  bob:   { email: bob@example.com, keys: ["$(cat keys/bob.pub)"] }
+	  carol: { email: carol@example.com, keys: ["$(cat keys/carol.pub)"] }
+	groups:
+	  sre: [alice, bob]
+	  app: [carol]
+	admins: [sre]
+	break_glass: { groups: [sre] }
+	audit:
+	  log: audit/audit.log
+	  key: audit/audit.key
+	  origin: test.example/policy-check
+	POLICY
+}
+
+# pc_setup_server STRATEGY: keys, audit key, policy.yml, server.git with the
+# hooks installed, and a clone in work/ whose main, develop and staging
+# (pattern1/2) or main (pattern3) were created by the admin alice.
+# Extra policy lines come from the file policy.extra when it exists.
+pc_setup_server() {
+	pc_key alice && pc_key bob && pc_key carol &&
+	mkdir -p audit && chmod 700 audit &&
+	policy-check audit keygen --origin test.example/policy-check audit/audit >/dev/null &&
+	pc_write_policy "$1" >policy.yml &&
+	if test -f policy.extra; then cat policy.extra >>policy.yml; fi &&
+	git init -q --bare server.git &&
+	policy-check install --policy policy.yml server.git >/dev/null &&
+	git init -q work &&
+	(
+		cd work &&
+		mkdir -p base overlays/dev overlays/stg overlays/prd &&
+		echo "kind: Deployment" >base/app.yaml &&
+		for env in dev stg prd; do
+			printf "resources: [../../base]\nimages:\n- name: app\n  newTag: \"1.0.0\"\n" \
+				>overlays/$env/kustomization.yaml || return 1
+		done &&
+		if test -f ../CODEOWNERS; then cp ../CODEOWNERS CODEOWNERS; else
+			printf "* @alice @bob @carol\n" >CODEOWNERS; fi &&
+		git add . &&
+		git commit -q -m "chore: initial layout" &&
+		git remote add origin ../server.git &&
+		if test "$1" = pattern3; then
+			REMOTE_USER=alice git push -q origin HEAD:refs/heads/main
+		else
+			REMOTE_USER=alice git push -q origin HEAD:refs/heads/main HEAD:refs/heads/develop \
+				HEAD:refs/heads/staging
+		fi &&
+		git fetch -q origin
+	)
+}
+
+# pc_commit FILE CONTENT [MESSAGE]: commit a change in the current clone.
+pc_commit() {
+	mkdir -p "$(dirname "$1")" &&
+	printf "%s\n" "$2" >"$1" &&
+	git add "$1" &&
+	git commit -q -m "${3:-feat: change $1}"
+}
+
+# pc_audit_verify: the server's audit log verifies.
+pc_audit_verify() {
+	policy-check audit verify --vkey "$SHARNESS_TRASH_DIRECTORY/audit/audit.vkey" "$SHARNESS_TRASH_DIRECTORY/audit/audit.log"
+}

@@ -1,0 +1,10 @@
+/*
+ * pre-receive: the policy-check pre-receive hook program.  All logic is in the library
+ * (src/hook.c); see policy-check(1).
+ */
+#include "hook.h"
+
+int main(int argc, char **argv)
+{
+	return pc_hook_pre_receive(argc, argv);
+}

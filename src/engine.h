@@ -1,0 +1,58 @@
+/*
+ * engine.h: the state shared by the evaluator's rule modules (promote,
+ * approve, rules).  Internal to the library.
+ */
+#ifndef PC_ENGINE_H
+#define PC_ENGINE_H
+
+#include "evaluate.h"
+#include "repo.h"
+
+typedef struct pc_rules_compiled pc_rules_compiled;
+
+typedef struct pc_ctx {
+	const pc_push *push;
+	git_repository *repo;
+	const pc_policy *policy;
+	pc_refs refs;			/* the refs before the push */
+	pc_rules_compiled *rules;	/* compiled push rules, lazily */
+	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
+} pc_ctx;
+
+/* What the evaluator knows about one update while judging it. */
+typedef struct pc_change {
+	const pc_update *u;
+	pc_verdict *v;
+	const char *short_name;		/* branch or tag name without its prefix */
+	const pc_branch *branch;	/* for protected branches */
+	git_oid *branch_new;		/* NEW --not OLD (for creates: --not all refs) */
+	size_t nbranch_new;
+	git_oid *repo_new;		/* NEW --not <all refs before the push> */
+	size_t nrepo_new;
+	git_oid base;			/* OLD, or the trunk tip for a new ref */
+	int have_paths;
+	pc_strlist paths;		/* changed paths base..NEW */
+} pc_change;
+
+/* The value a branch will have after this push (NULL when absent or deleted). */
+const git_oid *pc_ctx_tip_after(const pc_ctx *ctx, const char *refname);
+/* Changed paths base..NEW, computed once. */
+int pc_change_paths(pc_ctx *ctx, pc_change *c, pc_error *err);
+/* "abc1234 \"subject\"" for messages. */
+void pc_commit_label(char *out, size_t size, git_repository *repo, const git_oid *id);
+
+/* promote.c */
+int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+
+/* approve.c */
+int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+void pc_keyring_free(struct pc_keyring *k);
+
+/* rules.c */
+int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err);
+int pc_rules_branch_name(pc_ctx *ctx, pc_change *c, pc_error *err);
+void pc_rules_free(pc_rules_compiled *r);
+
+#endif

@@ -1,0 +1,556 @@
+/*
+ * evaluate.c: classify each ref update of a push and run the rules that
+ * apply to its class (DESIGN.md section 5).  Everything here returns
+ * verdicts; nothing is printed.
+ */
+#include "engine.h"
+#include "buf.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INTERNAL_HINT "this is a server-side problem; show this message to the administrators of the repository"
+
+int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
+{
+	const char *sp1, *sp2, *end = line + len;
+	int valid = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(line, '\0', len))
+		return pc_error_set(err, PC_EINVAL, "update line contains a NUL byte");
+	sp1 = memchr(line, ' ', len);
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+	if (!sp1 || !sp2)
+		return pc_error_set(err, PC_EINVAL, "update line is not 'OLD NEW REF'");
+	if (sp1 - line != GIT_OID_HEXSZ || sp2 - sp1 - 1 != GIT_OID_HEXSZ)
+		return pc_error_set(err, PC_EINVAL, "object ids must be %d hex digits", GIT_OID_HEXSZ);
+	if (git_oid_fromstrn(&out->old_id, line, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(&out->new_id, sp1 + 1, GIT_OID_HEXSZ) < 0)
+		return pc_error_set(err, PC_EINVAL, "object ids must be %d hex digits", GIT_OID_HEXSZ);
+	{
+		const char *h;
+		for (h = line; h < sp2; h++)
+			if (h != sp1 && !isxdigit((unsigned char)*h))
+				return pc_error_set(err, PC_EINVAL, "object ids must be %d hex digits",
+					GIT_OID_HEXSZ);
+	}
+	if (!(out->ref = pc_strndup(sp2 + 1, (size_t)(end - sp2 - 1))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	if (git_reference_name_is_valid(&valid, out->ref) < 0 || !valid ||
+	    strncmp(out->ref, "refs/", 5)) {
+		pc_error_set(err, PC_EINVAL, "invalid ref name");
+		pc_update_release(out);
+		return PC_EINVAL;
+	}
+	return 0;
+}
+
+void pc_update_release(pc_update *u)
+{
+	free(u->ref);
+	memset(u, 0, sizeof(*u));
+}
+
+void pc_updates_free(pc_update *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; u && i < n; i++)
+		pc_update_release(&u[i]);
+	free(u);
+}
+
+int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_error *err)
+{
+	pc_update *list = NULL;
+	size_t count = 0, alloc = 0, lineno = 0;
+	pc_buf line = PC_BUF_INIT;
+	int c, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	pc_buf_init(&line, PC_UPDATE_LINE_MAX);
+	for (;;) {
+		c = getc(fp);
+		if (c != EOF && c != '\n') {
+			if (pc_buf_putc(&line, (char)c) < 0) {
+				r = pc_error_set(err, PC_ELIMIT, "update line %zu is longer than %d bytes",
+					lineno + 1, PC_UPDATE_LINE_MAX);
+				goto done;
+			}
+			continue;
+		}
+		if (c == EOF && line.len == 0)
+			break;
+		lineno++;
+		if (count >= max_refs) {
+			r = pc_error_set(err, PC_ELIMIT, "more than %zu ref updates in one push (limits.max_refs)",
+				max_refs);
+			goto done;
+		}
+		if (pc_grow((void **)&list, &alloc, count + 1, sizeof(*list)) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((r = pc_update_parse(&list[count], line.ptr, line.len, err)) < 0) {
+			pc_error_prefix(err, "update line %zu", lineno);
+			goto done;
+		}
+		count++;
+		pc_buf_clear(&line);
+		if (c == EOF)
+			break;
+	}
+	if (ferror(fp))
+		r = pc_error_set(err, PC_EIO, "cannot read the ref updates");
+done:
+	pc_buf_release(&line);
+	if (r < 0) {
+		pc_updates_free(list, count);
+		return r;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void pc_identity_from_env(const pc_policy *p, const char **user, const char **var)
+{
+	size_t i;
+	const char *v;
+
+	*user = *var = NULL;
+	for (i = 0; i < p->identity_env.n; i++) {
+		v = getenv(p->identity_env.items[i]);
+		if (v && *v) {
+			*user = v;
+			*var = p->identity_env.items[i];
+			return;
+		}
+	}
+}
+
+int pc_push_options_from_env(pc_strlist *out, pc_error *err)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT"), *v;
+	char name[64];
+	long i, n;
+
+	if (!count || !*count)
+		return 0;
+	n = strtol(count, NULL, 10);
+	if (n < 0 || n > 1000)
+		return pc_error_set(err, PC_EINVAL, "bad GIT_PUSH_OPTION_COUNT");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		if (!(v = getenv(name)))
+			continue;
+		if (pc_strlist_add(out, v) < 0)
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+const git_oid *pc_ctx_tip_after(const pc_ctx *ctx, const char *refname)
+{
+	size_t i;
+
+	for (i = ctx->push->nupdates; i-- > 0;) {
+		const pc_update *u = &ctx->push->updates[i];
+		if (!strcmp(u->ref, refname))
+			return git_oid_is_zero(&u->new_id) ? NULL : &u->new_id;
+	}
+	return pc_refs_get(&ctx->refs, refname);
+}
+
+int pc_change_paths(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	int r;
+
+	if (c->have_paths)
+		return 0;
+	r = pc_repo_changed_paths(&c->paths, ctx->repo, &c->base, &c->u->new_id,
+		(size_t)ctx->policy->limits.max_paths, err);
+	if (r == PC_ELIMIT)
+		pc_error_prefix(err, "limits.max_paths");
+	if (r == 0)
+		c->have_paths = 1;
+	return r;
+}
+
+void pc_commit_label(char *out, size_t size, git_repository *repo, const git_oid *id)
+{
+	git_commit *commit = NULL;
+	char hex[8], subject[64];
+	const char *s;
+	size_t i, o = 0;
+
+	pc_oid_short(hex, id);
+	subject[0] = '\0';
+	if (git_commit_lookup(&commit, repo, id) == 0 && (s = git_commit_summary(commit))) {
+		/* A subject is pusher-controlled: keep it printable and short. */
+		for (i = 0; s[i] && o + 4 < sizeof(subject); i++)
+			subject[o++] = (unsigned char)s[i] < 0x20 || s[i] == '"' ? '?' : s[i];
+		if (s[i])
+			subject[o++] = '.', subject[o++] = '.', subject[o++] = '.';
+		subject[o] = '\0';
+	}
+	git_error_clear();
+	git_commit_free(commit);
+	snprintf(out, size, "%s \"%s\"", hex, subject);
+}
+
+static int is_known_user(const pc_ctx *ctx)
+{
+	return ctx->push->pusher && pc_policy_user(ctx->policy, ctx->push->pusher);
+}
+
+static const char *principals_text(pc_buf *b, const pc_strlist *l)
+{
+	size_t i;
+
+	pc_buf_clear(b);
+	for (i = 0; i < l->n; i++)
+		pc_buf_printf(b, "%s%s", i ? ", " : "", l->items[i]);
+	return l->n ? b->ptr : "nobody";
+}
+
+static int classify(const pc_ctx *ctx, pc_change *c)
+{
+	const pc_policy *p = ctx->policy;
+	const char *ref = c->u->ref;
+
+	if (!strncmp(ref, "refs/heads/", 11)) {
+		c->short_name = ref + 11;
+		if ((c->branch = pc_policy_branch(p, c->short_name)))
+			return PC_REF_PROTECTED;
+		if (pc_policy_is_work_branch(p, c->short_name))
+			return PC_REF_WORK;
+		return PC_REF_OTHER;
+	}
+	if (!strncmp(ref, "refs/tags/", 10)) {
+		c->short_name = ref + 10;
+		if (p->tag_pattern && pc_glob_match(p->tag_pattern, c->short_name))
+			return PC_REF_TAG;
+		return PC_REF_OTHER;
+	}
+	if (!strncmp(ref, "refs/approvals/", 15)) {
+		c->short_name = ref + 15;
+		return PC_REF_APPROVAL;
+	}
+	c->short_name = ref;
+	return PC_REF_OTHER;
+}
+
+static int classify_op(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_update *u = c->u;
+	int r;
+
+	if (git_oid_is_zero(&u->old_id))
+		c->v->op = PC_OP_CREATE;
+	else if (git_oid_is_zero(&u->new_id))
+		c->v->op = PC_OP_DELETE;
+	else if (git_oid_equal(&u->old_id, &u->new_id))
+		c->v->op = PC_OP_UPDATE;
+	else {
+		r = git_graph_descendant_of(ctx->repo, &u->new_id, &u->old_id);
+		if (r < 0) {
+			/* Tags and other non-commits: any change is a rewrite. */
+			git_error_clear();
+			r = 0;
+		}
+		c->v->op = r ? PC_OP_UPDATE : PC_OP_FORCE;
+	}
+	(void)err;
+	return 0;
+}
+
+/* The commits this update brings: new to the ref, and new to the repository. */
+static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	size_t limit = (size_t)ctx->policy->limits.max_commits;
+	git_object *obj = NULL;
+	const git_oid *trunk;
+	char trunk_ref[512];
+	int r;
+
+	if (c->v->op == PC_OP_DELETE)
+		return 0;
+	/* Only commits have history; a tag or tree ref brings no commits. */
+	if (git_object_lookup(&obj, ctx->repo, &c->u->new_id, GIT_OBJECT_ANY) < 0) {
+		git_error_clear();
+		return pc_error_set(err, PC_ENOTFOUND, "the pushed object %s is missing", c->v->new_hex);
+	}
+	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
+		git_object_free(obj);
+		return 0;
+	}
+	git_object_free(obj);
+
+	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &c->u->new_id,
+		ctx->refs.ids, ctx->refs.n, limit, err);
+	if (r == PC_ELIMIT)
+		return pc_error_set(err, PC_ELIMIT,
+			"push brings more than %zu new commits (limits.max_commits)", limit);
+	if (r < 0)
+		return r;
+	if (c->v->op == PC_OP_CREATE) {
+		snprintf(trunk_ref, sizeof(trunk_ref), "refs/heads/%s",
+			ctx->policy->trunk ? ctx->policy->trunk : "main");
+		if ((trunk = pc_refs_get(&ctx->refs, trunk_ref)))
+			git_oid_cpy(&c->base, trunk);
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
+			ctx->refs.ids, ctx->refs.n, limit, err);
+	} else {
+		git_oid_cpy(&c->base, &c->u->old_id);
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
+			&c->u->old_id, 1, limit, err);
+	}
+	if (r == PC_ELIMIT)
+		return pc_error_set(err, PC_ELIMIT,
+			"update brings more than %zu commits (limits.max_commits)", limit);
+	return r;
+}
+
+static int check_protected(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	pc_buf b = PC_BUF_INIT;
+	int r = 0;
+
+	if (!is_known_user(ctx)) {
+		r = pc_verdict_reject(c->v, "protect", "push as a user the policy knows (see identity.env and users)",
+			"%s is protected and the pusher is %s", c->short_name,
+			ctx->push->pusher ? "not a user of the policy" : "unidentified");
+		goto done;
+	}
+	switch (c->v->op) {
+	case PC_OP_DELETE:
+		r = pc_verdict_reject(c->v, "protect", NULL,
+			"protected branch %s cannot be deleted", c->short_name);
+		break;
+	case PC_OP_FORCE:
+		r = pc_verdict_reject(c->v, "protect",
+			"fetch, merge the remote changes into your branch and push without --force",
+			"non-fast-forward update of protected branch %s is not allowed", c->short_name);
+		break;
+	case PC_OP_CREATE:
+		/* An admin's creation bootstraps the branch: no from/require/approvals. */
+		if (!pc_policy_is_admin(p, ctx->push->pusher))
+			r = pc_verdict_reject(c->v, "protect", "ask an admin to create it",
+				"only admins (%s) may create protected branch %s",
+				principals_text(&b, &p->admins), c->short_name);
+		break;
+	case PC_OP_UPDATE:
+		if (git_oid_equal(&c->u->old_id, &c->u->new_id))
+			break;
+		if ((r = pc_promote_check(ctx, c, err)) < 0)
+			break;
+		if (p->nenvironments && (r = pc_environment_check(ctx, c, err)) < 0)
+			break;
+		r = pc_approve_check(ctx, c, err);
+		break;
+	}
+done:
+	pc_buf_release(&b);
+	return r;
+}
+
+static int check_work(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	if (!is_known_user(ctx))
+		return pc_verdict_reject(c->v, "protect", "push as a user the policy knows (see identity.env and users)",
+			"work branch %s needs a known pusher, and the pusher is %s", c->short_name,
+			ctx->push->pusher ? "not a user of the policy" : "unidentified");
+	if (c->v->op == PC_OP_CREATE)
+		return pc_rules_branch_name(ctx, c, err);
+	return 0;
+}
+
+static int check_tag(pc_ctx *ctx, pc_change *c)
+{
+	const pc_policy *p = ctx->policy;
+	pc_buf b = PC_BUF_INIT;
+	int r = 0;
+
+	if (c->v->op != PC_OP_CREATE) {
+		r = pc_verdict_reject(c->v, "protect", "create a new tag instead",
+			"tags are immutable: %s cannot be %s", c->short_name,
+			c->v->op == PC_OP_DELETE ? "deleted" : "moved");
+	} else if (!is_known_user(ctx) || !pc_policy_user_in(p, ctx->push->pusher, &p->tag_create)) {
+		r = pc_verdict_reject(c->v, "protect", "ask one of them to push the tag",
+			"tag %s may only be created by %s", c->short_name,
+			principals_text(&b, &p->tag_create));
+	}
+	pc_buf_release(&b);
+	return r;
+}
+
+static int check_other(pc_ctx *ctx, pc_change *c)
+{
+	if (ctx->policy->other_refs_allow)
+		return 0;
+	return pc_verdict_reject(c->v, "protect",
+		"push to a branch named in branches or work_branches, or a tag matching tags.pattern",
+		"%s matches no rule of the policy (other_refs: deny)", c->u->ref);
+}
+
+static void change_release(pc_change *c)
+{
+	free(c->branch_new);
+	free(c->repo_new);
+	pc_strlist_clear(&c->paths);
+}
+
+static int judge(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	int r;
+
+	c->v->ref_class = classify(ctx, c);
+	if ((r = classify_op(ctx, c, err)) < 0)
+		return r;
+	if (c->v->ref_class != PC_REF_APPROVAL && (r = compute_new_commits(ctx, c, err)) < 0)
+		return r;
+	switch (c->v->ref_class) {
+	case PC_REF_PROTECTED:
+		r = check_protected(ctx, c, err);
+		break;
+	case PC_REF_WORK:
+		r = check_work(ctx, c, err);
+		break;
+	case PC_REF_TAG:
+		r = check_tag(ctx, c);
+		break;
+	case PC_REF_APPROVAL:
+		return pc_approval_ref_check(ctx, c, err);
+	case PC_REF_OTHER:
+		r = check_other(ctx, c);
+		break;
+	}
+	if (r < 0)
+		return r;
+	if (c->v->op != PC_OP_DELETE && c->nrepo_new)
+		r = pc_rules_check(ctx, c, err);
+	return r;
+}
+
+static const char *option_value(const pc_strlist *options, const char *key)
+{
+	size_t i, klen = strlen(key);
+
+	for (i = 0; options && i < options->n; i++) {
+		const char *o = options->items[i];
+		if (!strncmp(o, key, klen) && (o[klen] == '=' || o[klen] == '\0'))
+			return o[klen] == '=' ? o + klen + 1 : "";
+	}
+	return NULL;
+}
+
+/*
+ * Break-glass turns every policy violation of the push into an accepted,
+ * recorded exception, for the listed groups only; internal errors still
+ * reject (fail closed).
+ */
+static int apply_break_glass(pc_ctx *ctx, pc_verdict *verdicts, size_t n)
+{
+	const pc_policy *p = ctx->policy;
+	const char *reason = option_value(ctx->push->options, "break-glass");
+	const char *user = ctx->push->pusher;
+	pc_buf b = PC_BUF_INIT;
+	size_t i, len;
+	int member = 0;
+
+	if (!reason)
+		return 0;
+	for (i = 0; user && i < p->break_glass_groups.n; i++)
+		if (pc_policy_user_is(p, user, p->break_glass_groups.items[i]))
+			member = 1;
+	len = strlen(reason);
+	for (i = 0; i < n; i++) {
+		if (!member)
+			pc_verdict_reject(&verdicts[i], "break-glass", NULL,
+				"%s may not use break-glass (break_glass.groups: %s)",
+				user ? user : "an unidentified pusher", principals_text(&b, &p->break_glass_groups));
+		else if (len < 10)
+			pc_verdict_reject(&verdicts[i], "break-glass",
+				"say why, e.g. -o break-glass=\"INC-123 restore prd after failed deploy\"",
+				"break-glass needs a reason of at least 10 characters");
+		else {
+			free(verdicts[i].break_glass);
+			verdicts[i].break_glass = pc_strdup(reason);
+			if (!verdicts[i].break_glass)
+				pc_verdict_internal(&verdicts[i], NULL, "out of memory");
+			else if (!verdicts[i].internal)
+				verdicts[i].accept = 1;
+		}
+	}
+	pc_buf_release(&b);
+	return 0;
+}
+
+int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
+{
+	pc_ctx ctx;
+	pc_change c;
+	pc_error e = PC_ERROR_INIT;
+	char old_hex[PC_HEX_MAX], new_hex[PC_HEX_MAX];
+	size_t i, rejected = 0;
+	int r;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.push = push;
+	ctx.repo = push->repo;
+	ctx.policy = push->policy;
+	for (i = 0; i < push->nupdates; i++) {
+		git_oid_tostr(old_hex, sizeof(old_hex), &push->updates[i].old_id);
+		git_oid_tostr(new_hex, sizeof(new_hex), &push->updates[i].new_id);
+		if (pc_verdict_init(&verdicts[i], push->updates[i].ref, old_hex, new_hex) < 0) {
+			while (i-- > 0)
+				pc_verdict_release(&verdicts[i]);
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		}
+		verdicts[i].dry_run = push->policy->dry_run;
+	}
+	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0) {
+		for (i = 0; i < push->nupdates; i++)
+			pc_verdict_internal(&verdicts[i], INTERNAL_HINT, "%s", e.msg);
+		goto finish;
+	}
+	for (i = 0; i < push->nupdates; i++) {
+		memset(&c, 0, sizeof(c));
+		c.u = &push->updates[i];
+		c.v = &verdicts[i];
+		pc_error_clear(&e);
+		r = judge(&ctx, &c, &e);
+		if (r == PC_ELIMIT)
+			pc_verdict_reject(c.v, "rules", "split the push into smaller pushes", "%s", e.msg);
+		else if (r < 0)
+			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
+				e.msg[0] ? e.msg : "evaluation failed");
+		change_release(&c);
+	}
+finish:
+	apply_break_glass(&ctx, verdicts, push->nupdates);
+	for (i = 0; i < push->nupdates; i++) {
+		if (push->policy->dry_run && !verdicts[i].internal)
+			verdicts[i].accept = 1;
+		if (!verdicts[i].accept)
+			rejected++;
+	}
+	/* pre-receive is all or nothing: git applies none of the refs of a rejected push. */
+	if (push->all_or_nothing && rejected) {
+		for (i = 0; i < push->nupdates; i++) {
+			if (!verdicts[i].accept)
+				continue;
+			pc_verdict_reject(&verdicts[i], "push", NULL,
+				"not applied: another ref of this push was rejected");
+		}
+	}
+	pc_refs_clear(&ctx.refs);
+	pc_rules_free(ctx.rules);
+	pc_keyring_free(ctx.keyring);
+	return 0;
+}

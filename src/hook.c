@@ -1,0 +1,306 @@
+/*
+ * hook.c: one push, end to end (DESIGN.md section 3): read the updates,
+ * open the repository with its quarantine, load the server's policy,
+ * evaluate, append the audit records, report.
+ */
+#include "hook.h"
+#include "audit.h"
+#include "evaluate.h"
+#include "policy.h"
+#include "repo.h"
+#include "report.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERR_PREFIX "policy-check: rejected: "
+
+typedef struct hook_run {
+	const char *hook;
+	git_repository *repo;
+	pc_policy *policy;
+	char *repo_path;
+	pc_update *updates;
+	size_t nupdates;
+	pc_strlist options;
+	pc_verdict *verdicts;
+	size_t nverdicts;
+} hook_run;
+
+static void run_release(hook_run *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nverdicts; i++)
+		pc_verdict_release(&h->verdicts[i]);
+	free(h->verdicts);
+	pc_updates_free(h->updates, h->nupdates);
+	pc_strlist_clear(&h->options);
+	pc_policy_free(h->policy);
+	free(h->repo_path);
+	git_repository_free(h->repo);
+	git_libgit2_shutdown();
+}
+
+/* The repository's absolute path without the trailing slash, for records. */
+static char *repo_path(git_repository *repo)
+{
+	char real[PATH_MAX];
+	const char *p = git_repository_path(repo);
+	size_t len;
+
+	if (realpath(p, real))
+		p = real;
+	len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		len--;
+	return pc_strndup(p, len);
+}
+
+static int open_and_load(hook_run *h)
+{
+	pc_diag diags = PC_DIAG_INIT;
+	pc_error err = PC_ERROR_INIT;
+	char *path = NULL;
+	int r;
+
+	if (pc_repo_open_hook(&h->repo, &err) < 0) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		return -1;
+	}
+	if (!(h->repo_path = repo_path(h->repo))) {
+		fprintf(stderr, ERR_PREFIX "out of memory\n");
+		return -1;
+	}
+	if (pc_policy_path_for_repo(&path, h->repo_path, &err) < 0) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		return -1;
+	}
+	r = pc_policy_load(&h->policy, path, &diags);
+	if (r < 0) {
+		fprintf(stderr, ERR_PREFIX "the server's policy %s is invalid; every push is rejected until an administrator fixes it:\n", path);
+		pc_diag_print(&diags, stderr);
+	}
+	pc_diag_clear(&diags);
+	free(path);
+	return r < 0 ? -1 : 0;
+}
+
+/* Records are written before git updates any ref; no record, no acceptance. */
+static int write_audit(hook_run *h, const char *pusher, const char *identity, long long *first)
+{
+	pc_audit_config cfg;
+	pc_audit_record *recs;
+	pc_error err = PC_ERROR_INIT;
+	char push_id[33];
+	uint64_t seq = 0;
+	size_t i;
+	int r;
+
+	cfg.log_path = h->policy->audit_log;
+	cfg.key_path = h->policy->audit_key;
+	cfg.origin = h->policy->audit_origin;
+	if (!(recs = pc_calloc(h->nverdicts, sizeof(*recs)))) {
+		fprintf(stderr, ERR_PREFIX "out of memory\n");
+		return -1;
+	}
+	pc_audit_push_id(push_id);
+	for (i = 0; i < h->nverdicts; i++) {
+		recs[i].hook = h->hook;
+		recs[i].repo = h->repo_path;
+		recs[i].push = push_id;
+		recs[i].pusher = pusher;
+		recs[i].identity = identity;
+		recs[i].decision = h->verdicts[i].accept ? "accept" : "reject";
+		recs[i].policy = h->policy->sha256;
+		recs[i].verdict = &h->verdicts[i];
+	}
+	r = pc_audit_append(&cfg, recs, h->nverdicts, &seq, &err);
+	free(recs);
+	if (r < 0) {
+		fprintf(stderr, ERR_PREFIX "cannot write the audit record, so nothing can be accepted: %s\n",
+			err.msg);
+		return -1;
+	}
+	*first = (long long)seq;
+	return 0;
+}
+
+static int judge_and_record(hook_run *h, int all_or_nothing)
+{
+	pc_push push;
+	pc_error err = PC_ERROR_INIT;
+	const char *pusher, *identity;
+	long long first = -1;
+	size_t i;
+	int rejected = 0;
+
+	pc_identity_from_env(h->policy, &pusher, &identity);
+	if (!(h->verdicts = pc_calloc(h->nupdates, sizeof(*h->verdicts)))) {
+		fprintf(stderr, ERR_PREFIX "out of memory\n");
+		return 1;
+	}
+	memset(&push, 0, sizeof(push));
+	push.repo = h->repo;
+	push.policy = h->policy;
+	push.pusher = pusher;
+	push.identity = identity;
+	push.options = &h->options;
+	push.updates = h->updates;
+	push.nupdates = h->nupdates;
+	push.all_or_nothing = all_or_nothing;
+	if (pc_evaluate(h->verdicts, &push, &err) < 0) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		return 1;
+	}
+	h->nverdicts = h->nupdates;
+	if (write_audit(h, pusher, identity, &first) < 0) {
+		for (i = 0; i < h->nverdicts; i++)
+			h->verdicts[i].accept = 0;
+		pc_report_write(stderr, h->verdicts, h->nverdicts, -1);
+		return 1;
+	}
+	pc_report_write(stderr, h->verdicts, h->nverdicts, first);
+	for (i = 0; i < h->nverdicts; i++)
+		if (!h->verdicts[i].accept)
+			rejected = 1;
+	return rejected;
+}
+
+int pc_hook_pre_receive(int argc, char **argv)
+{
+	hook_run h;
+	pc_error err = PC_ERROR_INIT;
+	int r = 1;
+
+	(void)argc;
+	(void)argv;
+	memset(&h, 0, sizeof(h));
+	h.hook = "pre-receive";
+	git_libgit2_init();
+	if (open_and_load(&h) < 0)
+		goto done;
+	if (pc_updates_read(&h.updates, &h.nupdates, stdin, (size_t)h.policy->limits.max_refs, &err) < 0 ||
+	    pc_push_options_from_env(&h.options, &err) < 0) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		goto done;
+	}
+	if (!h.nupdates) {
+		r = 0;
+		goto done;
+	}
+	r = judge_and_record(&h, 1);
+done:
+	run_release(&h);
+	return r;
+}
+
+int pc_hook_update(int argc, char **argv)
+{
+	hook_run h;
+	pc_error err = PC_ERROR_INIT;
+	char *line = NULL;
+	int r = 1;
+
+	memset(&h, 0, sizeof(h));
+	h.hook = "update";
+	git_libgit2_init();
+	if (argc != 4) {
+		fprintf(stderr, ERR_PREFIX "the update hook takes REF OLD NEW\n");
+		goto done;
+	}
+	if (open_and_load(&h) < 0)
+		goto done;
+	if (!(line = pc_asprintf("%s %s %s", argv[2], argv[3], argv[1])) ||
+	    !(h.updates = pc_calloc(1, sizeof(*h.updates)))) {
+		fprintf(stderr, ERR_PREFIX "out of memory\n");
+		goto done;
+	}
+	if (pc_update_parse(&h.updates[0], line, strlen(line), &err) < 0) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		goto done;
+	}
+	h.nupdates = 1;
+	r = judge_and_record(&h, 0);
+done:
+	free(line);
+	run_release(&h);
+	return r;
+}
+
+int pc_hook_reference_transaction(int argc, char **argv)
+{
+	hook_run h;
+	pc_error err = PC_ERROR_INIT;
+	pc_audit_config cfg;
+	pc_audit_record *recs = NULL;
+	char push_id[33], old_hex[PC_HEX_MAX], new_hex[PC_HEX_MAX];
+	const char *state, *pusher, *identity;
+	char (*olds)[PC_HEX_MAX] = NULL, (*news)[PC_HEX_MAX] = NULL;
+	uint64_t seq;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	h.hook = "reference-transaction";
+	git_libgit2_init();
+	/*
+	 * Only what git really did is recorded.  The exit code is ignored for
+	 * "committed" and "aborted"; "prepared" is let through: the decision
+	 * was made, and recorded, by pre-receive or update.
+	 */
+	state = argc > 1 ? argv[1] : "";
+	if (strcmp(state, "committed") && strcmp(state, "aborted")) {
+		/* drain stdin so git does not get SIGPIPE */
+		while (getchar() != EOF)
+			;
+		run_release(&h);
+		return 0;
+	}
+	if (open_and_load(&h) < 0)
+		goto done;
+	if (pc_updates_read(&h.updates, &h.nupdates, stdin, (size_t)h.policy->limits.max_refs, &err) < 0) {
+		fprintf(stderr, "policy-check: reference-transaction: %s\n", err.msg);
+		goto done;
+	}
+	if (!h.nupdates)
+		goto done;
+	if (!(recs = pc_calloc(h.nupdates, sizeof(*recs))) ||
+	    !(olds = pc_calloc(h.nupdates, sizeof(*olds))) || !(news = pc_calloc(h.nupdates, sizeof(*news)))) {
+		fprintf(stderr, "policy-check: reference-transaction: out of memory\n");
+		goto done;
+	}
+	pc_identity_from_env(h.policy, &pusher, &identity);
+	pc_audit_push_id(push_id);
+	for (i = 0; i < h.nupdates; i++) {
+		const pc_update *u = &h.updates[i];
+		git_oid_tostr(old_hex, sizeof(old_hex), &u->old_id);
+		git_oid_tostr(new_hex, sizeof(new_hex), &u->new_id);
+		memcpy(olds[i], old_hex, sizeof(old_hex));
+		memcpy(news[i], new_hex, sizeof(new_hex));
+		recs[i].hook = h.hook;
+		recs[i].repo = h.repo_path;
+		recs[i].push = push_id;
+		recs[i].pusher = pusher;
+		recs[i].identity = identity;
+		recs[i].decision = state;
+		recs[i].policy = h.policy->sha256;
+		recs[i].ref = u->ref;
+		recs[i].old_hex = olds[i];
+		recs[i].new_hex = news[i];
+		recs[i].op = git_oid_is_zero(&u->old_id) ? "create" :
+			git_oid_is_zero(&u->new_id) ? "delete" : "update";
+	}
+	cfg.log_path = h.policy->audit_log;
+	cfg.key_path = h.policy->audit_key;
+	cfg.origin = h.policy->audit_origin;
+	if (pc_audit_append(&cfg, recs, h.nupdates, &seq, &err) < 0)
+		fprintf(stderr, "policy-check: reference-transaction: cannot record what git did: %s\n", err.msg);
+done:
+	free(recs);
+	free(olds);
+	free(news);
+	run_release(&h);
+	return 0;
+}

@@ -1,0 +1,480 @@
+/*
+ * promote.c: the branch strategies (DESIGN.md section 5): promotion paths
+ * (`from`), the merge-omission check (`require`), clean merges, and the
+ * Pattern3 environment rules over overlay directories.
+ */
+#include "engine.h"
+#include "kustomize.h"
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LISTED 5
+
+static int pattern_list_match(const pc_strlist *patterns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < patterns->n; i++)
+		if (pc_glob_match(patterns->items[i], name))
+			return 1;
+	return 0;
+}
+
+static int add_walk(pc_oidset *set, pc_ctx *ctx, const git_oid *tip, const git_oid *hide,
+	pc_error *err)
+{
+	git_oid *ids = NULL;
+	size_t n = 0, i;
+	int r;
+
+	r = pc_repo_walk(&ids, &n, ctx->repo, tip, hide, hide ? 1 : 0,
+		(size_t)ctx->policy->limits.max_commits, err);
+	for (i = 0; r == 0 && i < n; i++)
+		if (pc_oidset_add(set, &ids[i]) < 0)
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	free(ids);
+	return r;
+}
+
+/*
+ * Every commit reachable, after this push, from a branch matching one of
+ * `patterns`, limited to those not on OLD (the only ones we ask about).
+ */
+static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
+	pc_error *err)
+{
+	const pc_push *push = ctx->push;
+	const git_oid *hide = git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id;
+	const git_oid *tip;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ctx->refs.n; i++) {
+		const char *name = ctx->refs.names[i];
+		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11))
+			continue;
+		if ((tip = pc_ctx_tip_after(ctx, name)) && (r = add_walk(set, ctx, tip, hide, err)) < 0)
+			return r;
+	}
+	/* Branches created by this same push. */
+	for (i = 0; i < push->nupdates; i++) {
+		const char *name = push->updates[i].ref;
+		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11) ||
+		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id))
+			continue;
+		if ((r = add_walk(set, ctx, &push->updates[i].new_id, hide, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *list_text(pc_buf *b, const pc_strlist *l)
+{
+	size_t i;
+
+	pc_buf_clear(b);
+	for (i = 0; i < l->n; i++)
+		pc_buf_printf(b, "%s%s", i ? ", " : "", l->items[i]);
+	return b->ptr;
+}
+
+/* The promotion chain ending at `branch`, oldest stage first: "develop -> staging -> main". */
+static void promotion_hint(pc_buf *hint, const pc_policy *p, const pc_branch *branch)
+{
+	const pc_branch *chain[16];
+	size_t n = 0, i;
+	const pc_branch *b = branch;
+
+	while (b && n < PC_ARRAY_SIZE(chain)) {
+		chain[n++] = b;
+		if (b->from.n != 1 || pc_is_glob(b->from.items[0]))
+			break;
+		b = pc_policy_branch(p, b->from.items[0]);
+		for (i = 0; b && i < n; i++)
+			if (chain[i] == b)
+				b = NULL;
+	}
+	pc_buf_clear(hint);
+	if (n == 1) {
+		pc_buf_printf(hint, "commit it on a branch matching %s and merge that branch",
+			branch->from.n ? branch->from.items[0] : "work_branches");
+		return;
+	}
+	pc_buf_printf(hint, "merge it to %s", chain[n - 1]->name);
+	for (i = n - 1; i > 0; i--)
+		pc_buf_printf(hint, "%s%s -> %s", i == 1 ? (n > 2 ? ", then " : ", then promote ") :
+			(i == n - 1 ? ", promote " : ", "), chain[i]->name, chain[i - 1]->name);
+}
+
+static int conflict_paths(pc_buf *out, git_index *index)
+{
+	git_index_conflict_iterator *it = NULL;
+	const git_index_entry *anc, *ours, *theirs;
+	size_t n = 0;
+
+	if (git_index_conflict_iterator_new(&it, index) < 0)
+		return PC_EIO;
+	while (git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
+		const char *path = ours ? ours->path : theirs ? theirs->path : anc->path;
+		if (n++ < MAX_LISTED)
+			pc_buf_printf(out, "%s%s", n > 1 ? ", " : "", path);
+	}
+	if (n > MAX_LISTED)
+		pc_buf_printf(out, " and %zu more", n - MAX_LISTED);
+	git_index_conflict_iterator_free(it);
+	return 0;
+}
+
+/*
+ * A merge is clean when its tree is exactly libgit2's automatic merge of
+ * its two parents.  Anything else hides a change no branch below ever had.
+ */
+static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *err)
+{
+	git_commit *m = NULL, *p1 = NULL, *p2 = NULL;
+	git_tree *tree = NULL;
+	git_index *index = NULL;
+	git_diff *diff = NULL;
+	git_merge_options opts = GIT_MERGE_OPTIONS_INIT;
+	pc_buf paths = PC_BUF_INIT;
+	char label[128];
+	size_t i, n;
+	int r = PC_ERROR;
+
+	pc_commit_label(label, sizeof(label), ctx->repo, id);
+	if (git_commit_lookup(&m, ctx->repo, id) < 0)
+		goto git_error;
+	if (git_commit_parentcount(m) != 2) {
+		r = pc_verdict_reject(c->v, "promotion", "merge the branches one at a time",
+			"merge commit %s has %u parents; only two-parent merges can be checked",
+			label, git_commit_parentcount(m));
+		goto done;
+	}
+	if (git_commit_parent(&p1, m, 0) < 0 || git_commit_parent(&p2, m, 1) < 0 ||
+	    git_commit_tree(&tree, m) < 0)
+		goto git_error;
+	if (git_merge_commits(&index, ctx->repo, p1, p2, &opts) < 0)
+		goto git_error;
+	if (git_index_has_conflicts(index)) {
+		if (conflict_paths(&paths, index) < 0)
+			goto git_error;
+		r = pc_verdict_reject(c->v, "promotion",
+			"resolve the conflict on a work branch (merge the target into it there) and promote again",
+			"merge commit %s resolves conflicts in %s; conflicts must be resolved before promotion",
+			label, paths.ptr);
+		goto done;
+	}
+	if (git_diff_tree_to_index(&diff, ctx->repo, tree, index, NULL) < 0)
+		goto git_error;
+	n = git_diff_num_deltas(diff);
+	if (n) {
+		for (i = 0; i < n && i < MAX_LISTED; i++) {
+			const git_diff_delta *d = git_diff_get_delta(diff, i);
+			pc_buf_printf(&paths, "%s%s", i ? ", " : "",
+				d->new_file.path ? d->new_file.path : d->old_file.path);
+		}
+		if (n > MAX_LISTED)
+			pc_buf_printf(&paths, " and %zu more", n - MAX_LISTED);
+		r = pc_verdict_reject(c->v, "promotion",
+			"redo the merge without extra changes and make those changes on a work branch",
+			"merge commit %s is not a clean merge of its parents: %s differ%s from the automatic merge",
+			label, paths.ptr, n == 1 ? "s" : "");
+		goto done;
+	}
+	r = 0;
+	goto done;
+git_error:
+	r = pc_error_set(err, PC_EIO, "cannot check merge %s: %s", label,
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	pc_buf_release(&paths);
+	git_diff_free(diff);
+	git_index_free(index);
+	git_tree_free(tree);
+	git_commit_free(p1);
+	git_commit_free(p2);
+	git_commit_free(m);
+	return r;
+}
+
+static int is_merge(pc_ctx *ctx, const git_oid *id, int *merge, pc_error *err)
+{
+	git_commit *commit = NULL;
+
+	if (git_commit_lookup(&commit, ctx->repo, id) < 0)
+		return pc_error_set(err, PC_EIO, "cannot read commit: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+	*merge = git_commit_parentcount(commit) > 1;
+	git_commit_free(commit);
+	return 0;
+}
+
+/* Report up to MAX_LISTED offending commits, then a count. */
+static int report_missing(pc_ctx *ctx, pc_change *c, const git_oid *ids, size_t n,
+	const char *what, const char *hint)
+{
+	char label[128];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && i < MAX_LISTED && r == 0; i++) {
+		pc_commit_label(label, sizeof(label), ctx->repo, &ids[i]);
+		r = pc_verdict_reject(c->v, "promotion", hint, "commit %s %s", label, what);
+	}
+	if (n > MAX_LISTED && r == 0)
+		r = pc_verdict_reject(c->v, "promotion", hint, "and %zu more commits %s",
+			n - MAX_LISTED, what);
+	return r;
+}
+
+/* Non-merge commits of the update that are not in `set`. */
+static int missing_from(git_oid **out, size_t *nout, pc_ctx *ctx, pc_change *c,
+	const pc_oidset *set, pc_error *err)
+{
+	git_oid *miss = NULL;
+	size_t n = 0, alloc = 0, i;
+	int merge, r;
+
+	for (i = 0; i < c->nbranch_new; i++) {
+		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0) {
+			free(miss);
+			return r;
+		}
+		if (merge || pc_oidset_has(set, &c->branch_new[i]))
+			continue;
+		if (pc_grow((void **)&miss, &alloc, n + 1, sizeof(*miss)) < 0) {
+			free(miss);
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		}
+		git_oid_cpy(&miss[n++], &c->branch_new[i]);
+	}
+	*out = miss;
+	*nout = n;
+	return 0;
+}
+
+int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_branch *b = c->branch;
+	pc_oidset set = PC_OIDSET_INIT;
+	pc_buf what = PC_BUF_INIT, hint = PC_BUF_INIT, list = PC_BUF_INIT;
+	git_oid *miss = NULL;
+	size_t nmiss = 0, i;
+	int merge, r = 0;
+
+	if (b->from.n) {
+		if ((r = reachable_from(&set, ctx, c, &b->from, err)) < 0 ||
+		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0)
+			goto done;
+		if (nmiss) {
+			pc_buf_printf(&what, "is not on %s; %s takes changes only from %s",
+				list_text(&list, &b->from), b->name, list.ptr);
+			promotion_hint(&hint, ctx->policy, b);
+			if ((r = report_missing(ctx, c, miss, nmiss, what.ptr, hint.ptr)) < 0)
+				goto done;
+		}
+		free(miss);
+		miss = NULL;
+	}
+	for (i = 0; i < b->require.n; i++) {
+		pc_strlist one = PC_STRLIST_INIT;
+
+		pc_oidset_clear(&set);
+		one.items = &b->require.items[i];
+		one.n = 1;
+		if ((r = reachable_from(&set, ctx, c, &one, err)) < 0 ||
+		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0)
+			goto done;
+		if (nmiss) {
+			pc_buf_clear(&what);
+			pc_buf_clear(&hint);
+			pc_buf_printf(&what, "is not on %s yet; %s takes only changes already on %s",
+				b->require.items[i], b->name, b->require.items[i]);
+			pc_buf_printf(&hint, "merge the feature branch into %s first, then into %s",
+				b->require.items[i], b->name);
+			if ((r = report_missing(ctx, c, miss, nmiss, what.ptr, hint.ptr)) < 0)
+				goto done;
+		}
+		free(miss);
+		miss = NULL;
+	}
+	/* Every merge new to a protected branch must be clean. */
+	for (i = 0; i < c->nbranch_new; i++) {
+		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
+			goto done;
+		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], err)) < 0)
+			goto done;
+	}
+done:
+	free(miss);
+	pc_oidset_clear(&set);
+	pc_buf_release(&what);
+	pc_buf_release(&hint);
+	pc_buf_release(&list);
+	return r;
+}
+
+static int path_under(const char *path, const char *dir)
+{
+	return !strncmp(path, dir, strlen(dir));
+}
+
+static int is_kustomization(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+
+	return !strcmp(base, "kustomization.yaml") || !strcmp(base, "kustomization.yml");
+}
+
+/*
+ * `after: E` orders promotion by content: an image tag or digest new in
+ * this environment's kustomization must already be in E's, at the base.
+ */
+static int check_after(pc_ctx *ctx, pc_change *c, const pc_environment *env, const char *path,
+	pc_error *err)
+{
+	const pc_environment *prev = pc_policy_environment(ctx->policy, env->after);
+	pc_kimage *old_images = NULL, *new_images = NULL, *prev_images = NULL;
+	size_t nold = 0, nnew = 0, nprev = 0, i, j;
+	char *text = NULL, *prev_path = NULL;
+	size_t len;
+	int r;
+
+	if (!prev)
+		return 0;
+	if (!(prev_path = pc_asprintf("%s%s", prev->path, path + strlen(env->path))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->u->new_id, path, 1 << 20, err);
+	if (r == PC_ENOTFOUND) {
+		r = 0;
+		goto done;
+	}
+	if (r < 0 || (r = pc_kustomize_images(&new_images, &nnew, path, text, len, err)) < 0)
+		goto done;
+	free(text);
+	text = NULL;
+	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->base, path, 1 << 20, err);
+	if (r == 0)
+		r = pc_kustomize_images(&old_images, &nold, path, text, len, err);
+	else if (r == PC_ENOTFOUND)
+		r = 0;
+	if (r < 0)
+		goto done;
+	free(text);
+	text = NULL;
+	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->base, prev_path, 1 << 20, err);
+	if (r == 0)
+		r = pc_kustomize_images(&prev_images, &nprev, prev_path, text, len, err);
+	else if (r == PC_ENOTFOUND)
+		r = 0;
+	if (r < 0)
+		goto done;
+
+	for (i = 0; i < nnew; i++) {
+		const pc_kimage *im = &new_images[i], *was = NULL, *there = NULL;
+		const char *value, *kind;
+
+		for (j = 0; j < nold; j++)
+			if (!strcmp(old_images[j].name, im->name))
+				was = &old_images[j];
+		for (j = 0; j < nprev; j++)
+			if (!strcmp(prev_images[j].name, im->name))
+				there = &prev_images[j];
+		if (im->digest) {
+			value = im->digest;
+			kind = "digest";
+			if (was && was->digest && !strcmp(was->digest, value))
+				continue;
+			if (there && there->digest && !strcmp(there->digest, value))
+				continue;
+		} else if (im->new_tag) {
+			value = im->new_tag;
+			kind = "tag";
+			if (was && was->new_tag && !strcmp(was->new_tag, value))
+				continue;
+			if (there && there->new_tag && !strcmp(there->new_tag, value))
+				continue;
+		} else {
+			continue;
+		}
+		r = pc_verdict_reject(c->v, "environment", NULL,
+			"%s sets image %s to %s %s, which %s has not run yet (%s has %s)",
+			path, im->name, kind, value, prev->name, prev_path,
+			there ? (there->digest ? there->digest : there->new_tag ? there->new_tag : "no tag") :
+			"no such image");
+		if (r < 0)
+			goto done;
+		/* The hint needs the value: add it to the reason just made. */
+		free(c->v->reasons[c->v->nreasons - 1].hint);
+		c->v->reasons[c->v->nreasons - 1].hint =
+			pc_asprintf("promote %s %s to %s first", kind, value, prev->name);
+	}
+	r = 0;
+done:
+	free(text);
+	free(prev_path);
+	pc_kustomize_images_free(old_images, nold);
+	pc_kustomize_images_free(new_images, nnew);
+	pc_kustomize_images_free(prev_images, nprev);
+	return r;
+}
+
+int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	pc_buf touched = PC_BUF_INIT, shared = PC_BUF_INIT;
+	size_t i, j, ntouched = 0;
+	unsigned char *hit = NULL;
+	int r;
+
+	if ((r = pc_change_paths(ctx, c, err)) < 0)
+		return r;
+	if (!(hit = pc_calloc(p->nenvironments, 1)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (i = 0; i < c->paths.n; i++) {
+		const char *path = c->paths.items[i];
+		for (j = 0; j < p->shared_paths.n; j++)
+			if (path_under(path, p->shared_paths.items[j]) && !shared.len)
+				pc_buf_puts(&shared, path);
+		for (j = 0; j < p->nenvironments; j++)
+			if (path_under(path, p->environments[j].path))
+				hit[j] = 1;
+	}
+	for (j = 0; j < p->nenvironments; j++)
+		if (hit[j]) {
+			pc_buf_printf(&touched, "%s%s", ntouched ? ", " : "", p->environments[j].name);
+			ntouched++;
+		}
+	if (p->one_environment_per_push && ntouched > 1 &&
+	    (r = pc_verdict_reject(c->v, "environment",
+			"push the change for one environment at a time, in promotion order",
+			"push changes the overlays of %zu environments (%s); one environment per push",
+			ntouched, touched.ptr)) < 0)
+		goto done;
+	if (p->one_environment_per_push && ntouched && shared.len &&
+	    (r = pc_verdict_reject(c->v, "environment",
+			"push the shared change on its own, then the overlay change",
+			"push changes shared path %s and the overlay of %s; a shared change reaches every environment and must be pushed alone",
+			shared.ptr, touched.ptr)) < 0)
+		goto done;
+	for (i = 0; i < c->paths.n; i++) {
+		const char *path = c->paths.items[i];
+		if (!is_kustomization(path))
+			continue;
+		for (j = 0; j < p->nenvironments; j++) {
+			const pc_environment *env = &p->environments[j];
+			if (env->after && path_under(path, env->path) &&
+			    (r = check_after(ctx, c, env, path, err)) < 0)
+				goto done;
+		}
+	}
+	r = 0;
+done:
+	free(hit);
+	pc_buf_release(&touched);
+	pc_buf_release(&shared);
+	return r;
+}

@@ -1,0 +1,80 @@
+/*
+ * report.c: verdicts as text for the pusher.
+ */
+#include "report.h"
+
+#include <string.h>
+
+/* Pusher-controlled text is printed with control bytes replaced. */
+static void put_clean(FILE *fp, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+}
+
+static void write_reasons(FILE *fp, const pc_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nreasons; i++) {
+		fprintf(fp, "  %s: ", v->reasons[i].rule);
+		put_clean(fp, v->reasons[i].message);
+		fputc('\n', fp);
+		if (v->reasons[i].hint) {
+			fputs("    hint: ", fp);
+			put_clean(fp, v->reasons[i].hint);
+			fputc('\n', fp);
+		}
+	}
+}
+
+static void write_approvals(FILE *fp, const pc_verdict *v)
+{
+	size_t i;
+
+	if (!v->napprovals)
+		return;
+	fputs("  approved by: ", fp);
+	for (i = 0; i < v->napprovals; i++) {
+		fprintf(fp, "%s", i ? ", " : "");
+		put_clean(fp, v->approvals[i].user);
+		fprintf(fp, " (%s)", v->approvals[i].via);
+	}
+	fputc('\n', fp);
+}
+
+void pc_report_write(FILE *fp, const pc_verdict *verdicts, size_t n, long long first_seq)
+{
+	const pc_verdict *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v = &verdicts[i];
+		fputs("policy-check: ", fp);
+		if (!v->accept)
+			fputs("rejected ", fp);
+		else if (v->violations && v->break_glass)
+			fputs("accepted with break-glass ", fp);
+		else if (v->violations && v->dry_run)
+			fputs("dry-run, would reject ", fp);
+		else
+			fputs("accepted ", fp);
+		put_clean(fp, v->ref);
+		fprintf(fp, " %.7s..%.7s\n", v->old_hex, v->new_hex);
+		if (v->accept && v->break_glass && v->violations) {
+			fputs("  break-glass: ", fp);
+			put_clean(fp, v->break_glass);
+			fputc('\n', fp);
+		}
+		write_reasons(fp, v);
+		write_approvals(fp, v);
+	}
+	if (first_seq >= 0) {
+		if (n > 1)
+			fprintf(fp, "policy-check: audit records %lld-%lld\n", first_seq,
+				first_seq + (long long)n - 1);
+		else
+			fprintf(fp, "policy-check: audit record %lld\n", first_seq);
+	}
+	fflush(fp);
+}

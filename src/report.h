@@ -1,0 +1,18 @@
+/*
+ * report.h: what the pusher reads (DESIGN.md section 6).  The reporter
+ * formats verdicts; it never decides.
+ */
+#ifndef PC_REPORT_H
+#define PC_REPORT_H
+
+#include "verdict.h"
+
+#include <stdio.h>
+
+/*
+ * One block per ref: accepted refs get one line (plus approvals), rejected
+ * ones every reason with its hint.  `first_seq` < 0 omits the audit line.
+ */
+void pc_report_write(FILE *fp, const pc_verdict *verdicts, size_t n, long long first_seq);
+
+#endif

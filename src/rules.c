@@ -1,0 +1,304 @@
+/*
+ * rules.c: the push rules of DESIGN.md section 5, applied to commits new to
+ * the repository: commit_message, work_branch_name, deny_paths,
+ * max_blob_size and signed_commits.
+ */
+#include "engine.h"
+#include "rules.h"
+#include "approve.h"
+#include "sshsig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LISTED 5
+
+struct pc_rules_compiled {
+	int have_message, have_branch;
+	pc_regex message, branch;
+	pc_regex *deny;
+	size_t ndeny;
+};
+
+int pc_regex_compile(pc_regex *re, const char *pattern, pc_error *err)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	int code;
+
+	memset(re, 0, sizeof(*re));
+	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+		&code, &offset, NULL);
+	if (!re->code) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		return pc_error_set(err, PC_EINVAL, "at offset %zu: %s", (size_t)offset, (char *)msg);
+	}
+	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	re->mctx = pcre2_match_context_create(NULL);
+	re->source = pc_strdup(pattern);
+	if (!re->md || !re->mctx || !re->source) {
+		pc_regex_release(re);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	pcre2_set_match_limit(re->mctx, PC_REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->mctx, PC_REGEX_DEPTH_LIMIT);
+	return 0;
+}
+
+int pc_regex_match(pc_regex *re, const char *subject, size_t len)
+{
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, re->md, re->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+		return PC_ELIMIT;
+	return PC_EINVAL;
+}
+
+void pc_regex_release(pc_regex *re)
+{
+	pcre2_match_data_free(re->md);
+	pcre2_match_context_free(re->mctx);
+	pcre2_code_free(re->code);
+	free(re->source);
+	memset(re, 0, sizeof(*re));
+}
+
+void pc_rules_free(pc_rules_compiled *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	pc_regex_release(&r->message);
+	pc_regex_release(&r->branch);
+	for (i = 0; i < r->ndeny; i++)
+		pc_regex_release(&r->deny[i]);
+	free(r->deny);
+	free(r);
+}
+
+static int compile_rules(pc_ctx *ctx, pc_error *err)
+{
+	const pc_rules *src = &ctx->policy->rules;
+	pc_rules_compiled *r;
+	size_t i;
+	int e;
+
+	if (ctx->rules)
+		return 0;
+	if (!(r = pc_calloc(1, sizeof(*r))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	ctx->rules = r;
+	if (src->commit_message) {
+		if ((e = pc_regex_compile(&r->message, src->commit_message, err)) < 0)
+			return pc_error_prefix(err, "rules.commit_message");
+		r->have_message = 1;
+	}
+	if (src->work_branch_name) {
+		if ((e = pc_regex_compile(&r->branch, src->work_branch_name, err)) < 0)
+			return pc_error_prefix(err, "rules.work_branch_name");
+		r->have_branch = 1;
+	}
+	if (src->deny_paths.n) {
+		if (!(r->deny = pc_calloc(src->deny_paths.n, sizeof(*r->deny))))
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		for (i = 0; i < src->deny_paths.n; i++) {
+			if ((e = pc_regex_compile(&r->deny[i], src->deny_paths.items[i], err)) < 0)
+				return pc_error_prefix(err, "rules.deny_paths");
+			r->ndeny++;
+		}
+	}
+	return 0;
+}
+
+static int limit_hit(pc_change *c, const char *rule, const char *what)
+{
+	return pc_verdict_reject(c->v, "rules", "simplify the pattern in the policy",
+		"%s hit the regex match limit on %s; the pattern backtracks too much", rule, what);
+}
+
+int pc_rules_branch_name(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	int r;
+
+	if (!ctx->policy->rules.work_branch_name)
+		return 0;
+	if ((r = compile_rules(ctx, err)) < 0)
+		return r;
+	r = pc_regex_match(&ctx->rules->branch, c->short_name, strlen(c->short_name));
+	if (r == PC_ELIMIT)
+		return limit_hit(c, "rules.work_branch_name", c->short_name);
+	if (r < 0)
+		return pc_error_set(err, PC_EINVAL, "rules.work_branch_name: matching failed");
+	if (!r)
+		return pc_verdict_reject(c->v, "rules", "rename the branch (git branch -m) and push it again",
+			"branch name %s does not match rules.work_branch_name '%s'",
+			c->short_name, ctx->policy->rules.work_branch_name);
+	return 0;
+}
+
+static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
+	size_t *nbad)
+{
+	const char *msg = git_commit_message(commit);
+	int r;
+
+	if (!msg)
+		msg = "";
+	r = pc_regex_match(&ctx->rules->message, msg, strlen(msg));
+	if (r == PC_ELIMIT)
+		return limit_hit(c, "rules.commit_message", label);
+	if (r == 1 || r < 0) {
+		if (r < 0)
+			return pc_verdict_reject(c->v, "rules", NULL,
+				"commit %s: rules.commit_message could not be matched", label);
+		return 0;
+	}
+	if ((*nbad)++ < MAX_LISTED)
+		return pc_verdict_reject(c->v, "rules",
+			"reword it (git rebase -i, then 'reword') and push again",
+			"commit %s: message does not match rules.commit_message '%s'",
+			label, ctx->policy->rules.commit_message);
+	return 0;
+}
+
+/* deny_paths and max_blob_size look at what each new non-merge commit adds. */
+static int check_tree_changes(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
+	pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_commit *parent = NULL;
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	git_odb *odb = NULL;
+	size_t i, j, n;
+	int r = 0, m;
+
+	if (git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) < 0)
+		goto git_error;
+	if ((parent && git_commit_tree(&a, parent) < 0) || git_commit_tree(&b, commit) < 0)
+		goto git_error;
+	if (git_diff_tree_to_tree(&diff, ctx->repo, a, b, NULL) < 0 ||
+	    git_repository_odb(&odb, ctx->repo) < 0)
+		goto git_error;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && r == 0; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->new_file.path;
+
+		if (d->status == GIT_DELTA_DELETED)
+			continue;
+		for (j = 0; j < ctx->rules->ndeny && r == 0; j++) {
+			m = pc_regex_match(&ctx->rules->deny[j], path, strlen(path));
+			if (m == PC_ELIMIT)
+				r = limit_hit(c, "rules.deny_paths", path);
+			else if (m == 1)
+				r = pc_verdict_reject(c->v, "rules",
+					"remove the file from the commits (git rebase -i) and push again",
+					"commit %s adds %s, which matches rules.deny_paths '%s'",
+					label, path, p->rules.deny_paths.items[j]);
+		}
+		if (p->rules.max_blob_size && r == 0 && git_oid_is_zero(&d->new_file.id) == 0 &&
+		    (d->new_file.mode == GIT_FILEMODE_BLOB || d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
+			size_t size;
+			git_object_t type;
+			if (git_odb_read_header(&size, &type, odb, &d->new_file.id) < 0)
+				goto git_error;
+			if ((uint64_t)size > p->rules.max_blob_size)
+				r = pc_verdict_reject(c->v, "rules",
+					"keep large files out of the repository (an artifact store, or Git LFS)",
+					"commit %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
+					label, path, size, (unsigned long long)p->rules.max_blob_size);
+		}
+	}
+	goto done;
+git_error:
+	r = pc_error_set(err, PC_EIO, "cannot read commit %s: %s", label,
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_odb_free(odb);
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	git_commit_free(parent);
+	return r;
+}
+
+static int check_signature(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
+	pc_error *err)
+{
+	git_oid *id = (git_oid *)git_commit_id(commit);
+	git_buf sig = { 0 }, data = { 0 };
+	pc_sshkey *signer = NULL;
+	pc_error e = PC_ERROR_INIT;
+	const char *user = NULL;
+	char fp[64];
+	int r;
+
+	if (git_commit_extract_signature(&sig, &data, ctx->repo, id, NULL) < 0) {
+		git_error_clear();
+		r = pc_verdict_reject(c->v, "rules",
+			"sign it (git config gpg.format ssh; git commit --amend -S) with a key listed in the policy",
+			"commit %s is not signed (rules.signed_commits)", label);
+		goto done;
+	}
+	if (pc_sshsig_verify(&signer, sig.ptr, sig.size, "git", (const unsigned char *)data.ptr,
+			data.size, &e) < 0) {
+		r = pc_verdict_reject(c->v, "rules", "sign it again with an SSH key listed in the policy",
+			"commit %s: signature does not verify: %s", label, e.msg);
+		goto done;
+	}
+	if ((r = pc_keyring_user(ctx, signer, (int64_t)git_commit_time(commit), &user, err)) < 0)
+		goto done;
+	if (!user) {
+		pc_sshkey_fingerprint(signer, fp);
+		r = pc_verdict_reject(c->v, "rules", "add the key to the signer's users.<name>.keys in the policy",
+			"commit %s is signed by %s, a key of no user of the policy", label, fp);
+	}
+done:
+	pc_sshkey_free(signer);
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return r;
+}
+
+int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_commit *commit = NULL;
+	char label[128];
+	size_t i, nbad = 0;
+	int r = 0, need_tree;
+
+	need_tree = p->rules.deny_paths.n || p->rules.max_blob_size;
+	if (!p->rules.commit_message && !need_tree && !p->rules.signed_commits)
+		return 0;
+	if ((r = compile_rules(ctx, err)) < 0)
+		return r;
+	for (i = 0; i < c->nrepo_new && r == 0; i++) {
+		if (git_commit_lookup(&commit, ctx->repo, &c->repo_new[i]) < 0)
+			return pc_error_set(err, PC_EIO, "cannot read a new commit: %s",
+				git_error_last() ? git_error_last()->message : "unknown error");
+		pc_commit_label(label, sizeof(label), ctx->repo, &c->repo_new[i]);
+		/* Merges made by git carry git's own message and bring no content of their own. */
+		if (git_commit_parentcount(commit) <= 1) {
+			if (p->rules.commit_message)
+				r = check_message(ctx, c, commit, label, &nbad);
+			if (r == 0 && need_tree)
+				r = check_tree_changes(ctx, c, commit, label, err);
+		}
+		if (r == 0 && p->rules.signed_commits)
+			r = check_signature(ctx, c, commit, label, err);
+		git_commit_free(commit);
+		commit = NULL;
+	}
+	if (r == 0 && nbad > MAX_LISTED)
+		r = pc_verdict_reject(c->v, "rules", NULL,
+			"and %zu more commits whose message does not match rules.commit_message",
+			nbad - MAX_LISTED);
+	return r;
+}

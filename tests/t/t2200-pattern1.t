@@ -1,0 +1,62 @@
+#!/bin/sh
+test_description='pattern1: each feature merged separately into develop, staging, main; merge omission caught'
+. "$(dirname "$0")/test-lib.sh"
+
+merge_into() {
+	git checkout -q -B "$1" "origin/$1" &&
+	git merge -q --no-ff -m "Merge $2 into $1" "$2" &&
+	REMOTE_USER=alice git push origin "$1" 2>../err
+}
+
+test_expect_success 'setup' '
+	pc_setup_server pattern1 &&
+	(
+		cd work &&
+		git checkout -q -b feature/a origin/main &&
+		pc_commit overlays/dev/a.yaml "a: 1" "feat: a" &&
+		git checkout -q -b feature/b origin/main &&
+		pc_commit overlays/dev/b.yaml "b: 1" "feat: b" &&
+		REMOTE_USER=carol git push -q origin feature/a feature/b
+	)
+'
+
+test_expect_success 'feature/a merged into develop, then staging, then main is accepted' '
+	(
+		cd work &&
+		merge_into develop feature/a && grep "accepted refs/heads/develop" ../err &&
+		merge_into staging feature/a && grep "accepted refs/heads/staging" ../err &&
+		merge_into main feature/a && grep "accepted refs/heads/main" ../err
+	)
+'
+
+test_expect_success 'feature/b merged into staging without develop is a merge omission' '
+	(
+		cd work &&
+		test_must_fail merge_into staging feature/b
+	) &&
+	grep "promotion: commit [0-9a-f]* \"feat: b\" is not on develop yet; staging takes only changes already on develop" err &&
+	grep "hint: merge the feature branch into develop first, then into staging" err
+'
+
+test_expect_success 'a commit authored directly on develop is rejected (not from a feature branch)' '
+	(
+		cd work &&
+		git checkout -q -B develop origin/develop &&
+		pc_commit overlays/dev/direct.yaml "d: 1" "fix: direct" &&
+		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err
+	) &&
+	grep "promotion: commit [0-9a-f]* \"fix: direct\" is not on feature/\*, hotfix/\*" err
+'
+
+test_expect_success 'status shows the feature that skipped an environment' '
+	(
+		cd work && git checkout -q -B staging origin/staging &&
+		git merge -q --no-ff -m "Merge feature/b" feature/b
+	) &&
+	git -C server.git update-ref refs/heads/staging "$(git -C work rev-parse staging)" &&
+	policy-check status --repo server.git >out &&
+	grep "strategy: pattern1" out &&
+	grep "feature/b .*reached a later environment without an earlier one" out
+'
+
+test_done
