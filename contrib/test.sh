@@ -6,6 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . contrib/deps.sh
 pc_need_packages $PC_BUILD_PACKAGES
+if [ -f contrib/integration-deps.sh ]; then . contrib/integration-deps.sh; pc_want_packages $PC_INTEGRATION_PACKAGES; fi
 
 build=${PC_BUILD:-$top/_build}
 pc_build "$build"

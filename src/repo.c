@@ -17,6 +17,7 @@ int pc_repo_open_hook(git_repository **out, pc_error *err)
 {
 	const char *git_dir = getenv("GIT_DIR");
 	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	const char *objects = getenv("GIT_OBJECT_DIRECTORY");
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
 	int r = PC_ERROR;
@@ -28,6 +29,12 @@ int pc_repo_open_hook(git_repository **out, pc_error *err)
 		r = git_fail(err, PC_EIO, "cannot open the repository");
 		goto done;
 	}
+	/*
+	 * Some servers run hooks with the new objects only in
+	 * GIT_OBJECT_DIRECTORY (git sets both during a quarantined push).
+	 */
+	if ((!quarantine || !*quarantine) && objects && *objects)
+		quarantine = objects;
 	if (quarantine && *quarantine) {
 		if (git_repository_odb(&odb, repo) < 0 ||
 		    git_odb_add_disk_alternate(odb, quarantine) < 0) {
