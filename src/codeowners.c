@@ -21,12 +21,16 @@
  *
  * Since the last matching line wins, matching a path means finding, per
  * section, the highest rule index that matches.  Rules of common shapes are
- * looked up in hash tables instead of being tried: literal prefixes ("/a/b",
- * "/a/b/") keyed by path, basenames ("foo", "foo/") keyed by component,
- * extensions ("*.js") keyed by what follows the last dot.  Rules with a
- * literal prefix or a literal component are candidates only when that key
- * occurs in the path.  What is left is tried newest first, stopping as soon
- * as a newer rule of the same section already matched.
+ * decided by hash lookups alone: literal prefixes ("/a/b", "/a/b/") keyed
+ * by path, basenames ("foo", "foo/") keyed by component, extensions
+ * ("*.js") keyed by what follows the last dot.  Every other rule is a
+ * candidate filed under something a matching path must contain (its
+ * literal prefix, a literal component, a glob's extension, literal head or
+ * tail) and is run through the matcher only when the path has it, and when
+ * a 64-bit summary of the path's components has every literal the rule
+ * needs.  What has no such key is tried newest first, stopping as soon as a
+ * newer rule of the same section already matched.  The property test in
+ * tests/unit/test-codeowners.c holds all this to trying every rule.
  */
 #include "config.h"
 #include "codeowners.h"
@@ -209,7 +213,6 @@ static void map_clear(co_map *m)
 	free(m->filter);
 	memset(m, 0, sizeof(*m));
 }
-
 
 static inline int filter_has(const co_map *m, uint64_t hash)
 {
