@@ -518,39 +518,25 @@ static int default_need(const pc_ctx *ctx, const pc_change *c, const unsigned ch
 	return need < 0 ? p->approvals_required : need;
 }
 
-static int load_codeowners(pc_ctx *ctx, pc_change *c, pc_codeowners **co, const char **file,
+static int load_codeowners(pc_ctx *ctx, pc_change *c, pc_codeowners **co, char **file,
 	pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	pc_diag diags = PC_DIAG_INIT;
 	char blob_id[PC_HEX_MAX];
-	char *text = NULL;
-	size_t i, len;
 	int r;
 
-	*co = NULL;
-	*file = NULL;
-	for (i = 0; i < p->codeowners.n; i++) {
-		r = pc_repo_read_file(&text, &len, blob_id, ctx->repo, &c->base, p->codeowners.items[i],
-			(size_t)p->limits.max_codeowners_size, err);
-		if (r == PC_ENOTFOUND)
-			continue;
-		if (r < 0)
-			return r == PC_ELIMIT ? pc_error_prefix(err, "limits.max_codeowners_size") : r;
-		*file = p->codeowners.items[i];
-		if (!(c->v->codeowners = pc_strdup(blob_id))) {
-			free(text);
-			return pc_error_set(err, PC_ENOMEM, "out of memory");
-		}
-		r = pc_codeowners_parse(co, *file, text, len, &diags);
-		free(text);
-		if (r < 0) {
-			pc_diag_to_error(&diags, err);
-			pc_error_prefix(err, "CODEOWNERS at the base commit is invalid");
-		}
-		pc_diag_clear(&diags);
-		return r;
-	}
+	r = pc_codeowners_load(co, file, blob_id, ctx->repo, &c->base, &p->codeowners,
+		(size_t)p->limits.max_codeowners_size, &diags, err);
+	pc_diag_clear(&diags);
+	if (r == PC_ENOTFOUND)
+		return 0;
+	if (r == PC_ELIMIT)
+		return pc_error_prefix(err, "limits.max_codeowners_size");
+	if (r < 0)
+		return pc_error_prefix(err, "CODEOWNERS at the base commit is invalid");
+	if (!(c->v->codeowners = pc_strdup(blob_id)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -620,7 +606,7 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	pc_codeowners *co = NULL;
 	pc_co_match *m = NULL;
 	unsigned char *envs = NULL, *env_any = NULL;
-	const char *co_file = NULL;
+	char *co_file = NULL;
 	char *what = NULL;
 	size_t i, j, ns = 0;
 	int r, owned, need;
@@ -699,6 +685,7 @@ nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
 	free(what);
+	free(co_file);
 	free(envs);
 	free(env_any);
 	free(m);

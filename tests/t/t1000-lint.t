@@ -175,7 +175,8 @@ test_expect_success '--repo reads $GIT_DIR/policy-check.yml and warns about miss
 
 test_expect_success '--repo: no warning once the protected branches exist' '
 	git init -q work &&
-	(cd work && git commit -q --allow-empty -m init) &&
+	cp "$PC_POLICY_DIR/CODEOWNERS.pattern2" work/CODEOWNERS &&
+	(cd work && git add CODEOWNERS && git commit -q -m init) &&
 	git -C work push -q ../server.git HEAD:develop HEAD:staging HEAD:main &&
 	policy-check lint --repo server.git >out 2>err &&
 	test_must_be_empty err
