@@ -107,12 +107,21 @@ done:
 	free(file);
 }
 
-/* Key lines must be keys our verifier can use, not only well-formed text. */
+/*
+ * Key lines must be keys our verifier can use, not only well-formed text,
+ * and the allowed_signers file, read only when a push is judged, must parse.
+ */
 static void lint_keys(const pc_policy *p, pc_diag *diags)
 {
 	pc_error err = PC_ERROR_INIT;
 	pc_sshkey *key = NULL;
+	pc_signers *signers = NULL;
 	size_t i, j;
+
+	if (p->allowed_signers) {
+		pc_signers_load(&signers, p->allowed_signers, diags);
+		pc_signers_free(signers);
+	}
 
 	for (i = 0; i < p->nusers; i++)
 		for (j = 0; j < p->users[i].keys.n; j++) {

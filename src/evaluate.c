@@ -552,8 +552,16 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		c.v = &verdicts[i];
 		pc_error_clear(&e);
 		r = judge(&ctx, &c, &e);
-		if (r == PC_ELIMIT)
-			pc_verdict_reject(c.v, "rules", "split the push into smaller pushes", "%s", e.msg);
+		if (r == PC_ELIMIT) {
+			/*
+			 * A limit cut the checks short: what was not checked cannot
+			 * be accepted, so neither break-glass nor dry-run lets it by.
+			 */
+			pc_verdict_reject(c.v, "rules",
+				"split the push into smaller pushes, or raise the limit under limits: in the policy",
+				"%s", e.msg);
+			c.v->internal++;
+		}
 		else if (r < 0)
 			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
 				e.msg[0] ? e.msg : "evaluation failed");
