@@ -34,6 +34,16 @@ test_expect_success 'a CODEOWNERS syntax error is reported with its position' '
 	grep "^staging:CODEOWNERS:2:[0-9]*: " err
 '
 
+test_expect_success 'a missing or broken allowed_signers file is an error' '
+	cp policy.yml p2.yml &&
+	echo "allowed_signers: signers" >>p2.yml &&
+	test_expect_code 2 policy-check lint --policy p2.yml 2>err &&
+	grep "signers: cannot open" err &&
+	echo "alice@example.com cert-authority $(cat keys/alice.pub)" >signers &&
+	test_expect_code 2 policy-check lint --policy p2.yml 2>err &&
+	grep "signers:1:" err
+'
+
 test_expect_success 'a missing protected branch is a warning, not an error' '
 	git -C server.git update-ref -d refs/heads/staging &&
 	git -C server.git update-ref refs/heads/staging refs/heads/develop &&
