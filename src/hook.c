@@ -99,6 +99,7 @@ static int write_audit(hook_run *h, const char *pusher, const char *identity, lo
 	size_t i;
 	int r;
 
+	memset(&cfg, 0, sizeof(cfg));
 	cfg.log_path = h->policy->audit_log;
 	cfg.key_path = h->policy->audit_key;
 	cfg.origin = h->policy->audit_origin;
@@ -292,6 +293,7 @@ int pc_hook_reference_transaction(int argc, char **argv)
 		recs[i].op = git_oid_is_zero(&u->old_id) ? "create" :
 			git_oid_is_zero(&u->new_id) ? "delete" : "update";
 	}
+	memset(&cfg, 0, sizeof(cfg));
 	cfg.log_path = h.policy->audit_log;
 	cfg.key_path = h.policy->audit_key;
 	cfg.origin = h.policy->audit_origin;
