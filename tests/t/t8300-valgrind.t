@@ -81,6 +81,7 @@ test_expect_success 'an invalid policy and malformed stdin are refused' '
 	printf "rules: { commit_message: \"(\" }\n" >>policy.yml &&
 	(
 		cd work &&
+		git checkout -q feature/vg &&
 		pc_commit b.txt b &&
 		test_must_fail env REMOTE_USER=carol git push origin feature/vg 2>../err
 	) &&
