@@ -23,6 +23,7 @@ if [ "$quick" = 1 ]; then
 else
 	pc_need_packages $PC_BUILD_PACKAGES clang valgrind
 fi
+if [ -f contrib/integration-deps.sh ]; then . contrib/integration-deps.sh; pc_want_packages $PC_INTEGRATION_PACKAGES; fi
 start=$(date +%s)
 
 passed=0 failed=0 skipped=0

@@ -367,9 +367,13 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 
 	if (!p->self_approval && (r = collect_authors(ctx, c, &authors, err)) < 0)
 		goto done;
-	if (p->pusher_is_approval && push->pusher && pc_policy_user(p, push->pusher) &&
-	    (r = add_approver(s, p->self_approval ? NULL : &authors, push->pusher)) < 0)
-		goto nomem;
+	if (p->pusher_is_approval && push->pusher && pc_policy_user(p, push->pusher)) {
+		if (add_approver(s, p->self_approval ? NULL : &authors, push->pusher) < 0)
+			goto nomem;
+		if (pc_strlist_has(&s->approvers, push->pusher) &&
+		    pc_verdict_add_approval(c->v, push->pusher, "pusher", NULL, NULL) < 0)
+			goto nomem;
+	}
 	snprintf(prefix, sizeof(prefix), APPROVAL_REF_PREFIX "%s/", c->v->new_hex);
 	/* pass 0: approvals already stored; pass 1: approvals created by this push */
 	for (pass = 0; pass < 2; pass++) {
@@ -397,10 +401,6 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 				goto nomem;
 		}
 	}
-	if (push->pusher && pc_strlist_has(&s->approvers, push->pusher) &&
-	    p->pusher_is_approval && !pc_verdict_has_approver(c->v, push->pusher) &&
-	    pc_verdict_add_approval(c->v, push->pusher, "pusher", NULL, NULL) < 0)
-		goto nomem;
 	r = 0;
 	goto done;
 nomem:

@@ -1,12 +1,704 @@
 /*
- * cmd-audit.c: policy-check audit (placeholder until its module lands).
+ * cmd-audit.c: policy-check audit keygen | verify | show | proof |
+ * check-proof | reconcile, the auditor's side of the audit log.
  */
+#include "config.h"
 #include "cmd.h"
+#include "audit.h"
+#include "buf.h"
+#include "json.h"
+#include "note.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]. */
+static int take_opt(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+
+	if (!strcmp(argv[*i], name)) {
+		if (*i + 1 >= argc) {
+			cmd_error("%s needs a value", name);
+			cmd_die_usage(NULL);
+		}
+		*out = argv[++*i];
+		return 1;
+	}
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void unknown_option(const char *arg)
+{
+	cmd_error("unknown option '%s'", arg);
+	cmd_die_usage(NULL);
+}
+
+/* A verifier key given inline, or the first line of a file holding one. */
+static int load_vkey(pc_note_verifier *v, const char *arg)
+{
+	pc_error err = PC_ERROR_INIT;
+	char *text = NULL, *nl;
+	size_t len;
+
+	if (strchr(arg, '+') && access(arg, F_OK) != 0) {
+		if (pc_note_verifier_parse(v, arg, strlen(arg), &err) == 0)
+			return 0;
+		cmd_error("--vkey %s: %s", arg, err.msg);
+		return -1;
+	}
+	if (pc_read_file(&text, &len, arg, 4096, &err) < 0) {
+		cmd_error("--vkey: %s", err.msg);
+		return -1;
+	}
+	if ((nl = strchr(text, '\n')))
+		len = (size_t)(nl - text);
+	if (pc_note_verifier_parse(v, text, len, &err) < 0) {
+		cmd_error("%s: %s", arg, err.msg);
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
+static int audit_keygen(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	const char *origin = NULL, *prefix = NULL;
+	char *vkey = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (take_opt(argc, argv, &i, "--origin", &origin))
+			continue;
+		if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		if (prefix)
+			cmd_die_usage(NULL);
+		prefix = argv[i];
+	}
+	if (!origin || !prefix)
+		cmd_die_usage(NULL);
+	if (pc_note_keygen(&vkey, prefix, origin, &err) < 0) {
+		cmd_error("audit keygen: %s", err.msg);
+		return 2;
+	}
+	printf("%s\n", vkey);
+	fprintf(stderr, "policy-check: wrote %s.key (private, mode 0600) and %s.vkey (give it to auditors)\n",
+		prefix, prefix);
+	free(vkey);
+	return 0;
+}
+
+static int audit_verify(int argc, char **argv)
+{
+	pc_audit_verify_opts o;
+	pc_audit_verify_result res;
+	pc_note_verifier v;
+	pc_error err = PC_ERROR_INIT;
+	const char *vkey = NULL, *log = NULL;
+	char *root = NULL;
+	size_t k;
+	int i, r;
+
+	memset(&o, 0, sizeof(o));
+	for (i = 1; i < argc; i++) {
+		if (take_opt(argc, argv, &i, "--vkey", &vkey) ||
+		    take_opt(argc, argv, &i, "--checkpoint", &o.old_checkpoint_path))
+			continue;
+		if (!strcmp(argv[i], "--strict")) {
+			o.strict = 1;
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		if (log)
+			cmd_die_usage(NULL);
+		log = argv[i];
+	}
+	if (!vkey || !log)
+		cmd_die_usage(NULL);
+	if (load_vkey(&v, vkey) < 0)
+		return 2;
+	o.log_path = log;
+	o.vkey = &v;
+	r = pc_audit_verify(&res, &o, &err);
+	for (k = 0; k < res.warnings.n; k++)
+		cmd_error("warning: %s", res.warnings.items[k]);
+	for (k = 0; k < res.problems.n; k++)
+		cmd_error("%s", res.problems.items[k]);
+	if (r == 0) {
+		root = pc_base64_encode(res.root, sizeof(res.root));
+		printf("%llu records verified, root %s\n", (unsigned long long)res.signed_size, root ? root : "");
+		if (o.old_checkpoint_path)
+			printf("consistent with %s\n", o.old_checkpoint_path);
+		free(root);
+	} else if (r != PC_EVERIFY) {
+		cmd_error("audit verify: %s", err.msg);
+	}
+	pc_audit_verify_result_release(&res);
+	pc_note_verifier_release(&v);
+	return r == 0 ? 0 : r == PC_EVERIFY ? 1 : 2;
+}
+
+static int parse_u64_arg(uint64_t *out, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int audit_proof(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_buf out = PC_BUF_INIT;
+	const char *index_arg = NULL, *log = NULL;
+	uint64_t index;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (take_opt(argc, argv, &i, "--index", &index_arg))
+			continue;
+		if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		if (log)
+			cmd_die_usage(NULL);
+		log = argv[i];
+	}
+	if (!index_arg || !log)
+		cmd_die_usage(NULL);
+	if (parse_u64_arg(&index, index_arg) < 0) {
+		cmd_error("--index: '%s' is not a record number (0, 1, ...)", index_arg);
+		return 2;
+	}
+	if ((r = pc_audit_proof(&out, log, index, &err)) < 0) {
+		cmd_error("audit proof: %s", err.msg);
+		pc_buf_release(&out);
+		return r == PC_EVERIFY ? 1 : 2;
+	}
+	fwrite(out.ptr, 1, out.len, stdout);
+	pc_buf_release(&out);
+	return 0;
+}
+
+/* Read a file, or stdin for "-". */
+static int read_input(char **out, size_t *len, const char *path, size_t limit)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_buf b = PC_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	if (strcmp(path, "-")) {
+		if (pc_read_file(out, len, path, limit, &err) < 0) {
+			cmd_error("%s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	pc_buf_init(&b, limit);
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		pc_buf_put(&b, chunk, n);
+	if (ferror(stdin) || pc_buf_error(&b)) {
+		cmd_error("cannot read standard input%s", pc_buf_error(&b) == PC_ELIMIT ? ": too large" : "");
+		pc_buf_release(&b);
+		return -1;
+	}
+	*len = b.len;
+	*out = pc_buf_detach(&b);
+	return *out ? 0 : -1;
+}
+
+static int audit_check_proof(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_note_verifier v;
+	pc_checkpoint cp;
+	pc_buf rec = PC_BUF_INIT;
+	const char *vkey = NULL, *cp_path = NULL, *rec_path = NULL, *proof_path = NULL;
+	char *proof = NULL, *trusted = NULL, *record = NULL, *root = NULL;
+	size_t proof_len = 0, trusted_len = 0, record_len = 0;
+	uint64_t index;
+	int i, r, status = 2;
+
+	for (i = 1; i < argc; i++) {
+		if (take_opt(argc, argv, &i, "--vkey", &vkey) ||
+		    take_opt(argc, argv, &i, "--checkpoint", &cp_path) ||
+		    take_opt(argc, argv, &i, "--record", &rec_path))
+			continue;
+		if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		if (proof_path)
+			cmd_die_usage(NULL);
+		proof_path = argv[i];
+	}
+	if (!vkey || !proof_path)
+		cmd_die_usage(NULL);
+	if (rec_path && !strcmp(rec_path, "-") && !strcmp(proof_path, "-")) {
+		cmd_error("the proof and the record cannot both come from standard input");
+		return 2;
+	}
+	if (load_vkey(&v, vkey) < 0)
+		return 2;
+	if (read_input(&proof, &proof_len, proof_path, PC_NOTE_MAX + 2 * PC_AUDIT_LINE_MAX + 8192) < 0 ||
+	    (cp_path && read_input(&trusted, &trusted_len, cp_path, PC_NOTE_MAX) < 0) ||
+	    (rec_path && read_input(&record, &record_len, rec_path, PC_AUDIT_LINE_MAX + 1) < 0))
+		goto done;
+	r = pc_audit_check_proof(&index, &cp, &rec, &v, proof, proof_len, record, record_len,
+		trusted, trusted_len, &err);
+	if (r < 0) {
+		cmd_error("audit check-proof: %s", err.msg);
+		status = r == PC_EVERIFY ? 1 : 2;
+		goto done;
+	}
+	root = pc_base64_encode(cp.root, sizeof(cp.root));
+	printf("record %llu is in %s at tree size %llu, root %s\n", (unsigned long long)index, cp.origin,
+		(unsigned long long)cp.size, root ? root : "");
+	if (!rec_path) {
+		fwrite(rec.ptr, 1, rec.len, stdout);
+		putchar('\n');
+	}
+	pc_checkpoint_release(&cp);
+	status = 0;
+done:
+	pc_note_verifier_release(&v);
+	pc_buf_release(&rec);
+	free(proof);
+	free(trusted);
+	free(record);
+	free(root);
+	return status;
+}
+
+/* show */
+
+/*
+ * Text from the log for a terminal: pushers choose ref names, so control
+ * characters, invalid UTF-8 and bidirectional overrides are shown as
+ * escapes instead of reaching the auditor's terminal.
+ */
+static size_t put_display(pc_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n = strlen(s), seq, width = 0;
+
+	while (i < n) {
+		if (p[i] == '\\') {
+			pc_buf_puts(out, "\\\\");
+			width += 2;
+			i++;
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			pc_buf_printf(out, "\\x%02x", p[i]);
+			width += 4;
+			i++;
+		} else if (!(seq = pc_utf8_seq_len(p + i, n - i))) {
+			pc_buf_printf(out, "\\x%02x", p[i]);
+			width += 4;
+			i++;
+		} else if (seq == 3 && p[i] == 0xe2 && ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+			(p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9))) {
+			pc_buf_printf(out, "\\u%04x", ((p[i] & 0x0f) << 12) | ((p[i + 1] & 0x3f) << 6) | (p[i + 2] & 0x3f));
+			width += 6;
+			i += 3;
+		} else {
+			pc_buf_put(out, p + i, seq);
+			width++;
+			i += seq;
+		}
+	}
+	return width;
+}
+
+typedef struct show_filter {
+	const char *ref, *decision;
+	int have_since, break_glass;
+	int64_t since_ms;
+} show_filter;
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (no timegm needed). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * RFC 3339 and its shorter forms: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH:MM|-HH:MM];
+ * without a zone the time is UTC.
+ */
+static int parse_time(const char *s, int64_t *ms)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, scale = 1000, zh, zm, sign;
+	const char *p = s + 10;
+
+	if (strlen(s) < 10 || digits(s, 4, &y) < 0 || s[4] != '-' || digits(s + 5, 2, &mo) < 0 ||
+	    s[7] != '-' || digits(s + 8, 2, &d) < 0 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		if (digits(p + 1, 2, &h) < 0 || p[3] != ':' || digits(p + 4, 2, &mi) < 0 || h > 23 || mi > 59)
+			return -1;
+		p += 6;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &sec) < 0 || sec > 60)
+				return -1;
+			p += 3;
+			if (*p == '.') {
+				if (p[1] < '0' || p[1] > '9')
+					return -1;
+				for (p++; *p >= '0' && *p <= '9'; p++) {
+					if (scale > 1) {
+						scale /= 10;
+						frac += (*p - '0') * scale;
+					}
+				}
+			}
+		}
+	}
+	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) * 1000) + frac;
+	if (!*p || ((*p == 'Z' || *p == 'z') && !p[1]))
+		return 0;
+	if ((*p != '+' && *p != '-') || digits(p + 1, 2, &zh) < 0 || p[3] != ':' || digits(p + 4, 2, &zm) < 0 || p[6])
+		return -1;
+	sign = *p == '+' ? 1 : -1;
+	*ms -= sign * ((int64_t)zh * 3600 + zm * 60) * 1000;
+	return 0;
+}
+
+static int ref_matches(const char *pattern, const char *ref)
+{
+	char *full;
+	int yes;
+
+	if (!ref)
+		return 0;
+	if (!strcmp(pattern, ref) || pc_glob_match(pattern, ref))
+		return 1;
+	if (!strncmp(pattern, "refs/", 5))
+		return 0;
+	if (!(full = pc_asprintf("refs/heads/%s", pattern)))
+		return 0;
+	yes = pc_glob_match(full, ref);
+	free(full);
+	if (yes || !(full = pc_asprintf("refs/tags/%s", pattern)))
+		return yes;
+	yes = pc_glob_match(full, ref);
+	free(full);
+	return yes;
+}
+
+static int show_matches(const show_filter *f, const pc_audit_entry *e)
+{
+	int64_t t;
+
+	if (f->ref && !ref_matches(f->ref, e->ref))
+		return 0;
+	if (f->decision && (!e->decision || strcmp(f->decision, e->decision)))
+		return 0;
+	if (f->break_glass && !e->break_glass)
+		return 0;
+	if (f->have_since && (!e->time || parse_time(e->time, &t) < 0 || t < f->since_ms))
+		return 0;
+	return 1;
+}
+
+#define NCOLS 8
+
+typedef struct show_row {
+	char *cell[NCOLS];
+	size_t width[NCOLS];
+	char *details;		/* reason lines, already indented */
+} show_row;
+
+static const char *short_hex(char buf[8], const char *hex)
+{
+	if (!hex)
+		return "0000000";
+	snprintf(buf, 8, "%.7s", hex);
+	return buf;
+}
+
+static int make_row(show_row *row, const pc_audit_entry *e)
+{
+	pc_buf b = PC_BUF_INIT;
+	char o[8], n[8], seq[24], when[32];
+	const char *text[NCOLS];
+	size_t i;
+
+	memset(row, 0, sizeof(*row));
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
+	/* 2026-11-26T01:02:03.456Z -> 2026-11-26 01:02:03 */
+	snprintf(when, sizeof(when), "%.10s %.8s", e->time, e->time + 11);
+	text[0] = seq;
+	text[1] = when;
+	text[2] = e->pusher ? e->pusher : "-";
+	text[3] = e->repo ? e->repo : "-";
+	text[4] = e->ref ? e->ref : "-";
+	text[5] = NULL;
+	text[6] = NULL;
+	text[7] = NULL;
+	for (i = 0; i < NCOLS; i++) {
+		pc_buf_clear(&b);
+		if (i == 5) {
+			pc_buf_printf(&b, "%s..%s", short_hex(o, e->old_hex), short_hex(n, e->new_hex));
+			row->width[i] = b.len;
+		} else if (i == 6) {
+			row->width[i] = put_display(&b, e->decision ? e->decision : "-");
+			if (e->dry_run) {
+				pc_buf_puts(&b, " (dry-run)");
+				row->width[i] += 10;
+			}
+		} else if (i == 7) {
+			size_t k;
+			for (k = 0; k < e->napprovals; k++) {
+				if (k) {
+					pc_buf_putc(&b, ',');
+					row->width[i]++;
+				}
+				row->width[i] += put_display(&b, e->approvals[k].user ? e->approvals[k].user : "?");
+			}
+			if (!e->napprovals) {
+				pc_buf_putc(&b, '-');
+				row->width[i] = 1;
+			}
+		} else {
+			row->width[i] = put_display(&b, text[i]);
+		}
+		if (pc_buf_error(&b) || !(row->cell[i] = pc_strdup(b.ptr)))
+			goto nomem;
+	}
+	pc_buf_clear(&b);
+	if (e->break_glass) {
+		pc_buf_puts(&b, "    break-glass: ");
+		put_display(&b, e->break_glass);
+		pc_buf_putc(&b, '\n');
+	}
+	for (i = 0; i < e->nreasons; i++) {
+		pc_buf_puts(&b, "    ");
+		put_display(&b, e->reasons[i].rule ? e->reasons[i].rule : "?");
+		pc_buf_puts(&b, ": ");
+		put_display(&b, e->reasons[i].message ? e->reasons[i].message : "");
+		pc_buf_putc(&b, '\n');
+	}
+	if (pc_buf_error(&b) || !(row->details = pc_buf_detach(&b)))
+		goto nomem;
+	return 0;
+nomem:
+	pc_buf_release(&b);
+	for (i = 0; i < NCOLS; i++)
+		free(row->cell[i]);
+	return PC_ENOMEM;
+}
+
+static void print_table(show_row *rows, size_t n)
+{
+	static const char *head[NCOLS] = { "SEQ", "TIME", "PUSHER", "REPO", "REF", "CHANGE", "DECISION", "APPROVERS" };
+	size_t w[NCOLS], i, c, pad;
+
+	for (c = 0; c < NCOLS; c++)
+		w[c] = strlen(head[c]);
+	for (i = 0; i < n; i++)
+		for (c = 0; c < NCOLS; c++)
+			if (rows[i].width[c] > w[c])
+				w[c] = rows[i].width[c];
+	for (c = 0; c < NCOLS; c++)
+		printf("%s%-*s", c ? "  " : "", c == NCOLS - 1 ? 0 : (int)w[c], head[c]);
+	putchar('\n');
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < NCOLS; c++) {
+			fputs(c ? "  " : "", stdout);
+			fputs(rows[i].cell[c], stdout);
+			if (c < NCOLS - 1)
+				for (pad = rows[i].width[c]; pad < w[c]; pad++)
+					putchar(' ');
+		}
+		putchar('\n');
+		fputs(rows[i].details, stdout);
+	}
+}
+
+static int audit_show(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_audit_reader *rd = NULL;
+	pc_json_doc doc = PC_JSON_DOC_INIT;
+	pc_audit_entry e;
+	show_filter f;
+	show_row *rows = NULL;
+	size_t nrows = 0, arows = 0, len, i, c;
+	const char *since = NULL, *log = NULL, *line;
+	uint64_t lineno = 0;
+	int json = 0, complete, r, status = 0;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 1; i < (size_t)argc; i++) {
+		int k = (int)i;
+		if (take_opt(argc, argv, &k, "--ref", &f.ref) || take_opt(argc, argv, &k, "--decision", &f.decision) ||
+		    take_opt(argc, argv, &k, "--since", &since)) {
+			i = (size_t)k;
+			continue;
+		}
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--break-glass"))
+			f.break_glass = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		else if (log)
+			cmd_die_usage(NULL);
+		else
+			log = argv[i];
+	}
+	if (!log)
+		cmd_die_usage(NULL);
+	if (since) {
+		if (parse_time(since, &f.since_ms) < 0) {
+			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
+			return 2;
+		}
+		f.have_since = 1;
+	}
+	if (pc_audit_reader_open(&rd, log, &err) < 0) {
+		cmd_error("audit show: %s", err.msg);
+		return 2;
+	}
+	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0) {
+		lineno++;
+		if (!complete) {
+			cmd_error("warning: %s:%llu: the final line has no newline (an append did not finish); skipped",
+				log, (unsigned long long)lineno);
+			break;
+		}
+		if (pc_audit_entry_parse(&e, &doc, line, len, &err) < 0) {
+			cmd_error("%s:%llu: not a valid record: %s", log, (unsigned long long)lineno, err.msg);
+			status = 1;
+			continue;
+		}
+		if (show_matches(&f, &e)) {
+			if (json) {
+				fwrite(line, 1, len, stdout);
+				putchar('\n');
+			} else if (pc_grow((void **)&rows, &arows, nrows + 1, sizeof(*rows)) < 0 ||
+				   make_row(&rows[nrows], &e) < 0) {
+				pc_audit_entry_release(&e);
+				cmd_error("audit show: out of memory");
+				r = PC_ENOMEM;
+				break;
+			} else {
+				nrows++;
+			}
+		}
+		pc_audit_entry_release(&e);
+	}
+	if (r < 0) {
+		cmd_error("audit show: %s", err.msg);
+		status = 2;
+	} else if (!json) {
+		print_table(rows, nrows);
+	}
+	for (i = 0; i < nrows; i++) {
+		for (c = 0; c < NCOLS; c++)
+			free(rows[i].cell[c]);
+		free(rows[i].details);
+	}
+	free(rows);
+	pc_json_doc_release(&doc);
+	pc_audit_reader_free(rd);
+	if (fflush(stdout) != 0 && status == 0)
+		status = 2;
+	return status;
+}
+
+static int audit_reconcile(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_strlist findings = PC_STRLIST_INIT;
+	const char *repo = NULL, *log = NULL;
+	size_t k;
+	int i, status;
+
+	for (i = 1; i < argc; i++) {
+		if (take_opt(argc, argv, &i, "--repo", &repo))
+			continue;
+		if (argv[i][0] == '-' && argv[i][1])
+			unknown_option(argv[i]);
+		if (log)
+			cmd_die_usage(NULL);
+		log = argv[i];
+	}
+	if (!repo || !log)
+		cmd_die_usage(NULL);
+	if (pc_audit_reconcile(&findings, repo, log, &err) < 0) {
+		cmd_error("audit reconcile: %s", err.msg);
+		pc_strlist_clear(&findings);
+		return 2;
+	}
+	for (k = 0; k < findings.n; k++) {
+		pc_buf b = PC_BUF_INIT;
+		put_display(&b, findings.items[k]);
+		printf("%s\n", b.ptr);
+		pc_buf_release(&b);
+	}
+	if (!findings.n)
+		printf("every ref of %s is explained by accepted records in %s\n", repo, log);
+	status = findings.n ? 1 : 0;
+	pc_strlist_clear(&findings);
+	return status;
+}
 
 int cmd_audit(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cmd_error("audit: this command is not available in this build yet");
-	return 2;
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} subs[] = {
+		{ "keygen", audit_keygen }, { "verify", audit_verify }, { "show", audit_show },
+		{ "proof", audit_proof }, { "check-proof", audit_check_proof }, { "reconcile", audit_reconcile },
+	};
+	size_t i;
+
+	if (argc < 2)
+		cmd_die_usage(NULL);
+	for (i = 0; i < PC_ARRAY_SIZE(subs); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(argc - 1, argv + 1);
+	cmd_error("audit: unknown subcommand '%s'", argv[1]);
+	cmd_die_usage(NULL);
 }

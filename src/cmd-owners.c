@@ -1,12 +1,275 @@
 /*
- * cmd-owners.c: policy-check owners (placeholder until its module lands).
+ * cmd-owners.c: policy-check owners: for each path, its owners in every
+ * CODEOWNERS section and the line that decided, read from a revision of the
+ * repository (DESIGN.md section 8).
+ *
+ *   overlays/prd/app.yaml
+ *     (default) @alice  (CODEOWNERS:3)
+ *     [prd] (2 approvals) @sre  (CODEOWNERS:12)
+ *     [docs] (optional) unowned  (no rule matches)
  */
+#include "config.h"
 #include "cmd.h"
+#include "codeowners.h"
+#include "repo.h"
+#include "util.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct owners_opts {
+	const char *repo;
+	const char *rev;
+	const char *policy;
+	char **paths;
+	int npaths;
+};
+
+/* Options may come before or after the paths, up to "--", as with git. */
+static void parse_args(struct owners_opts *o, int argc, char **argv)
+{
+	const char **target;
+	int i, dashdash = 0;
+
+	o->rev = "HEAD";
+	/* Paths are gathered at the front of argv, which has room for them all. */
+	o->paths = argv + 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			o->paths[o->npaths++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			printf("usage: policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH...\n");
+			exit(0);
+		}
+		if (!strncmp(a, "--repo", 6) && (!a[6] || a[6] == '='))
+			target = &o->repo;
+		else if (!strncmp(a, "--rev", 5) && (!a[5] || a[5] == '='))
+			target = &o->rev;
+		else if (!strncmp(a, "--policy", 8) && (!a[8] || a[8] == '='))
+			target = &o->policy;
+		else {
+			cmd_error("owners: unknown option '%s'", a);
+			cmd_die_usage(NULL);
+		}
+		if ((eq = strchr(a, '='))) {
+			*target = eq + 1;
+		} else if (i + 1 < argc) {
+			*target = argv[++i];
+		} else {
+			cmd_error("owners: option '%s' needs a value", a);
+			cmd_die_usage(NULL);
+		}
+		if (!**target) {
+			cmd_error("owners: option '%s' needs a non-empty value", a);
+			cmd_die_usage(NULL);
+		}
+	}
+	if (!o->npaths) {
+		cmd_error("owners: name at least one PATH");
+		cmd_die_usage(NULL);
+	}
+}
+
+/*
+ * A PATH as the user typed it, made repository-relative: "./a/b" and "/a/b"
+ * are "a/b".  Returns NULL (and says why) for what cannot be a tracked file.
+ */
+static const char *normalize_path(char *p)
+{
+	size_t len;
+	char *c;
+
+	for (;;) {
+		if (p[0] == '/')
+			p++;
+		else if (p[0] == '.' && p[1] == '/')
+			p += 2;
+		else
+			break;
+	}
+	len = strlen(p);
+	while (len && p[len - 1] == '/')
+		p[--len] = '\0';
+	if (!len)
+		return NULL;
+	for (c = p; c; c = strchr(c, '/')) {
+		if (*c == '/')
+			c++;
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return NULL;
+		if (*c == '/' || (c[0] == '.' && (c[1] == '/' || !c[1])))
+			return NULL;
+	}
+	return p;
+}
+
+/*
+ * The policy's say in this command: where CODEOWNERS is looked for
+ * (approvals.codeowners) and its size limit (limits.max_codeowners_size).
+ * The file is read so that a wrong --policy is reported; the policy module
+ * (pc_policy_load) supplies both settings once it is part of the library.
+ */
+static int policy_settings(const char *policy, pc_strlist *paths, size_t *limit, pc_error *err)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	(void)paths;
+	*limit = PC_CODEOWNERS_MAX_SIZE;
+	r = pc_read_file(&text, &len, policy, 1024 * 1024, err);
+	free(text);
+	return r;
+}
+
+/*
+ * Print one owner token.  With a policy, pc_policy_resolve_owner maps it to
+ * the policy's users, printed after it as "@sre (alice, bob)"; without one
+ * the token is printed as written.
+ */
+static void print_owner(FILE *fp, const char *token)
+{
+	fprintf(fp, " %s", token);
+}
+
+static void print_section_label(FILE *fp, const pc_co_section *sec, size_t i)
+{
+	if (i == 0) {
+		fputs("(default)", fp);
+	} else {
+		fprintf(fp, "[%s]", sec->name);
+		if (sec->approvals)
+			fprintf(fp, " (%d approval%s)", sec->approvals, sec->approvals == 1 ? "" : "s");
+		if (sec->optional)
+			fputs(" (optional)", fp);
+	}
+}
+
+static void print_path(FILE *fp, const pc_codeowners *co, const char *path, pc_co_match *m,
+	int skip_section0)
+{
+	size_t s, k;
+
+	pc_codeowners_match(co, path, m);
+	fprintf(fp, "%s\n", path);
+	for (s = skip_section0 ? 1 : 0; s < pc_codeowners_nsections(co); s++) {
+		fputs("  ", fp);
+		print_section_label(fp, pc_codeowners_section(co, s), s);
+		if (m[s].owners)
+			for (k = 0; k < m[s].owners->n; k++)
+				print_owner(fp, m[s].owners->items[k]);
+		else
+			fputs(" unowned", fp);
+		if (!m[s].rule)
+			fputs("  (no rule matches)\n", fp);
+		else if (m[s].owners && !m[s].rule->owners.n)
+			fprintf(fp, "  (%s:%u, the section's default owners)\n",
+				pc_codeowners_name(co), m[s].rule->line);
+		else
+			fprintf(fp, "  (%s:%u)\n", pc_codeowners_name(co), m[s].rule->line);
+	}
+}
+
+static int resolve_commit(git_oid *out, git_repository *repo, const char *rev, pc_error *err)
+{
+	git_object *obj = NULL, *commit = NULL;
+	const git_error *e;
+	int r = 0;
+
+	if (git_revparse_single(&obj, repo, rev) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		e = git_error_last();
+		r = pc_error_set(err, PC_ENOTFOUND, "cannot resolve revision '%s' to a commit: %s", rev,
+			e && e->message ? e->message : "unknown error");
+	} else {
+		git_oid_cpy(out, git_object_id(commit));
+	}
+	git_object_free(commit);
+	git_object_free(obj);
+	return r;
+}
 
 int cmd_owners(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cmd_error("owners: this command is not available in this build yet");
-	return 2;
+	struct owners_opts o;
+	git_repository *repo = NULL;
+	pc_codeowners *co = NULL;
+	pc_strlist lookup = PC_STRLIST_INIT;
+	pc_diag diags = PC_DIAG_INIT;
+	pc_error err = PC_ERROR_INIT;
+	pc_co_match *m = NULL;
+	char *found = NULL;
+	const char *path;
+	size_t limit = PC_CODEOWNERS_MAX_SIZE, i;
+	int skip_section0 = 0, status = 2, k, r;
+	git_oid commit;
+
+	memset(&o, 0, sizeof(o));
+	parse_args(&o, argc, argv);
+	for (k = 0; k < o.npaths; k++) {
+		if (!normalize_path(o.paths[k])) {
+			cmd_error("owners: '%s' is not a path inside the repository; give paths relative "
+				"to its top, without '.' or '..' components", o.paths[k]);
+			goto done;
+		}
+	}
+	if (o.policy && policy_settings(o.policy, &lookup, &limit, &err) < 0) {
+		cmd_error("owners: %s", err.msg);
+		goto done;
+	}
+	if (pc_repo_open(&repo, o.repo ? o.repo : ".", &err) < 0) {
+		cmd_error("owners: cannot open the repository %s; use --repo DIR", err.msg);
+		goto done;
+	}
+	if (resolve_commit(&commit, repo, o.rev, &err) < 0) {
+		cmd_error("owners: %s", err.msg);
+		goto done;
+	}
+	r = pc_codeowners_load(&co, &found, NULL, repo, &commit, &lookup, limit, &diags, &err);
+	if (r == PC_EINVAL && diags.n) {
+		pc_diag_print(&diags, stderr);
+		cmd_error("owners: CODEOWNERS at %s has %zu error%s; fix %s", o.rev, diags.n,
+			diags.n == 1 ? "" : "s", diags.n == 1 ? "it" : "them");
+		goto done;
+	}
+	if (r < 0) {
+		cmd_error("owners: %s at %s", err.msg, o.rev);
+		goto done;
+	}
+	if (!(m = pc_calloc(pc_codeowners_nsections(co), sizeof(*m)))) {
+		cmd_error("owners: out of memory");
+		goto done;
+	}
+	/* Rules before the first header form section 0; without any, it is noise. */
+	skip_section0 = pc_codeowners_nsections(co) > 1;
+	for (i = 0; i < pc_codeowners_nrules(co) && skip_section0; i++)
+		if (pc_codeowners_rule(co, i)->section == 0)
+			skip_section0 = 0;
+	for (k = 0; k < o.npaths; k++) {
+		path = normalize_path(o.paths[k]);
+		print_path(stdout, co, path, m, skip_section0);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_error("owners: cannot write the output");
+		goto done;
+	}
+	status = 0;
+done:
+	free(m);
+	free(found);
+	pc_codeowners_free(co);
+	pc_diag_clear(&diags);
+	pc_strlist_clear(&lookup);
+	git_repository_free(repo);
+	return status;
 }

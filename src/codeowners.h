@@ -17,6 +17,11 @@
 #include "diag.h"
 #include "util.h"
 
+#include <git2.h>
+
+/* Larger CODEOWNERS files are refused (DESIGN.md section 9); GitHub has the same cap. */
+#define PC_CODEOWNERS_MAX_SIZE ((size_t)3 * 1024 * 1024)
+
 typedef struct pc_co_section {
 	char *name;		/* "" for the unnamed leading section */
 	int optional;		/* ^[Name] */
@@ -30,6 +35,10 @@ typedef struct pc_co_rule {
 	size_t section;
 	pc_strlist owners;	/* empty = un-owned (or section defaults, see match) */
 	unsigned line;
+	/* Default owners of the section header this rule sits under (a section
+	   whose header is repeated can have different defaults per header, as in
+	   GitLab); NULL when that header gave none. */
+	const pc_strlist *defaults;
 } pc_co_rule;
 
 typedef struct pc_codeowners pc_codeowners;
@@ -38,10 +47,20 @@ typedef struct pc_codeowners pc_codeowners;
 typedef struct pc_co_match {
 	size_t section;
 	const pc_co_rule *rule;		/* NULL when nothing in the section matched */
-	const pc_strlist *owners;	/* the rule's owners, or the section's defaults when the
-					   rule lists none and the section has defaults; NULL = unowned */
+	const pc_strlist *owners;	/* the rule's owners, or its section defaults (rule->defaults)
+					   when the rule lists none; NULL = unowned */
 } pc_co_match;
 
+/*
+ * Parse CODEOWNERS text.  `name` is the file name used in diagnostics
+ * ("CODEOWNERS:12:5: message").  Every syntax error is added to `diags` and
+ * the result is PC_EINVAL with *out = NULL; over PC_CODEOWNERS_MAX_SIZE the
+ * result is PC_ELIMIT.
+ *
+ * Sections whose names differ only in case are merged (GitLab does the same):
+ * the first header's spelling is kept, the approval count is the largest one
+ * given, and the section is optional only when every one of its headers is.
+ */
 int pc_codeowners_parse(pc_codeowners **out, const char *name, const char *text, size_t len,
 	pc_diag *diags);
 void pc_codeowners_free(pc_codeowners *co);
@@ -59,7 +78,28 @@ const pc_co_rule *pc_codeowners_rule(const pc_codeowners *co, size_t i);
  */
 void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match *out);
 
-/* Single pattern match, exposed for tests: 1 when `pattern` (CODEOWNERS syntax) matches `path`. */
+/*
+ * Single pattern match, exposed for tests: 1 when `pattern` (CODEOWNERS
+ * syntax) matches `path`, 0 when it does not or the pattern is invalid.
+ */
 int pc_codeowners_pattern_match(const char *pattern, const char *path);
+
+/* The file name given to pc_codeowners_parse. */
+const char *pc_codeowners_name(const pc_codeowners *co);
+
+/* Where CODEOWNERS is looked for when the policy does not say (DESIGN.md section 4). */
+extern const char *const pc_codeowners_default_paths[4];
+
+/*
+ * Read and parse the first of `paths` (the default list when NULL or empty)
+ * that is a file in `commit`.  *found (caller frees) names it; `blob_id`
+ * (optional, PC_HEX_MAX bytes) receives its blob id.  Returns PC_ENOTFOUND
+ * when none exists, PC_EINVAL with `diags` filled (and the first one in
+ * `err`) on syntax errors, PC_ELIMIT over `limit` bytes (0 = the built-in
+ * PC_CODEOWNERS_MAX_SIZE, which also caps a larger limit).
+ */
+int pc_codeowners_load(pc_codeowners **out, char **found, char *blob_id,
+	git_repository *repo, const git_oid *commit, const pc_strlist *paths, size_t limit,
+	pc_diag *diags, pc_error *err);
 
 #endif

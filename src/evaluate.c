@@ -38,8 +38,9 @@ int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
 	}
 	if (!(out->ref = pc_strndup(sp2 + 1, (size_t)(end - sp2 - 1))))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	/* HEAD appears in reference-transaction input when it is detached. */
 	if (git_reference_name_is_valid(&valid, out->ref) < 0 || !valid ||
-	    strncmp(out->ref, "refs/", 5)) {
+	    (strncmp(out->ref, "refs/", 5) && strcmp(out->ref, "HEAD"))) {
 		pc_error_set(err, PC_EINVAL, "invalid ref name");
 		pc_update_release(out);
 		return PC_EINVAL;

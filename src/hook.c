@@ -265,6 +265,13 @@ int pc_hook_reference_transaction(int argc, char **argv)
 		fprintf(stderr, "policy-check: reference-transaction: %s\n", err.msg);
 		goto done;
 	}
+	/* A symbolic HEAD moves with its branch, which is recorded itself. */
+	for (i = h.nupdates; i-- > 0;)
+		if (!strcmp(h.updates[i].ref, "HEAD")) {
+			pc_update_release(&h.updates[i]);
+			memmove(&h.updates[i], &h.updates[i + 1], (h.nupdates - i - 1) * sizeof(*h.updates));
+			h.nupdates--;
+		}
 	if (!h.nupdates)
 		goto done;
 	if (!(recs = pc_calloc(h.nupdates, sizeof(*recs))) ||

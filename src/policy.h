@@ -17,6 +17,14 @@
 
 #define PC_POLICY_MAX_SIZE (1024 * 1024)
 
+/*
+ * The PCRE2 compile options the loader validates rules.* regexes with; a
+ * module that compiles them must use the same (include <pcre2.h> first).
+ * Commit messages are UTF-8 but may hold invalid bytes, which then simply
+ * do not match.
+ */
+#define PC_POLICY_PCRE2_OPTIONS (PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
+
 typedef enum {
 	PC_STRATEGY_NONE = 0,
 	PC_STRATEGY_PATTERN1 = 1,
@@ -114,6 +122,13 @@ typedef struct pc_policy {
 	int one_environment_per_push;
 
 	pc_limits limits;
+
+	/*
+	 * Sorted lookup tables the loader builds for the pc_policy_user/_group
+	 * queries.  A policy assembled by hand (in a test) leaves it NULL and
+	 * the queries search linearly.
+	 */
+	struct pc_policy_index *index;
 } pc_policy;
 
 /*

@@ -269,8 +269,9 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0)
 			goto done;
 		if (nmiss) {
+			list_text(&list, &b->from);
 			pc_buf_printf(&what, "is not on %s; %s takes changes only from %s",
-				list_text(&list, &b->from), b->name, list.ptr);
+				list.ptr, b->name, list.ptr);
 			promotion_hint(&hint, ctx->policy, b);
 			if ((r = report_missing(ctx, c, miss, nmiss, what.ptr, hint.ptr)) < 0)
 				goto done;

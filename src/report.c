@@ -67,7 +67,8 @@ void pc_report_write(FILE *fp, const pc_verdict *verdicts, size_t n, long long f
 			fputc('\n', fp);
 		}
 		write_reasons(fp, v);
-		write_approvals(fp, v);
+		if (v->accept)
+			write_approvals(fp, v);
 	}
 	if (first_seq >= 0) {
 		if (n > 1)

@@ -50,7 +50,7 @@ test_expect_success 'skipping a stage (feature straight to main) is rejected' '
 		git checkout -q -b feature/skip origin/main &&
 		pc_commit overlays/prd/skip.yaml "x: 2" "feat: skip the queue" &&
 		REMOTE_USER=carol git push -q origin feature/skip &&
-		git checkout -q -b main origin/main &&
+		git checkout -q -B main origin/main &&
 		git merge -q --no-ff -m "Merge feature/skip" feature/skip &&
 		test_must_fail env REMOTE_USER=alice git push origin main 2>../err
 	) &&

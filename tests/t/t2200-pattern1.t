@@ -51,7 +51,8 @@ test_expect_success 'a commit authored directly on develop is rejected (not from
 test_expect_success 'status shows the feature that skipped an environment' '
 	(
 		cd work && git checkout -q -B staging origin/staging &&
-		git merge -q --no-ff -m "Merge feature/b" feature/b
+		git merge -q --no-ff -m "Merge feature/b" feature/b &&
+		REMOTE_USER=carol git push -q origin staging:refs/heads/feature/b-merged
 	) &&
 	git -C server.git update-ref refs/heads/staging "$(git -C work rev-parse staging)" &&
 	policy-check status --repo server.git >out &&

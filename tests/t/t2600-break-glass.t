@@ -5,7 +5,7 @@ test_description='break-glass for the listed groups, dry-run enforcement, both v
 test_expect_success 'setup: a direct commit on main is a violation' '
 	pc_setup_server pattern2 &&
 	(
-		cd work && git checkout -q -b main origin/main &&
+		cd work && git checkout -q -B main origin/main &&
 		pc_commit overlays/prd/fix.yaml "fix: 1" "fix: urgent prd fix"
 	)
 '
@@ -36,7 +36,7 @@ test_expect_success 'enforcement: dry-run accepts and records what it would reje
 	(cd work && REMOTE_USER=carol git push origin main 2>../err) &&
 	grep "remote: policy-check: dry-run, would reject refs/heads/main" err &&
 	grep "remote:   promotion: commit [0-9a-f]* \"fix: another\" is not on staging" err &&
-	tail -n 2 audit/audit.log | grep "\"decision\":\"accept\",\"dry_run\":true" &&
+	grep "\"hook\":\"pre-receive\"" audit/audit.log | tail -n 1 | grep "\"decision\":\"accept\",\"dry_run\":true" &&
 	pc_audit_verify
 '
 

@@ -22,9 +22,11 @@ approve_as() {
 
 test_expect_success 'setup: [prd][2] section owned by sre, optional docs section' '
 	pc_key dave ecdsa 256 && pc_key erin rsa 3072 && pc_key frank && pc_key mallory &&
-	echo "frank@example.com valid-before=\"20200101\" $(cat keys/frank.pub)" >allowed_signers &&
+	# frank has no key in users: only an expired allowed_signers line.
+	mv keys/frank.pub frank.pub &&
+	echo "frank@example.com valid-before=\"20200101\" $(cat frank.pub)" >allowed_signers &&
 	cat >CODEOWNERS <<-\EOF &&
-	* @carol
+	* @carol @sre
 	[prd][2]
 	/overlays/prd/ @sre
 	^[docs]
@@ -111,7 +113,7 @@ test_expect_success 'pusher + one signed approval (ecdsa) meets [prd][2]: accept
 	(cd work && REMOTE_USER=alice git push origin develop 2>../err) &&
 	grep "accepted refs/heads/develop" err &&
 	grep "approved by: alice (pusher), dave (signature)" err &&
-	tail -n 3 audit/audit.log | grep "\"approvals\":\\[{\"user\":\"dave\",\"via\":\"signature\",\"key\":\"SHA256:" &&
+	tail -n 3 audit/audit.log | grep "\"approvals\":\\[{\"user\":\"alice\",\"via\":\"pusher\",\"key\":null,\"object\":null},{\"user\":\"dave\",\"via\":\"signature\",\"key\":\"SHA256:" &&
 	pc_audit_verify
 '
 

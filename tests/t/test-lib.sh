@@ -51,6 +51,17 @@ pc_key() {
 	fi
 }
 
+# Users named in PC_MORE_USERS (members of sre), with keys/NAME.pub when it exists.
+pc_more_users() {
+	for u in ${PC_MORE_USERS:-}; do
+		if test -f "keys/$u.pub"; then
+			printf '  %s: { email: %s@example.com, keys: ["%s"] }\n' "$u" "$u" "$(cat "keys/$u.pub")"
+		else
+			printf '  %s: { email: %s@example.com }\n' "$u" "$u"
+		fi
+	done
+}
+
 # pc_write_policy STRATEGY: a policy for users alice, bob (group sre, admins)
 # and carol (group app) with their keys, on stdout.  Tests append to it.
 pc_write_policy() {
@@ -63,8 +74,10 @@ pc_write_policy() {
 	  alice: { email: alice@example.com, keys: ["$(cat keys/alice.pub)"] }
 	  bob:   { email: bob@example.com, keys: ["$(cat keys/bob.pub)"] }
 	  carol: { email: carol@example.com, keys: ["$(cat keys/carol.pub)"] }
+$(pc_more_users)
+	$(test -n "${PC_ALLOWED_SIGNERS:-}" && echo "allowed_signers: $PC_ALLOWED_SIGNERS")
 	groups:
-	  sre: [alice, bob]
+	  sre: [alice, bob$(for u in ${PC_MORE_USERS:-}; do printf ', %s' "$u"; done)]
 	  app: [carol]
 	admins: [sre]
 	break_glass: { groups: [sre] }

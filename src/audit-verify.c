@@ -1,0 +1,803 @@
+/*
+ * audit-verify.c: reading the audit log as an auditor: verification
+ * against signed checkpoints, inclusion proofs (c2sp.org/tlog-proof), and
+ * reconciliation of a repository's refs with the records.
+ */
+#include "config.h"
+#include "audit.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#define PROOF_HEADER "c2sp.org/tlog-proof@v1"
+
+static int add_problem(pc_strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_problem(pc_strlist *l, const char *fmt, ...)
+{
+	pc_buf b = PC_BUF_INIT;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	pc_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	r = pc_buf_error(&b) ? PC_ENOMEM : pc_strlist_add(l, b.ptr);
+	pc_buf_release(&b);
+	return r;
+}
+
+/*
+ * The subtree roots of a proof, computed while the log streams by: each
+ * leaf goes into the range that holds it (the ranges are disjoint).
+ */
+typedef struct range_set {
+	pc_merkle_range r[PC_MERKLE_MAX_PROOF];
+	size_t order[PC_MERKLE_MAX_PROOF];	/* indexes of r sorted by begin */
+	pc_merkle_edge *edges;
+	size_t n, cursor;
+} range_set;
+
+static int range_set_init(range_set *s)
+{
+	size_t i, j, t;
+
+	s->cursor = 0;
+	s->edges = NULL;
+	if (s->n && !(s->edges = pc_calloc(s->n, sizeof(*s->edges))))
+		return PC_ENOMEM;
+	for (i = 0; i < s->n; i++)
+		s->order[i] = i;
+	for (i = 1; i < s->n; i++)
+		for (j = i; j > 0 && s->r[s->order[j]].begin < s->r[s->order[j - 1]].begin; j--) {
+			t = s->order[j];
+			s->order[j] = s->order[j - 1];
+			s->order[j - 1] = t;
+		}
+	return 0;
+}
+
+static int range_set_feed(range_set *s, uint64_t idx, const unsigned char leaf[PC_HASH_LEN])
+{
+	while (s->cursor < s->n && idx >= s->r[s->order[s->cursor]].end)
+		s->cursor++;
+	if (s->cursor < s->n && idx >= s->r[s->order[s->cursor]].begin)
+		return pc_merkle_edge_append(&s->edges[s->order[s->cursor]], leaf);
+	return 0;
+}
+
+static int range_set_proof(unsigned char (*out)[PC_HASH_LEN], range_set *s)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->edges[i].size != s->r[i].end - s->r[i].begin)
+			return PC_ETRUNCATED;
+		if ((r = pc_merkle_edge_root(out[i], &s->edges[i])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void range_set_release(range_set *s)
+{
+	free(s->edges);
+	s->edges = NULL;
+}
+
+/*
+ * Read and verify a signed checkpoint.  Returns 1 when valid, 0 when not
+ * (the reason added to problems), < 0 on allocation failure.
+ */
+static int load_checkpoint(pc_checkpoint *cp, const char *path, const pc_note_verifier *v,
+	pc_strlist *problems)
+{
+	pc_error e = PC_ERROR_INIT;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	memset(cp, 0, sizeof(*cp));
+	if ((r = pc_read_file(&text, &len, path, PC_NOTE_MAX, &e)) < 0) {
+		if (r == PC_ENOMEM)
+			return r;
+		return add_problem(problems, "%s", e.msg) < 0 ? PC_ENOMEM : 0;
+	}
+	r = pc_checkpoint_open(cp, v, text, len, &e);
+	free(text);
+	if (r == PC_ENOMEM)
+		return r;
+	if (r < 0)
+		return add_problem(problems, "%s: %s", path, e.msg) < 0 ? PC_ENOMEM : 0;
+	return 1;
+}
+
+int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, pc_error *err)
+{
+	pc_checkpoint cp, old;
+	pc_audit_reader *rd = NULL;
+	pc_json_doc doc = PC_JSON_DOC_INIT;
+	pc_error lerr = PC_ERROR_INIT;
+	pc_merkle_edge edge;
+	range_set cons;
+	unsigned char leaf[PC_HASH_LEN], root_at_cp[PC_HASH_LEN], root_at_old[PC_HASH_LEN];
+	unsigned char proof[PC_MERKLE_MAX_PROOF][PC_HASH_LEN];
+	char *cp_path = NULL;
+	const char *line, *log = o->log_path;
+	size_t len;
+	uint64_t seq, torn_line = 0;
+	int cp_ok = 0, old_ok = 0, have_cp_root = 0, have_old_root = 0, bad_line = 0, complete, r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&cp, 0, sizeof(cp));
+	memset(&old, 0, sizeof(old));
+	memset(&cons, 0, sizeof(cons));
+	pc_merkle_edge_init(&edge);
+	if (!(cp_path = o->checkpoint_path ? pc_strdup(o->checkpoint_path) : pc_asprintf("%s.checkpoint", log))) {
+		r = PC_ENOMEM;
+		goto nomem;
+	}
+	if ((r = pc_audit_reader_open(&rd, log, err)) < 0)
+		goto done;
+	if ((cp_ok = load_checkpoint(&cp, cp_path, o->vkey, &res->problems)) < 0 ||
+	    (o->old_checkpoint_path &&
+	     (old_ok = load_checkpoint(&old, o->old_checkpoint_path, o->vkey, &res->problems)) < 0)) {
+		r = PC_ENOMEM;
+		goto nomem;
+	}
+	if (cp_ok) {
+		res->signed_size = cp.size;
+		memcpy(res->root, cp.root, PC_HASH_LEN);
+	}
+	if (cp_ok && old_ok && old.size > cp.size &&
+	    add_problem(&res->problems, "%s (size %llu) is older than %s (size %llu): the checkpoint was "
+		"replaced by an older one, or the log was rolled back", cp_path, (unsigned long long)cp.size,
+		o->old_checkpoint_path, (unsigned long long)old.size) < 0)
+		goto nomem;
+	if (cp_ok && old_ok && old.size <= cp.size) {
+		pc_merkle_consistency_ranges(cons.r, &cons.n, old.size, cp.size);
+		if (range_set_init(&cons) < 0)
+			goto nomem;
+	}
+
+	for (;;) {
+		if (cp_ok && !have_cp_root && edge.size == cp.size) {
+			if ((r = pc_merkle_edge_root(root_at_cp, &edge)) < 0)
+				goto hash_failed;
+			have_cp_root = 1;
+		}
+		if (old_ok && !have_old_root && edge.size == old.size) {
+			if ((r = pc_merkle_edge_root(root_at_old, &edge)) < 0)
+				goto hash_failed;
+			have_old_root = 1;
+		}
+		if ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) < 0)
+			goto done;
+		if (r == 0)
+			break;
+		if (!complete) {
+			torn_line = edge.size + 1;
+			break;
+		}
+		if ((r = pc_merkle_leaf_hash(leaf, line, len)) < 0 ||
+		    (r = range_set_feed(&cons, edge.size, leaf)) < 0 ||
+		    (r = pc_merkle_edge_append(&edge, leaf)) < 0)
+			goto hash_failed;
+		if (bad_line)
+			continue;
+		if (pc_audit_line_check(&seq, &doc, line, len, &lerr) < 0) {
+			bad_line = 1;
+			if (add_problem(&res->problems, "%s:%llu: not a valid record: %s", log,
+				(unsigned long long)edge.size, lerr.msg) < 0)
+				goto nomem;
+		} else if (seq != edge.size - 1) {
+			bad_line = 1;
+			if (add_problem(&res->problems, "%s:%llu: seq is %llu, expected %llu: a record was deleted, "
+				"inserted or moved at or before this line", log, (unsigned long long)edge.size,
+				(unsigned long long)seq, (unsigned long long)(edge.size - 1)) < 0)
+				goto nomem;
+		}
+	}
+	res->lines = edge.size;
+
+	if (cp_ok && edge.size < cp.size) {
+		if (add_problem(&res->problems, "%s: has %llu records, but the signed checkpoint covers %llu: "
+			"records were deleted or the log was truncated", log, (unsigned long long)edge.size,
+			(unsigned long long)cp.size) < 0)
+			goto nomem;
+	} else if (cp_ok && memcmp(root_at_cp, cp.root, PC_HASH_LEN)) {
+		if (add_problem(&res->problems, "%s: tree root of the first %llu records does not match the "
+			"signed checkpoint: a record was modified, deleted, inserted or reordered", log,
+			(unsigned long long)cp.size) < 0)
+			goto nomem;
+	}
+	if (cp_ok && edge.size > cp.size &&
+	    add_problem(o->strict ? &res->problems : &res->warnings, "%s: %llu records after the signed "
+		"checkpoint (size %llu) are not covered by a signature: an append did not finish, or lines "
+		"were added without the key", log, (unsigned long long)(edge.size - cp.size),
+		(unsigned long long)cp.size) < 0)
+		goto nomem;
+	if (torn_line &&
+	    add_problem(o->strict ? &res->problems : &res->warnings, "%s:%llu: the final line has no "
+		"newline: an append did not finish; the next append cuts it off and records the repair",
+		log, (unsigned long long)torn_line) < 0)
+		goto nomem;
+	if (old_ok && have_old_root && memcmp(root_at_old, old.root, PC_HASH_LEN)) {
+		if (add_problem(&res->problems, "the log is not consistent with %s: its first %llu records "
+			"changed since that checkpoint was signed", o->old_checkpoint_path,
+			(unsigned long long)old.size) < 0)
+			goto nomem;
+	} else if (old_ok && cp_ok && old.size <= cp.size && edge.size >= cp.size) {
+		if ((r = range_set_proof(proof, &cons)) < 0)
+			goto hash_failed;
+		if (pc_merkle_consistency_verify(old.size, old.root, cp.size, cp.root,
+			(const unsigned char (*)[PC_HASH_LEN])proof, cons.n) < 0 &&
+		    add_problem(&res->problems, "the consistency proof from %s (size %llu) to %s (size %llu) "
+			"does not verify: the log was rewritten", o->old_checkpoint_path,
+			(unsigned long long)old.size, cp_path, (unsigned long long)cp.size) < 0)
+			goto nomem;
+	}
+	r = res->problems.n ? PC_EVERIFY : 0;
+	goto done;
+hash_failed:
+	r = pc_error_set(err, r, "hashing failed");
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	range_set_release(&cons);
+	pc_json_doc_release(&doc);
+	pc_audit_reader_free(rd);
+	pc_checkpoint_release(&cp);
+	pc_checkpoint_release(&old);
+	free(cp_path);
+	return r;
+}
+
+void pc_audit_verify_result_release(pc_audit_verify_result *res)
+{
+	if (!res)
+		return;
+	pc_strlist_clear(&res->problems);
+	pc_strlist_clear(&res->warnings);
+}
+
+int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_error *err)
+{
+	pc_checkpoint cp;
+	pc_audit_reader *rd = NULL;
+	pc_merkle_edge edge;
+	range_set incl;
+	unsigned char leaf[PC_HASH_LEN], root[PC_HASH_LEN];
+	unsigned char proof[PC_MERKLE_MAX_PROOF][PC_HASH_LEN];
+	char *cp_path = NULL, *note = NULL, *b64 = NULL, *record = NULL;
+	const char *line;
+	size_t note_len, len, i;
+	int complete, r;
+
+	memset(&cp, 0, sizeof(cp));
+	memset(&incl, 0, sizeof(incl));
+	pc_merkle_edge_init(&edge);
+	if (!(cp_path = pc_asprintf("%s.checkpoint", log_path))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((r = pc_read_file(&note, &note_len, cp_path, PC_NOTE_MAX, err)) < 0 ||
+	    (r = pc_checkpoint_parse(&cp, note, note_len, err)) < 0) {
+		pc_error_prefix(err, "%s", cp_path);
+		goto done;
+	}
+	if (index >= cp.size) {
+		r = pc_error_set(err, PC_EINVAL, "record %llu is not covered by the checkpoint (size %llu); "
+			"records are numbered from 0", (unsigned long long)index, (unsigned long long)cp.size);
+		goto done;
+	}
+	pc_merkle_inclusion_ranges(incl.r, &incl.n, index, cp.size);
+	if (range_set_init(&incl) < 0 || (r = pc_audit_reader_open(&rd, log_path, err)) < 0) {
+		r = r < 0 ? r : pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	while (edge.size < cp.size && (r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0 && complete) {
+		if (edge.size == index && !(record = pc_strndup(line, len))) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((r = pc_merkle_leaf_hash(leaf, line, len)) < 0 ||
+		    (r = range_set_feed(&incl, edge.size, leaf)) < 0 ||
+		    (r = pc_merkle_edge_append(&edge, leaf)) < 0) {
+			r = pc_error_set(err, r, "hashing failed");
+			goto done;
+		}
+	}
+	if (r < 0)
+		goto done;
+	if ((r = pc_merkle_edge_root(root, &edge)) < 0) {
+		r = pc_error_set(err, r, "hashing failed");
+		goto done;
+	}
+	if (edge.size < cp.size || memcmp(root, cp.root, PC_HASH_LEN)) {
+		r = pc_error_set(err, PC_EVERIFY, "%s does not match %s; run policy-check audit verify",
+			log_path, cp_path);
+		goto done;
+	}
+	if ((r = range_set_proof(proof, &incl)) < 0 || !(b64 = pc_base64_encode((unsigned char *)record, strlen(record)))) {
+		r = pc_error_set(err, r < 0 ? r : PC_ENOMEM, "cannot build the proof");
+		goto done;
+	}
+	pc_buf_printf(out, "%s\nextra %s\nindex %llu\n", PROOF_HEADER, b64, (unsigned long long)index);
+	for (i = 0; i < incl.n; i++) {
+		char *h = pc_base64_encode(proof[i], PC_HASH_LEN);
+		if (!h) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		pc_buf_printf(out, "%s\n", h);
+		free(h);
+	}
+	pc_buf_putc(out, '\n');
+	pc_buf_put(out, note, note_len);
+	r = pc_buf_error(out) ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
+done:
+	range_set_release(&incl);
+	pc_audit_reader_free(rd);
+	pc_checkpoint_release(&cp);
+	free(cp_path);
+	free(note);
+	free(b64);
+	free(record);
+	return r;
+}
+
+/* The next line of s at *pos (without newline); -1 when none is left. */
+static int next_line(const char **line, size_t *len, const char *s, size_t n, size_t *pos)
+{
+	const char *nl;
+
+	if (*pos >= n)
+		return -1;
+	*line = s + *pos;
+	if (!(nl = memchr(*line, '\n', n - *pos)))
+		return -1;
+	*len = (size_t)(nl - *line);
+	*pos += *len + 1;
+	return 0;
+}
+
+int pc_audit_check_proof(uint64_t *index, pc_checkpoint *cp, pc_buf *record_out,
+	const pc_note_verifier *v, const char *proof, size_t len,
+	const char *record, size_t record_len, const char *trusted_cp, size_t trusted_len,
+	pc_error *err)
+{
+	unsigned char hashes[PC_MERKLE_MAX_PROOF][PC_HASH_LEN], leaf[PC_HASH_LEN];
+	unsigned char *extra = NULL, *h = NULL;
+	pc_json_doc doc = PC_JSON_DOC_INIT;
+	pc_checkpoint trusted;
+	size_t extra_len = 0, hlen, pos = 0, nh = 0, l;
+	const char *line;
+	uint64_t idx = 0, seq;
+	int r = PC_EINVAL;
+
+	*index = 0;
+	memset(cp, 0, sizeof(*cp));
+	memset(&trusted, 0, sizeof(trusted));
+	if (len > PC_NOTE_MAX + 64 * PC_MERKLE_MAX_PROOF + 2 * PC_AUDIT_LINE_MAX)
+		return pc_error_set(err, PC_ELIMIT, "proof is too large");
+	if (next_line(&line, &l, proof, len, &pos) < 0 || l != strlen(PROOF_HEADER) ||
+	    memcmp(line, PROOF_HEADER, l))
+		return pc_error_set(err, PC_EINVAL, "not a proof: the first line must be %s", PROOF_HEADER);
+	if (next_line(&line, &l, proof, len, &pos) < 0)
+		return pc_error_set(err, PC_EINVAL, "not a proof: it ends after the first line");
+	if (l > 6 && !memcmp(line, "extra ", 6)) {
+		if (pc_base64_decode(&extra, &extra_len, line + 6, l - 6) < 0)
+			return pc_error_set(err, PC_EINVAL, "not a proof: the extra data is not base64");
+		if (next_line(&line, &l, proof, len, &pos) < 0) {
+			r = pc_error_set(err, PC_EINVAL, "not a proof: no index line");
+			goto done;
+		}
+	}
+	if (l < 7 || memcmp(line, "index ", 6) || (line[6] == '0' && l > 7) || l > 6 + 20) {
+		r = pc_error_set(err, PC_EINVAL, "not a proof: expected \"index N\" with N in decimal");
+		goto done;
+	}
+	for (line += 6, l -= 6; l; line++, l--) {
+		if (*line < '0' || *line > '9' || idx > (UINT64_MAX - (uint64_t)(*line - '0')) / 10) {
+			r = pc_error_set(err, PC_EINVAL, "not a proof: invalid index");
+			goto done;
+		}
+		idx = idx * 10 + (uint64_t)(*line - '0');
+	}
+	for (;;) {
+		if (next_line(&line, &l, proof, len, &pos) < 0) {
+			r = pc_error_set(err, PC_EINVAL, "not a proof: no blank line before the checkpoint");
+			goto done;
+		}
+		if (l == 0)
+			break;
+		if (nh == 64 || pc_base64_decode(&h, &hlen, line, l) < 0 || hlen != PC_HASH_LEN) {
+			r = pc_error_set(err, PC_EINVAL, "not a proof: line %zu is not a base64 SHA-256 hash", nh + 1);
+			goto done;
+		}
+		memcpy(hashes[nh++], h, PC_HASH_LEN);
+		free(h);
+		h = NULL;
+	}
+	if ((r = pc_checkpoint_open(cp, v, proof + pos, len - pos, err)) < 0) {
+		pc_error_prefix(err, "the proof's checkpoint");
+		goto done;
+	}
+	if (trusted_cp) {
+		if ((r = pc_checkpoint_open(&trusted, v, trusted_cp, trusted_len, err)) < 0) {
+			pc_error_prefix(err, "the checkpoint given");
+			goto done;
+		}
+		if (trusted.size != cp->size || memcmp(trusted.root, cp->root, PC_HASH_LEN)) {
+			r = pc_error_set(err, PC_EVERIFY, "the proof is for tree size %llu, the checkpoint given "
+				"is for size %llu%s", (unsigned long long)cp->size, (unsigned long long)trusted.size,
+				trusted.size == cp->size ? " with another root: the log forked" :
+				"; ask for a proof against your checkpoint");
+			goto done;
+		}
+	}
+	if (record) {
+		if (record_len && record[record_len - 1] == '\n')
+			record_len--;
+		if (extra && (extra_len != record_len || memcmp(extra, record, record_len))) {
+			r = pc_error_set(err, PC_EVERIFY, "the record given is not the one the proof carries");
+			goto done;
+		}
+	} else if (extra) {
+		record = (const char *)extra;
+		record_len = extra_len;
+	} else {
+		r = pc_error_set(err, PC_EINVAL, "the proof carries no record: give it with --record");
+		goto done;
+	}
+	if (memchr(record, '\n', record_len)) {
+		r = pc_error_set(err, PC_EINVAL, "a record is one line");
+		goto done;
+	}
+	if ((r = pc_merkle_leaf_hash(leaf, record, record_len)) < 0) {
+		r = pc_error_set(err, r, "hashing failed");
+		goto done;
+	}
+	if (pc_merkle_inclusion_verify(leaf, idx, cp->size, (const unsigned char (*)[PC_HASH_LEN])hashes, nh,
+		cp->root) < 0) {
+		r = pc_error_set(err, PC_EVERIFY, "the inclusion proof does not verify: the record is not "
+			"entry %llu of the tree signed at size %llu", (unsigned long long)idx,
+			(unsigned long long)cp->size);
+		goto done;
+	}
+	if (pc_audit_line_check(&seq, &doc, record, record_len, err) < 0 || seq != idx) {
+		r = pc_error_set(err, PC_EVERIFY, "the logged entry %llu is not a valid record with seq %llu",
+			(unsigned long long)idx, (unsigned long long)idx);
+		goto done;
+	}
+	if (record_out && pc_buf_put(record_out, record, record_len) < 0) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	*index = idx;
+	r = 0;
+done:
+	if (r < 0)
+		pc_checkpoint_release(cp);
+	pc_checkpoint_release(&trusted);
+	pc_json_doc_release(&doc);
+	free(extra);
+	free(h);
+	return r;
+}
+
+/* Reconcile */
+
+typedef struct ref_state {
+	char *ref;
+	char *expect;		/* the value the records explain; NULL: deleted or never set */
+	char *pending_new, *pending_old;	/* last accepted update not yet committed */
+	uint64_t seq;		/* of the record that set expect */
+	int known, seen, pending;
+} ref_state;
+
+typedef struct ref_map {
+	ref_state *slots;
+	size_t cap, n;
+} ref_map;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static ref_state *ref_map_get(ref_map *m, const char *ref, int create)
+{
+	size_t i, j;
+
+	if (create && (m->n + 1) * 2 > m->cap) {
+		ref_map bigger = { NULL, m->cap ? m->cap * 2 : 64, 0 };
+		if (!(bigger.slots = pc_calloc(bigger.cap, sizeof(*bigger.slots))))
+			return NULL;
+		for (i = 0; i < m->cap; i++) {
+			if (!m->slots[i].ref)
+				continue;
+			for (j = hash_str(m->slots[i].ref) & (bigger.cap - 1); bigger.slots[j].ref;
+			     j = (j + 1) & (bigger.cap - 1))
+				;
+			bigger.slots[j] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = bigger.slots;
+		m->cap = bigger.cap;
+	}
+	if (!m->cap)
+		return NULL;
+	for (i = hash_str(ref) & (m->cap - 1); m->slots[i].ref; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->slots[i].ref, ref))
+			return &m->slots[i];
+	if (!create || !(m->slots[i].ref = pc_strdup(ref)))
+		return NULL;
+	m->n++;
+	return &m->slots[i];
+}
+
+static void ref_map_release(ref_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++) {
+		free(m->slots[i].ref);
+		free(m->slots[i].expect);
+		free(m->slots[i].pending_new);
+		free(m->slots[i].pending_old);
+	}
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}
+
+/* Object ids as compared: NULL for absent or all zeros (a deleted ref). */
+static const char *oid_or_null(const char *hex)
+{
+	const char *p;
+
+	if (!hex)
+		return NULL;
+	for (p = hex; *p == '0'; p++)
+		;
+	return *p ? hex : NULL;
+}
+
+static int same_oid(const char *a, const char *b)
+{
+	a = oid_or_null(a);
+	b = oid_or_null(b);
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int set_str(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	src = oid_or_null(src);
+	if (src && !(copy = pc_strdup(src)))
+		return PC_ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static const char *short_oid(char buf[12], const char *hex)
+{
+	hex = oid_or_null(hex);
+	if (!hex)
+		return "(deleted)";
+	snprintf(buf, 12, "%.10s", hex);
+	return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *real_dir(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n;
+
+	if (!realpath(path, buf))
+		return NULL;
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return pc_strdup(buf);
+}
+
+typedef struct repo_match {
+	char *paths[2];
+	pc_strlist others;	/* repo strings seen that are not this repository */
+	pc_strlist same;	/* repo strings seen that are */
+} repo_match;
+
+static int is_this_repo(repo_match *m, const char *repo)
+{
+	char *real;
+	int yes;
+
+	if (!repo)
+		return 0;
+	if ((m->paths[0] && !strcmp(repo, m->paths[0])) || (m->paths[1] && !strcmp(repo, m->paths[1])) ||
+	    pc_strlist_has(&m->same, repo))
+		return 1;
+	if (pc_strlist_has(&m->others, repo))
+		return 0;
+	/* The records may name the repository through a symlink or with a trailing slash. */
+	real = real_dir(repo);
+	yes = real && ((m->paths[0] && !strcmp(real, m->paths[0])) || (m->paths[1] && !strcmp(real, m->paths[1])));
+	free(real);
+	pc_strlist_add(yes ? &m->same : &m->others, repo);
+	return yes;
+}
+
+static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_entry *e, const char *log)
+{
+	char a[12], b[12];
+	ref_state *st;
+	int accepted, committed, aborted;
+
+	if (!e->ref || !e->hook || !e->decision)
+		return 0;
+	accepted = (!strcmp(e->hook, "pre-receive") || !strcmp(e->hook, "update")) &&
+		!strcmp(e->decision, "accept");
+	committed = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "committed");
+	aborted = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "aborted");
+	if (!accepted && !committed && !aborted)
+		return 0;
+	if (!(st = ref_map_get(map, e->ref, 1)))
+		return PC_ENOMEM;
+	if (accepted) {
+		st->known = 1;
+		st->pending = 1;
+		st->seq = e->seq;
+		if (set_str(&st->expect, e->new_hex) < 0 || set_str(&st->pending_new, e->new_hex) < 0 ||
+		    set_str(&st->pending_old, e->old_hex) < 0)
+			return PC_ENOMEM;
+		return 0;
+	}
+	if (st->pending && same_oid(st->pending_new, e->new_hex)) {
+		/* The transaction git ran for an accepted update; if it failed the ref stayed put. */
+		if (aborted) {
+			st->seq = e->seq;
+			if (set_str(&st->expect, st->pending_old) < 0)
+				return PC_ENOMEM;
+		}
+		st->pending = 0;
+		return 0;
+	}
+	if (aborted)
+		return 0;
+	return add_problem(findings, "%s:%llu: %s was committed %s..%s with no accepted decision before it",
+		log, (unsigned long long)e->seq + 1, e->ref, short_oid(a, e->old_hex), short_oid(b, e->new_hex));
+}
+
+int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *log_path, pc_error *err)
+{
+	git_repository *repo = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	pc_audit_reader *rd = NULL;
+	pc_json_doc doc = PC_JSON_DOC_INIT;
+	pc_audit_entry e;
+	pc_strlist refs_out = PC_STRLIST_INIT;
+	pc_error lerr = PC_ERROR_INIT;
+	repo_match m;
+	ref_map map = { NULL, 0, 0 };
+	ref_state *st;
+	const char *line;
+	char hex[GIT_OID_HEXSZ + 1], a[12], b[12];
+	size_t len, i;
+	uint64_t lineno = 0;
+	int complete, r;
+
+	memset(&m, 0, sizeof(m));
+	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		const git_error *ge = git_error_last();
+		return pc_error_set(err, PC_ENOTFOUND, "%s: not a git repository: %s", repo_dir,
+			ge ? ge->message : "unknown error");
+	}
+	m.paths[0] = real_dir(repo_dir);
+	m.paths[1] = real_dir(git_repository_path(repo));
+	if ((r = pc_audit_reader_open(&rd, log_path, err)) < 0)
+		goto done;
+	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0) {
+		lineno++;
+		if (!complete)
+			break;
+		if (pc_audit_entry_parse(&e, &doc, line, len, &lerr) < 0) {
+			if (lerr.code == PC_ENOMEM) {
+				r = pc_error_set(err, PC_ENOMEM, "out of memory");
+				goto done;
+			}
+			if ((r = add_problem(findings, "%s:%llu: not a valid record (%s); run policy-check audit verify",
+				log_path, (unsigned long long)lineno, lerr.msg)) < 0)
+				goto nomem;
+			continue;
+		}
+		r = is_this_repo(&m, e.repo) ? reconcile_record(findings, &map, &e, log_path) : 0;
+		pc_audit_entry_release(&e);
+		if (r < 0)
+			goto nomem;
+	}
+	if (r < 0)
+		goto done;
+
+	if (git_reference_iterator_new(&it, repo) < 0) {
+		r = pc_error_set(err, PC_EIO, "%s: cannot list references: %s", repo_dir,
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		const char *name = git_reference_name(ref);
+		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+			git_reference_free(ref);
+			continue;
+		}
+		git_oid_tostr(hex, sizeof(hex), git_reference_target(ref));
+		st = ref_map_get(&map, name, 0);
+		if (st)
+			st->seen = 1;
+		if (!st || !st->known)
+			r = add_problem(&refs_out, "%s is at %s, but no accepted record sets it", name,
+				short_oid(a, hex));
+		else if (!same_oid(st->expect, hex))
+			r = add_problem(&refs_out, "%s is at %s, but its last accepted record (%s:%llu) leaves it at %s",
+				name, short_oid(a, hex), log_path, (unsigned long long)st->seq + 1,
+				short_oid(b, st->expect));
+		else
+			r = 0;
+		git_reference_free(ref);
+		if (r < 0)
+			goto nomem;
+	}
+	if (r != GIT_ITEROVER) {
+		r = pc_error_set(err, PC_EIO, "%s: cannot list references: %s", repo_dir,
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	for (i = 0; i < map.cap; i++) {
+		st = &map.slots[i];
+		if (st->ref && st->known && !st->seen && st->expect &&
+		    add_problem(&refs_out, "%s does not exist, but its last accepted record (%s:%llu) leaves it at %s",
+			st->ref, log_path, (unsigned long long)st->seq + 1, short_oid(a, st->expect)) < 0)
+			goto nomem;
+	}
+	if (refs_out.n)
+		qsort(refs_out.items, refs_out.n, sizeof(*refs_out.items), cmp_str);
+	for (i = 0; i < refs_out.n; i++)
+		if (pc_strlist_add(findings, refs_out.items[i]) < 0)
+			goto nomem;
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	git_reference_iterator_free(it);
+	git_repository_free(repo);
+	pc_audit_reader_free(rd);
+	pc_json_doc_release(&doc);
+	pc_strlist_clear(&refs_out);
+	pc_strlist_clear(&m.others);
+	pc_strlist_clear(&m.same);
+	free(m.paths[0]);
+	free(m.paths[1]);
+	ref_map_release(&map);
+	return r;
+}

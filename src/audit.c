@@ -1,0 +1,1096 @@
+/*
+ * audit.c: writing the audit log (records, lock, tail repair, append,
+ * checkpoint, right-edge cache) and reading its lines back.
+ * Verification, proofs and reconciliation are in audit-verify.c.
+ */
+#include "config.h"
+#include "audit.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#define STATE_MAGIC "policy-check audit state 1\n"
+#define READ_CHUNK (1u << 20)
+
+/* An injected fault looks like an I/O error to the code and the messages. */
+static int fault(const char *point)
+{
+	if (!pc_fault(point))
+		return 0;
+	errno = EIO;
+	return 1;
+}
+
+/* Records */
+
+static int put_key(pc_buf *b, const char *key, int first)
+{
+	if (!first)
+		pc_buf_putc(b, ',');
+	pc_buf_putc(b, '"');
+	pc_buf_puts(b, key);
+	return pc_buf_put(b, "\":", 2);
+}
+
+static void put_str_field(pc_buf *b, const char *key, const char *value)
+{
+	put_key(b, key, 0);
+	pc_json_put_cstring(b, value);
+}
+
+int pc_audit_format_record(pc_buf *b, uint64_t seq, const char *time, const pc_audit_record *rec)
+{
+	const pc_verdict *v = rec->verdict;
+	const char *decision = rec->decision;
+	size_t i;
+
+	if (!decision && v)
+		decision = v->accept ? "accept" : "reject";
+	pc_buf_printf(b, "{\"v\":1,\"seq\":%llu", (unsigned long long)seq);
+	put_str_field(b, "time", time);
+	put_str_field(b, "hook", rec->hook);
+	put_str_field(b, "repo", rec->repo);
+	put_str_field(b, "push", rec->push);
+	put_str_field(b, "pusher", rec->pusher);
+	put_str_field(b, "identity", rec->identity);
+	if (v) {
+		put_str_field(b, "ref", v->ref);
+		put_str_field(b, "old", v->old_hex[0] ? v->old_hex : NULL);
+		put_str_field(b, "new", v->new_hex[0] ? v->new_hex : NULL);
+		put_str_field(b, "op", pc_op_name(v->op));
+	} else {
+		put_str_field(b, "ref", rec->ref);
+		put_str_field(b, "old", rec->old_hex);
+		put_str_field(b, "new", rec->new_hex);
+		put_str_field(b, "op", rec->op);
+	}
+	put_str_field(b, "decision", decision);
+	put_key(b, "dry_run", 0);
+	pc_buf_puts(b, v && v->dry_run ? "true" : "false");
+	put_str_field(b, "break_glass", v ? v->break_glass : NULL);
+	put_key(b, "reasons", 0);
+	pc_buf_putc(b, '[');
+	for (i = 0; v && i < v->nreasons; i++) {
+		if (i)
+			pc_buf_putc(b, ',');
+		pc_buf_puts(b, "{\"rule\":");
+		pc_json_put_cstring(b, v->reasons[i].rule);
+		pc_buf_puts(b, ",\"message\":");
+		pc_json_put_cstring(b, v->reasons[i].message);
+		pc_buf_putc(b, '}');
+	}
+	pc_buf_putc(b, ']');
+	put_key(b, "approvals", 0);
+	pc_buf_putc(b, '[');
+	for (i = 0; v && i < v->napprovals; i++) {
+		if (i)
+			pc_buf_putc(b, ',');
+		pc_buf_puts(b, "{\"user\":");
+		pc_json_put_cstring(b, v->approvals[i].user);
+		pc_buf_puts(b, ",\"via\":");
+		pc_json_put_cstring(b, v->approvals[i].via);
+		pc_buf_puts(b, ",\"key\":");
+		pc_json_put_cstring(b, v->approvals[i].key);
+		pc_buf_puts(b, ",\"object\":");
+		pc_json_put_cstring(b, v->approvals[i].object);
+		pc_buf_putc(b, '}');
+	}
+	pc_buf_putc(b, ']');
+	put_str_field(b, "policy", rec->policy);
+	put_str_field(b, "codeowners", v ? v->codeowners : NULL);
+	pc_buf_putc(b, '}');
+	return pc_buf_error(b);
+}
+
+void pc_audit_push_id(char out[33])
+{
+	unsigned char raw[16];
+	struct timespec ts;
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		/* An identifier, not a secret: time and pid keep it unique enough. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (i = 0; i < sizeof(raw); i++)
+			raw[i] = (unsigned char)(((uint64_t)ts.tv_nsec >> (i % 4 * 8)) ^
+				((uint64_t)ts.tv_sec >> (i % 8 * 8)) ^ ((unsigned)getpid() >> (i % 2 * 8)));
+	}
+	pc_hex(out, raw, sizeof(raw));
+}
+
+/* Checking records read back */
+
+enum { T_NULL = 1, T_BOOL = 2, T_NUM = 4, T_STR = 8, T_ARR = 16, T_OBJ = 32 };
+
+typedef struct key_spec {
+	const char *key;
+	unsigned types;
+} key_spec;
+
+static const key_spec record_keys[] = {
+	{ "v", T_NUM }, { "seq", T_NUM }, { "time", T_STR }, { "hook", T_STR | T_NULL },
+	{ "repo", T_STR | T_NULL }, { "push", T_STR | T_NULL }, { "pusher", T_STR | T_NULL },
+	{ "identity", T_STR | T_NULL }, { "ref", T_STR | T_NULL }, { "old", T_STR | T_NULL },
+	{ "new", T_STR | T_NULL }, { "op", T_STR | T_NULL }, { "decision", T_STR },
+	{ "dry_run", T_BOOL }, { "break_glass", T_STR | T_NULL }, { "reasons", T_ARR },
+	{ "approvals", T_ARR }, { "policy", T_STR | T_NULL }, { "codeowners", T_STR | T_NULL },
+};
+enum { K_V, K_SEQ, K_TIME, K_HOOK, K_REPO, K_PUSH, K_PUSHER, K_IDENTITY, K_REF, K_OLD, K_NEW,
+	K_OP, K_DECISION, K_DRY_RUN, K_BREAK_GLASS, K_REASONS, K_APPROVALS, K_POLICY, K_CODEOWNERS,
+	K_COUNT };
+
+static const key_spec reason_keys[] = { { "rule", T_STR }, { "message", T_STR } };
+static const key_spec approval_keys[] = {
+	{ "user", T_STR }, { "via", T_STR }, { "key", T_STR | T_NULL }, { "object", T_STR | T_NULL },
+};
+
+static unsigned type_bit(pc_json_type t)
+{
+	switch (t) {
+	case PC_JSON_NULL: return T_NULL;
+	case PC_JSON_TRUE: case PC_JSON_FALSE: return T_BOOL;
+	case PC_JSON_NUMBER: return T_NUM;
+	case PC_JSON_STRING: return T_STR;
+	case PC_JSON_ARRAY: return T_ARR;
+	case PC_JSON_OBJECT: return T_OBJ;
+	}
+	return 0;
+}
+
+static int no_nul(const pc_json_doc *doc, size_t idx)
+{
+	pc_buf b = PC_BUF_INIT;
+	int ok;
+
+	if (doc->nodes[idx].type != PC_JSON_STRING || !doc->nodes[idx].escaped)
+		return 1;	/* raw bytes were validated: a NUL can only come from \u0000 */
+	ok = pc_json_string_decode(&b, doc, idx) == 0 && !memchr(b.ptr, 0, b.len);
+	pc_buf_release(&b);
+	return ok;
+}
+
+/*
+ * Check the members of object node obj against specs, in order; vals[i]
+ * receives the value node of specs[i].
+ */
+static int check_object(const pc_json_doc *doc, size_t obj, const key_spec *specs, size_t nspecs,
+	size_t *vals, const char *what, pc_error *err)
+{
+	size_t i, k = obj + 1, v;
+
+	if (doc->nodes[obj].type != PC_JSON_OBJECT)
+		return pc_error_set(err, PC_EINVAL, "%s is not a JSON object", what);
+	if (doc->nodes[obj].count != nspecs)
+		return pc_error_set(err, PC_EINVAL, "%s has %zu keys, expected %zu", what,
+			doc->nodes[obj].count, nspecs);
+	for (i = 0; i < nspecs; i++) {
+		v = k + 1;
+		if (!pc_json_string_equals(doc, k, specs[i].key))
+			return pc_error_set(err, PC_EINVAL, "%s: key %zu must be \"%s\"", what, i + 1, specs[i].key);
+		if (!(type_bit(doc->nodes[v].type) & specs[i].types))
+			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" has the wrong type", what, specs[i].key);
+		if (!no_nul(doc, v))
+			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" contains a NUL character", what, specs[i].key);
+		vals[i] = v;
+		k = doc->nodes[v].end;
+	}
+	return 0;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+static int valid_time(const pc_json_doc *doc, size_t idx)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	const char *s = doc->text + doc->nodes[idx].start;
+	size_t i;
+
+	if (doc->nodes[idx].escaped || doc->nodes[idx].len != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const char *line, size_t len,
+	pc_error *err)
+{
+	size_t i, el, sub[4];
+	uint64_t v;
+	char what[48];
+	int r;
+
+	if ((r = pc_json_parse(doc, line, len, err)) < 0)
+		return pc_error_prefix(err, "not JSON");
+	if ((r = check_object(doc, 0, record_keys, K_COUNT, vals, "record", err)) < 0)
+		return r;
+	if (pc_json_u64(&v, doc, vals[K_V]) < 0 || v != 1)
+		return pc_error_set(err, PC_EINVAL, "record: \"v\" must be 1");
+	if (pc_json_u64(seq, doc, vals[K_SEQ]) < 0)
+		return pc_error_set(err, PC_EINVAL, "record: \"seq\" must be a non-negative integer");
+	if (!valid_time(doc, vals[K_TIME]))
+		return pc_error_set(err, PC_EINVAL, "record: \"time\" must be YYYY-MM-DDTHH:MM:SS.mmmZ");
+	for (i = 0, el = vals[K_REASONS] + 1; i < doc->nodes[vals[K_REASONS]].count; i++) {
+		snprintf(what, sizeof(what), "reason %zu", i + 1);
+		if ((r = check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, what, err)) < 0)
+			return r;
+		el = doc->nodes[el].end;
+	}
+	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
+		snprintf(what, sizeof(what), "approval %zu", i + 1);
+		if ((r = check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, what, err)) < 0)
+			return r;
+		el = doc->nodes[el].end;
+	}
+	return 0;
+}
+
+int pc_audit_line_check(uint64_t *seq, pc_json_doc *doc, const char *line, size_t len, pc_error *err)
+{
+	size_t vals[K_COUNT];
+
+	return check_record(vals, seq, doc, line, len, err);
+}
+
+/* Decode string node idx (or null) into *out. */
+static int dup_value(char **out, const pc_json_doc *doc, size_t idx)
+{
+	pc_buf b = PC_BUF_INIT;
+
+	*out = NULL;
+	if (doc->nodes[idx].type == PC_JSON_NULL)
+		return 0;
+	if (pc_json_string_decode(&b, doc, idx) < 0 || !(*out = pc_buf_detach(&b))) {
+		pc_buf_release(&b);
+		return PC_ENOMEM;
+	}
+	return 0;
+}
+
+int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, size_t len, pc_error *err)
+{
+	static const int str_keys[] = { K_TIME, K_HOOK, K_REPO, K_PUSH, K_PUSHER, K_IDENTITY, K_REF,
+		K_OLD, K_NEW, K_OP, K_DECISION, K_BREAK_GLASS, K_POLICY, K_CODEOWNERS };
+	char **str_fields[PC_ARRAY_SIZE(str_keys)];
+	size_t vals[K_COUNT], i, el, sub[4];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	if ((r = check_record(vals, &e->seq, doc, line, len, err)) < 0)
+		return r;
+	str_fields[0] = &e->time;
+	str_fields[1] = &e->hook;
+	str_fields[2] = &e->repo;
+	str_fields[3] = &e->push;
+	str_fields[4] = &e->pusher;
+	str_fields[5] = &e->identity;
+	str_fields[6] = &e->ref;
+	str_fields[7] = &e->old_hex;
+	str_fields[8] = &e->new_hex;
+	str_fields[9] = &e->op;
+	str_fields[10] = &e->decision;
+	str_fields[11] = &e->break_glass;
+	str_fields[12] = &e->policy;
+	str_fields[13] = &e->codeowners;
+	for (i = 0; i < PC_ARRAY_SIZE(str_keys); i++)
+		if (dup_value(str_fields[i], doc, vals[str_keys[i]]) < 0)
+			goto nomem;
+	e->dry_run = doc->nodes[vals[K_DRY_RUN]].type == PC_JSON_TRUE;
+	if (doc->nodes[vals[K_REASONS]].count &&
+	    !(e->reasons = pc_calloc(doc->nodes[vals[K_REASONS]].count, sizeof(*e->reasons))))
+		goto nomem;
+	for (i = 0, el = vals[K_REASONS] + 1; i < doc->nodes[vals[K_REASONS]].count; i++) {
+		check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, "reason", NULL);
+		e->nreasons++;
+		if (dup_value(&e->reasons[i].rule, doc, sub[0]) < 0 ||
+		    dup_value(&e->reasons[i].message, doc, sub[1]) < 0)
+			goto nomem;
+		el = doc->nodes[el].end;
+	}
+	if (doc->nodes[vals[K_APPROVALS]].count &&
+	    !(e->approvals = pc_calloc(doc->nodes[vals[K_APPROVALS]].count, sizeof(*e->approvals))))
+		goto nomem;
+	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
+		check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", NULL);
+		e->napprovals++;
+		if (dup_value(&e->approvals[i].user, doc, sub[0]) < 0 ||
+		    dup_value(&e->approvals[i].via, doc, sub[1]) < 0 ||
+		    dup_value(&e->approvals[i].key, doc, sub[2]) < 0 ||
+		    dup_value(&e->approvals[i].object, doc, sub[3]) < 0)
+			goto nomem;
+		el = doc->nodes[el].end;
+	}
+	return 0;
+nomem:
+	pc_audit_entry_release(e);
+	return pc_error_set(err, PC_ENOMEM, "out of memory");
+}
+
+void pc_audit_entry_release(pc_audit_entry *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	free(e->time);
+	free(e->hook);
+	free(e->repo);
+	free(e->push);
+	free(e->pusher);
+	free(e->identity);
+	free(e->ref);
+	free(e->old_hex);
+	free(e->new_hex);
+	free(e->op);
+	free(e->decision);
+	free(e->break_glass);
+	free(e->policy);
+	free(e->codeowners);
+	for (i = 0; i < e->nreasons; i++) {
+		free(e->reasons[i].rule);
+		free(e->reasons[i].message);
+	}
+	free(e->reasons);
+	for (i = 0; i < e->napprovals; i++) {
+		free(e->approvals[i].user);
+		free(e->approvals[i].via);
+		free(e->approvals[i].key);
+		free(e->approvals[i].object);
+	}
+	free(e->approvals);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Reading lines */
+
+struct pc_audit_reader {
+	int fd, own_fd;
+	char *path;
+	char *buf;
+	size_t alloc, start, end;	/* unread bytes are buf[start, end) */
+	uint64_t file_pos;	/* file offset of buf[end] */
+	uint64_t line_offset;
+	int eof;
+};
+
+static int reader_new(pc_audit_reader **out, int fd, int own_fd, const char *path, uint64_t from, pc_error *err)
+{
+	pc_audit_reader *r;
+
+	*out = NULL;
+	if (!(r = pc_calloc(1, sizeof(*r))) || !(r->path = pc_strdup(path)) ||
+	    !(r->buf = pc_malloc(READ_CHUNK))) {
+		if (r)
+			free(r->path);
+		free(r);
+		if (own_fd)
+			close(fd);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	r->fd = fd;
+	r->own_fd = own_fd;
+	r->alloc = READ_CHUNK;
+	r->file_pos = from;
+	*out = r;
+	return 0;
+}
+
+int pc_audit_reader_open(pc_audit_reader **out, const char *path, pc_error *err)
+{
+	struct stat st;
+	int fd;
+
+	*out = NULL;
+	if (fault("open") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
+			"%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pc_error_set(err, PC_EINVAL, "%s: not a regular file", path);
+	}
+	return reader_new(out, fd, 1, path, 0, err);
+}
+
+int pc_audit_reader_next(pc_audit_reader *r, const char **line, size_t *len, int *complete, pc_error *err)
+{
+	char *nl, *p;
+	ssize_t n;
+
+	for (;;) {
+		if ((nl = memchr(r->buf + r->start, '\n', r->end - r->start))) {
+			*line = r->buf + r->start;
+			*len = (size_t)(nl - *line);
+			*complete = 1;
+			r->line_offset = r->file_pos - (r->end - r->start);
+			r->start = (size_t)(nl - r->buf) + 1;
+			if (*len > PC_AUDIT_LINE_MAX)
+				goto too_long;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->start == r->end)
+				return 0;
+			*line = r->buf + r->start;
+			*len = r->end - r->start;
+			*complete = 0;
+			r->line_offset = r->file_pos - (r->end - r->start);
+			r->start = r->end;
+			return 1;
+		}
+		if (r->end - r->start > PC_AUDIT_LINE_MAX)
+			goto too_long;
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->end == r->alloc) {
+			if (!(p = pc_realloc(r->buf, r->alloc * 2)))
+				return pc_error_set(err, PC_ENOMEM, "out of memory");
+			r->buf = p;
+			r->alloc *= 2;
+		}
+		if (fault("read"))
+			n = -1;
+		else
+			n = pread(r->fd, r->buf + r->end, r->alloc - r->end, (off_t)r->file_pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pc_error_set(err, PC_EIO, "%s: read failed: %s", r->path, strerror(errno));
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+		r->file_pos += (uint64_t)n;
+	}
+too_long:
+	return pc_error_set(err, PC_ELIMIT, "%s: a line at byte %llu is longer than %u bytes",
+		r->path, (unsigned long long)(r->file_pos - (r->end - r->start)), PC_AUDIT_LINE_MAX);
+}
+
+uint64_t pc_audit_reader_offset(const pc_audit_reader *r)
+{
+	return r->line_offset;
+}
+
+void pc_audit_reader_free(pc_audit_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+	free(r->buf);
+	free(r);
+}
+
+/* Writing */
+
+typedef struct log_paths {
+	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *dir;
+} log_paths;
+
+static void paths_release(log_paths *p)
+{
+	free(p->log);
+	free(p->lock);
+	free(p->checkpoint);
+	free(p->checkpoint_tmp);
+	free(p->state);
+	free(p->dir);
+}
+
+static int paths_init(log_paths *p, const char *log)
+{
+	char *copy;
+
+	memset(p, 0, sizeof(*p));
+	if (!(p->log = pc_strdup(log)) || !(p->lock = pc_asprintf("%s.lock", log)) ||
+	    !(p->checkpoint = pc_asprintf("%s.checkpoint", log)) ||
+	    !(p->checkpoint_tmp = pc_asprintf("%s.checkpoint.tmp", log)) ||
+	    !(p->state = pc_asprintf("%s.state", log)) ||
+	    !(copy = pc_strdup(log))) {
+		paths_release(p);
+		return PC_ENOMEM;
+	}
+	p->dir = pc_strdup(dirname(copy));
+	free(copy);
+	if (!p->dir) {
+		paths_release(p);
+		return PC_ENOMEM;
+	}
+	return 0;
+}
+
+/* What an append knows about the log's tail once it holds the lock. */
+typedef struct tail {
+	pc_merkle_edge edge;	/* over the complete lines */
+	uint64_t end;		/* offset just after the last complete line */
+	uint64_t file_size;
+	uint64_t torn_len;	/* bytes after `end` (a final line without newline) */
+	unsigned char torn_hash[PC_HASH_LEN];	/* SHA-256 of those bytes */
+	unsigned char last_leaf[PC_HASH_LEN];	/* leaf hash of the last complete line */
+	uint64_t last_len;
+	uint64_t cp_size;	/* root at this size captured, when cp_have */
+	int cp_have;
+	unsigned char cp_root[PC_HASH_LEN];
+	int from_cache;
+} tail;
+
+/* Read "<prefix><decimal><term>" at *p and move past it. */
+static int take_u64(const char **p, const char *prefix, char term, uint64_t *out)
+{
+	const char *s = *p;
+	size_t n = strlen(prefix);
+	uint64_t v = 0;
+
+	if (strncmp(s, prefix, n))
+		return -1;
+	s += n;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s != term)
+		return -1;
+	*p = s + 1;
+	*out = v;
+	return 0;
+}
+
+/* Read "<prefix><64 hex digits><term>" at *p and move past it. */
+static int take_hash(const char **p, const char *prefix, char term, unsigned char out[PC_HASH_LEN])
+{
+	const char *s = *p;
+	size_t n = strlen(prefix);
+
+	if (strncmp(s, prefix, n) || strnlen(s + n, 65) < 65 || s[n + 64] != term ||
+	    pc_unhex(out, s + n, PC_HASH_LEN) < 0)
+		return -1;
+	*p = s + n + 65;
+	return 0;
+}
+
+/*
+ * Parse LOG.state (see doc/audit-format.md); 0 when it describes a prefix
+ * of the log in fd, else < 0 and the caller rebuilds from the log.
+ */
+static int load_state(tail *t, int fd, const char *state_path)
+{
+	unsigned char hashes[64][PC_HASH_LEN], leaf[PC_HASH_LEN];
+	uint64_t size, offset, last_len;
+	char *text = NULL, *line = NULL;
+	const char *p;
+	unsigned n;
+	size_t len;
+	ssize_t got;
+	int r = PC_EINVAL;
+
+	if (pc_read_file(&text, &len, state_path, 16384, NULL) < 0)
+		return PC_ENOTFOUND;
+	if (strlen(text) != len || strncmp(text, STATE_MAGIC, strlen(STATE_MAGIC)))
+		goto done;
+	p = text + strlen(STATE_MAGIC);
+	if (take_u64(&p, "size ", '\n', &size) < 0 || take_u64(&p, "offset ", '\n', &offset) < 0 ||
+	    take_hash(&p, "last ", ' ', t->last_leaf) < 0 || take_u64(&p, "", '\n', &last_len) < 0)
+		goto done;
+	for (n = 0; *p; n++)
+		if (n >= 64 || take_hash(&p, "edge ", '\n', hashes[n]) < 0)
+			goto done;
+	if (pc_merkle_edge_set(&t->edge, size, (const unsigned char (*)[PC_HASH_LEN])hashes, n) < 0 ||
+	    offset > t->file_size || (size == 0) != (offset == 0) ||
+	    (size && (last_len > PC_AUDIT_LINE_MAX || last_len + 1 > offset)))
+		goto done;
+	/* The cached last line must still be there, whole, and start a line. */
+	if (size) {
+		uint64_t start = offset - last_len - 1;
+		size_t want = (size_t)last_len + 1 + (start > 0);
+		if (!(line = pc_malloc(want)))
+			goto done;
+		got = pread(fd, line, want, (off_t)(start - (start > 0)));
+		if (got != (ssize_t)want || line[want - 1] != '\n' || (start > 0 && line[0] != '\n'))
+			goto done;
+		if (pc_merkle_leaf_hash(leaf, line + (start > 0), (size_t)last_len) < 0 ||
+		    memcmp(leaf, t->last_leaf, PC_HASH_LEN))
+			goto done;
+	}
+	t->end = offset;
+	t->last_len = last_len;
+	r = 0;
+done:
+	free(line);
+	free(text);
+	if (r < 0)
+		pc_merkle_edge_init(&t->edge);
+	return r;
+}
+
+/* Scan the log in fd from t->end (with t->edge over what precedes it) to its end. */
+static int scan_tail(tail *t, int fd, const char *log_path, pc_error *err)
+{
+	pc_audit_reader *rd = NULL;
+	const char *line;
+	size_t len;
+	int complete, r;
+
+	if (t->cp_size == t->edge.size && !t->cp_have) {
+		if ((r = pc_merkle_edge_root(t->cp_root, &t->edge)) < 0)
+			return pc_error_set(err, r, "hashing failed");
+		t->cp_have = 1;
+	}
+	if ((r = reader_new(&rd, fd, 0, log_path, t->end, err)) < 0)
+		return r;
+	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0) {
+		if (!complete) {
+			t->torn_len = len;
+			if ((r = pc_sha256(t->torn_hash, line, len)) < 0)
+				break;
+			continue;
+		}
+		if ((r = pc_merkle_leaf_hash(t->last_leaf, line, len)) < 0 ||
+		    (r = pc_merkle_edge_append(&t->edge, t->last_leaf)) < 0)
+			break;
+		t->last_len = len;
+		t->end += len + 1;
+		if (t->edge.size == t->cp_size && (r = pc_merkle_edge_root(t->cp_root, &t->edge)) == 0)
+			t->cp_have = 1;
+		if (r < 0)
+			break;
+	}
+	pc_audit_reader_free(rd);
+	if (r < 0 && err && !err->msg[0])
+		pc_error_set(err, r, "%s: hashing failed", log_path);
+	return r;
+}
+
+static int read_tail(tail *t, int fd, const char *log_path, const char *state_path, int use_cache, pc_error *err)
+{
+	uint64_t file_size = t->file_size, cp_size = t->cp_size;
+
+	memset(t, 0, sizeof(*t));
+	t->file_size = file_size;
+	t->cp_size = cp_size;
+	pc_merkle_edge_init(&t->edge);
+	if (use_cache && load_state(t, fd, state_path) == 0)
+		t->from_cache = 1;
+	return scan_tail(t, fd, log_path, err);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len) {
+		if (fault("write"))
+			return -1;
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static const char *errno_hint(int e)
+{
+	switch (e) {
+	case ENOSPC: return "; free space on the file system that holds it";
+	case EDQUOT: return "; raise the disk quota of the user that runs the hooks";
+	case EFBIG: return "; the file is at the size limit of this process or file system: raise the limit or rotate the log";
+	case EACCES: case EPERM: case EROFS: return "; make it writable by the user that runs the hooks";
+	case ENOENT: return "; create its directory";
+	}
+	return "";
+}
+
+static int sys_error(pc_error *err, const char *path, const char *what)
+{
+	int e = errno;
+
+	return pc_error_set(err, PC_EIO, "%s: %s: %s%s", path, what, strerror(e), errno_hint(e));
+}
+
+static int do_sync(unsigned flags, int fd)
+{
+	if (fault("fsync"))
+		return -1;
+	if (flags & PC_AUDIT_NO_SYNC)
+		return 0;
+	return fdatasync(fd);
+}
+
+static int sync_dir(unsigned flags, const char *dir, pc_error *err)
+{
+	int fd, r = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return sys_error(err, dir, "cannot open the directory of the audit log to sync it");
+	if (do_sync(flags, fd) < 0 && errno != EINVAL)
+		r = sys_error(err, dir, "fsync of the directory of the audit log failed");
+	close(fd);
+	return r;
+}
+
+/* Write data to tmp durably and rename it over path. */
+static int replace_file(unsigned flags, const char *tmp, const char *path, const char *data, size_t len,
+	mode_t mode, int durable, pc_error *err)
+{
+	int fd;
+
+	if (fault("open") || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
+		return sys_error(err, tmp, "cannot create");
+	if (write_all(fd, data, len) < 0) {
+		sys_error(err, tmp, "write failed");
+		goto fail;
+	}
+	if (durable && do_sync(flags, fd) < 0) {
+		sys_error(err, tmp, "fsync failed");
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sys_error(err, tmp, "close failed");
+		goto fail;
+	}
+	fd = -1;
+	if (fault("rename") || rename(tmp, path) < 0) {
+		sys_error(err, path, "cannot rename the new file into place");
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return PC_EIO;
+}
+
+/*
+ * LOG.state is a cache, checked against the log whenever it is read, so it
+ * is rewritten in place: a rename would cost a data flush on ext4, and a
+ * torn cache only means one rebuild from the log.
+ */
+static void save_state(const log_paths *p, const tail *t)
+{
+	pc_buf b = PC_BUF_INIT;
+	char hex[65];
+	unsigned i;
+	int fd;
+
+	pc_buf_puts(&b, STATE_MAGIC);
+	pc_hex(hex, t->last_leaf, PC_HASH_LEN);
+	pc_buf_printf(&b, "size %llu\noffset %llu\nlast %s %llu\n", (unsigned long long)t->edge.size,
+		(unsigned long long)t->end, hex, (unsigned long long)t->last_len);
+	for (i = 0; i < t->edge.n; i++) {
+		pc_hex(hex, t->edge.hash[i], PC_HASH_LEN);
+		pc_buf_printf(&b, "edge %s\n", hex);
+	}
+	if (!pc_buf_error(&b) && (fd = open(p->state, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) >= 0) {
+		if (write_all(fd, b.ptr, b.len) < 0 || ftruncate(fd, (off_t)b.len) < 0)
+			unlink(p->state);
+		close(fd);
+	}
+	pc_buf_release(&b);
+}
+
+/*
+ * The existing checkpoint must describe a prefix of the log: never sign a
+ * tree that is not an extension of the one signed before.  Only its text
+ * is read, so a key rotation or a new origin does not block appends.
+ */
+static int read_checkpoint_size(pc_checkpoint *cp, int *have, const char *path, pc_error *err)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	*have = 0;
+	r = pc_read_file(&text, &len, path, PC_NOTE_MAX, err);
+	if (r == PC_ENOTFOUND) {
+		pc_error_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = pc_checkpoint_parse(cp, text, len, err);
+	free(text);
+	if (r < 0)
+		return pc_error_prefix(err, "%s", path);
+	*have = 1;
+	return 0;
+}
+
+static int check_against_checkpoint(tail *t, int fd, const log_paths *p, const pc_checkpoint *cp,
+	pc_error *err)
+{
+	int r;
+
+	if (!cp)
+		return 0;
+	if (cp->size > t->edge.size)
+		return pc_error_set(err, PC_EVERIFY, "%s: has %llu records but %s covers %llu: records were "
+			"removed; restore the log from a backup (run policy-check audit verify)",
+			p->log, (unsigned long long)t->edge.size, p->checkpoint, (unsigned long long)cp->size);
+	if (!t->cp_have || !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+		return 0;
+	if (t->from_cache) {
+		/* The cache may be what is wrong: recompute from the log itself. */
+		t->cp_size = cp->size;
+		if ((r = read_tail(t, fd, p->log, p->state, 0, err)) < 0)
+			return r;
+		if (t->cp_have && !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+			return 0;
+	}
+	return pc_error_set(err, PC_EVERIFY, "%s: the first %llu records do not match the root signed in %s: "
+		"the log was modified; run policy-check audit verify and restore the log from a backup",
+		p->log, (unsigned long long)cp->size, p->checkpoint);
+}
+
+/*
+ * The record of a torn-line repair: hook "audit", decision "repaired", and
+ * one reason (rule "internal") giving where the cut was, how many bytes
+ * and their SHA-256, so the lost bytes can be matched against a backup.
+ */
+static int repair_record(pc_buf *lines, uint64_t seq, const char *time, const tail *t)
+{
+	char hex[65], msg[256];
+
+	pc_hex(hex, t->torn_hash, PC_HASH_LEN);
+	snprintf(msg, sizeof(msg), "truncated a torn final line at byte %llu: %llu bytes with "
+		"sha256:%s, left by an append that did not finish",
+		(unsigned long long)t->end, (unsigned long long)t->torn_len, hex);
+	pc_buf_printf(lines, "{\"v\":1,\"seq\":%llu,\"time\":\"%s\",\"hook\":\"audit\",\"repo\":null,"
+		"\"push\":null,\"pusher\":null,\"identity\":null,\"ref\":null,\"old\":null,\"new\":null,"
+		"\"op\":null,\"decision\":\"repaired\",\"dry_run\":false,\"break_glass\":null,"
+		"\"reasons\":[{\"rule\":\"internal\",\"message\":", (unsigned long long)seq, time);
+	pc_json_put_cstring(lines, msg);
+	pc_buf_puts(lines, "}],\"approvals\":[],\"policy\":null,\"codeowners\":null}\n");
+	return pc_buf_error(lines);
+}
+
+#ifdef PC_FAULT_INJECTION
+/*
+ * Tests only: PC_AUDIT_TEST_TEAR_MS=n writes the first half of the lines,
+ * syncs, and sleeps n ms before the rest, so that a test can kill the
+ * writer in the middle of a line.
+ */
+static int test_tear(int fd, const char *p, size_t len)
+{
+	const char *ms = getenv("PC_AUDIT_TEST_TEAR_MS");
+	struct timespec ts;
+	long n;
+
+	if (!ms || !*ms || len < 2)
+		return 0;
+	n = strtol(ms, NULL, 10);
+	if (write_all(fd, p, len / 2) < 0)
+		return -1;
+	fdatasync(fd);
+	ts.tv_sec = n / 1000;
+	ts.tv_nsec = n % 1000 * 1000000L;
+	nanosleep(&ts, NULL);
+	return (int)(len / 2);
+}
+#endif
+
+int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
+	uint64_t *first_seq, pc_error *err)
+{
+	pc_note_signer *signer = NULL;
+	pc_checkpoint old_cp;
+	int have_cp = 0;
+	log_paths p;
+	tail t;
+	pc_buf lines = PC_BUF_INIT, cptext = PC_BUF_INIT, note = PC_BUF_INIT;
+	unsigned char root[PC_HASH_LEN], leaf[PC_HASH_LEN];
+	struct sigaction ign, old_xfsz;
+	struct stat st;
+	char now[32];
+	uint64_t seq, written_from = 0;
+	size_t i, off, skip = 0;
+	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0;
+	unsigned flags;
+
+	if (first_seq)
+		*first_seq = 0;
+	memset(&old_cp, 0, sizeof(old_cp));
+	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
+	    !cfg->origin || !*cfg->origin)
+		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
+	flags = cfg->flags;
+	if ((r = pc_note_signer_load(&signer, cfg->key_path, cfg->origin, err)) < 0)
+		return r;
+	if (paths_init(&p, cfg->log_path) < 0) {
+		pc_note_signer_free(signer);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	have_paths = 1;
+
+	/*
+	 * Over RLIMIT_FSIZE a write raises SIGXFSZ, which kills by default;
+	 * ignored, the write fails with EFBIG and the append is undone.
+	 */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &ign, &old_xfsz);
+
+	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		r = sys_error(err, p.lock, "cannot open the audit lock");
+		goto done;
+	}
+	for (;;) {
+		if (fault("lock")) {
+			r = sys_error(err, p.lock, "cannot lock");
+			goto done;
+		}
+		if (flock(lockfd, LOCK_EX) == 0)
+			break;
+		if (errno != EINTR) {
+			r = sys_error(err, p.lock, "cannot lock");
+			goto done;
+		}
+	}
+	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+		r = sys_error(err, p.log, "cannot open the audit log for appending");
+		goto done;
+	}
+	if (fstat(logfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = pc_error_set(err, PC_EINVAL, "%s: the audit log is not a regular file", p.log);
+		goto done;
+	}
+
+	/* Know the signed size before scanning, to capture the root there. */
+	if ((r = read_checkpoint_size(&old_cp, &have_cp, p.checkpoint, err)) < 0) {
+		char msg[PC_ERROR_MAX];
+		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+		r = pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
+			"policy-check audit verify accepts the log", msg);
+		goto done;
+	}
+	memset(&t, 0, sizeof(t));
+	t.file_size = (uint64_t)st.st_size;
+	t.cp_size = have_cp ? old_cp.size : UINT64_MAX;
+	if ((r = read_tail(&t, logfd, p.log, p.state, 1, err)) < 0 ||
+	    (r = check_against_checkpoint(&t, logfd, &p, have_cp ? &old_cp : NULL, err)) < 0)
+		goto done;
+
+	/* The new lines: a repair record first when a torn line is cut off. */
+	pc_time_rfc3339(now);
+	seq = t.edge.size;
+	pc_buf_init(&lines, 0);
+	if (t.torn_len && (r = repair_record(&lines, seq++, now, &t)) < 0) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if (first_seq)
+		*first_seq = seq;
+	for (i = 0; i < n; i++) {
+		size_t before = lines.len;
+		if ((r = pc_audit_format_record(&lines, seq + i, now, &recs[i])) < 0 ||
+		    (r = pc_buf_putc(&lines, '\n')) < 0) {
+			r = pc_error_set(err, r, "out of memory");
+			goto done;
+		}
+		if (lines.len - before - 1 > PC_AUDIT_LINE_MAX) {
+			r = pc_error_set(err, PC_ELIMIT, "audit record of %zu bytes is over the limit of %u bytes",
+				lines.len - before - 1, PC_AUDIT_LINE_MAX);
+			goto done;
+		}
+	}
+
+	written_from = t.end;
+	if (t.torn_len) {
+		if (fault("truncate") || ftruncate(logfd, (off_t)t.end) < 0) {
+			r = sys_error(err, p.log, "cannot truncate the torn final line");
+			goto done;
+		}
+	}
+	appended = 1;
+#ifdef PC_FAULT_INJECTION
+	if ((r = test_tear(logfd, lines.ptr, lines.len)) < 0) {
+		r = sys_error(err, p.log, "write failed");
+		goto done;
+	}
+	skip = (size_t)r;
+#endif
+	if (write_all(logfd, lines.ptr + skip, lines.len - skip) < 0) {
+		r = sys_error(err, p.log, "cannot append to the audit log");
+		goto done;
+	}
+	if (do_sync(flags, logfd) < 0) {
+		r = sys_error(err, p.log, "fdatasync failed");
+		goto done;
+	}
+
+	for (off = 0; off < lines.len;) {
+		const char *nl = memchr(lines.ptr + off, '\n', lines.len - off);
+		size_t len = (size_t)(nl - (lines.ptr + off));
+		if ((r = pc_merkle_leaf_hash(leaf, lines.ptr + off, len)) < 0 ||
+		    (r = pc_merkle_edge_append(&t.edge, leaf)) < 0) {
+			r = pc_error_set(err, r, "hashing failed");
+			goto done;
+		}
+		memcpy(t.last_leaf, leaf, PC_HASH_LEN);
+		t.last_len = len;
+		off += len + 1;
+	}
+	t.end += lines.len;
+	if ((r = pc_merkle_edge_root(root, &t.edge)) < 0 ||
+	    (r = pc_checkpoint_format(&cptext, cfg->origin, t.edge.size, root)) < 0) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if ((r = pc_note_sign(&note, signer, cptext.ptr, cptext.len, err)) < 0)
+		goto done;
+	if ((r = replace_file(flags, p.checkpoint_tmp, p.checkpoint, note.ptr, note.len, 0644, 1, err)) < 0)
+		goto done;
+	renamed = 1;
+	if ((r = sync_dir(flags, p.dir, err)) < 0)
+		goto done;
+	save_state(&p, &t);
+	r = 0;
+done:
+	if (r < 0 && appended && !renamed) {
+		/* Undo: the records were not signed, so they must not stay. */
+		char msg[PC_ERROR_MAX] = "";
+		if (err)
+			memcpy(msg, err->msg, sizeof(msg));
+		if (fault("truncate") || ftruncate(logfd, (off_t)written_from) < 0 ||
+		    do_sync(flags, logfd) < 0)
+			pc_error_set(err, r, "%s; truncating the log back to %llu bytes also failed (%s): "
+				"audit verify will report the unsigned lines", msg,
+				(unsigned long long)written_from, strerror(errno));
+	}
+	if (r < 0 && first_seq)
+		*first_seq = 0;
+	if (logfd >= 0)
+		close(logfd);
+	if (lockfd >= 0)
+		close(lockfd);	/* releases the lock */
+	sigaction(SIGXFSZ, &old_xfsz, NULL);
+	pc_buf_release(&lines);
+	pc_buf_release(&cptext);
+	pc_buf_release(&note);
+	if (have_paths)
+		paths_release(&p);
+	pc_checkpoint_release(&old_cp);
+	pc_note_signer_free(signer);
+	return r;
+}

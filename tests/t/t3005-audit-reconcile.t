@@ -1,0 +1,160 @@
+#!/bin/sh
+test_description='audit reconcile finds ref changes that no accepted record explains'
+. "$(dirname "$0")/test-lib.sh"
+
+# An empty global configuration of our own: test-lib.sh points git at
+# /dev/null, which a `git config --global` run as root replaces with a
+# regular file that then collects whatever is redirected there.
+GIT_CONFIG_GLOBAL="$(pwd)/.gitconfig-global"
+export GIT_CONFIG_GLOBAL
+git config --global init.defaultBranch main
+
+ZERO=0000000000000000000000000000000000000000
+
+# append LOG [options]: a record about the server repository.
+append () {
+	log=$1 && shift &&
+	"$PC_BUILD_DIR/tests/helpers/pc-audit-append" --log "$log" --key k.key \
+		--origin example.com/audit --no-sync --repo "$REPO" "$@" >/dev/null
+}
+
+# What git's hooks would log for a push of REF from OLD to NEW: the
+# pre-receive decision, then what the reference-transaction hook saw.
+pushed () {
+	log=$1 ref=$2 old=$3 new=$4 &&
+	append "$log" --hook pre-receive --ref "$ref" --old "$old" --new "$new" --decision accept &&
+	append "$log" --plain --hook reference-transaction --ref "$ref" --old "$old" --new "$new" --decision committed
+}
+
+# The trash directory has a space in its name: keep values in files.
+load () {
+	REPO=$(cd server.git && pwd -P) && A=$(cat A) && B=$(cat B)
+}
+
+reconcile () {
+	policy-check audit reconcile --repo server.git "$@"
+}
+
+test_expect_success 'setup: a bare repository with main pushed through the hooks' '
+	policy-check audit keygen --origin example.com/audit k >/dev/null 2>&1 &&
+	git init -q --bare server.git &&
+	REPO=$(cd server.git && pwd -P) &&
+	git init -q work &&
+	(cd work && echo a >f && git add f && git commit -qm a && echo b >f && git commit -qam b) &&
+	A=$(git -C work rev-parse HEAD~1) && B=$(git -C work rev-parse HEAD) &&
+	git -C work push -q ../server.git HEAD~1:refs/heads/main HEAD:refs/tmp/b &&
+	git -C server.git update-ref -d refs/tmp/b &&
+	pushed base.log refs/heads/main $ZERO $A &&
+	echo $A >A && echo $B >B
+'
+
+test_expect_success 'every ref explained: exit 0' '
+	load &&
+	reconcile base.log >out &&
+	grep "every ref of server.git is explained by accepted records in base.log" out
+'
+
+test_expect_success 'a ref moved with git update-ref on the server is reported' '
+	load &&
+	cp base.log moved.log &&
+	git -C server.git update-ref refs/heads/main $B &&
+	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
+	test_expect_code 1 reconcile moved.log >out &&
+	echo "refs/heads/main is at $(echo $B | cut -c1-10), but its last accepted record (moved.log:1) leaves it at $(echo $A | cut -c1-10)" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'the committed record that update-ref caused is reported too' '
+	load &&
+	cp base.log bypass.log &&
+	append bypass.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B &&
+	git -C server.git update-ref refs/heads/main $B &&
+	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
+	test_expect_code 1 reconcile bypass.log >out &&
+	grep "^bypass.log:3: refs/heads/main was committed $(echo $A | cut -c1-10)..$(echo $B | cut -c1-10) with no accepted decision before it$" out &&
+	grep "^refs/heads/main is at $(echo $B | cut -c1-10), but its last accepted record (bypass.log:1)" out
+'
+
+test_expect_success 'a later accepted push explains the ref again; the bypass stays on record' '
+	load &&
+	cp bypass.log later.log &&
+	pushed later.log refs/heads/main $B $A &&
+	test_expect_code 1 reconcile later.log >out &&
+	test "$(wc -l <out)" = 1 &&
+	grep "later.log:3: refs/heads/main was committed" out
+'
+
+test_expect_success 'a rejected or aborted update does not explain a change' '
+	load &&
+	cp base.log rejected.log &&
+	append rejected.log --hook pre-receive --ref refs/heads/main --old $A --new $B --reason "protect:no" &&
+	reconcile rejected.log &&
+	cp base.log aborted.log &&
+	append aborted.log --hook pre-receive --ref refs/heads/main --old $A --new $B --decision accept &&
+	append aborted.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B --decision aborted &&
+	reconcile aborted.log &&
+	cp base.log unfinished.log &&
+	append unfinished.log --hook update --ref refs/heads/main --old $A --new $B --decision accept &&
+	test_expect_code 1 reconcile unfinished.log >out &&
+	grep "refs/heads/main is at .* leaves it at $(echo $B | cut -c1-10)" out
+'
+
+test_expect_success 'a ref created behind the hook is reported' '
+	load &&
+	cp base.log created.log &&
+	git -C server.git update-ref refs/heads/side $A &&
+	test_when_finished "git -C server.git update-ref -d refs/heads/side" &&
+	test_expect_code 1 reconcile created.log >out &&
+	grep "^refs/heads/side is at $(echo $A | cut -c1-10), but no accepted record sets it$" out
+'
+
+test_expect_success 'a ref deleted behind the hook is reported; an accepted deletion explains it' '
+	load &&
+	cp base.log deleted.log &&
+	pushed deleted.log refs/heads/gone $ZERO $A &&
+	test_expect_code 1 reconcile deleted.log >out &&
+	grep "^refs/heads/gone does not exist, but its last accepted record (deleted.log:3) leaves it at $(echo $A | cut -c1-10)$" out &&
+	pushed deleted.log refs/heads/gone $A $ZERO &&
+	reconcile deleted.log
+'
+
+test_expect_success 'approval refs count like any other ref' '
+	load &&
+	git -C server.git update-ref refs/approvals/$A/bob $A &&
+	test_when_finished "git -C server.git update-ref -d refs/approvals/$A/bob" &&
+	cp base.log approvals.log &&
+	test_expect_code 1 reconcile approvals.log >out &&
+	grep "^refs/approvals/$A/bob is at" out &&
+	pushed approvals.log refs/approvals/$A/bob $ZERO $A &&
+	reconcile approvals.log
+'
+
+test_expect_success 'records of other repositories sharing the log are ignored' '
+	load &&
+	cp base.log shared.log &&
+	REPO=/srv/git/another.git append shared.log --plain --hook reference-transaction \
+		--ref refs/heads/main --old $A --new $B &&
+	REPO=/srv/git/another.git append shared.log --hook pre-receive --ref refs/heads/x --new $B --decision accept &&
+	reconcile shared.log
+'
+
+test_expect_success 'the repository may be named through a symbolic link or a trailing slash' '
+	load &&
+	ln -s server.git link.git &&
+	cp base.log link.log &&
+	REPO="$(pwd)/link.git/" pushed link.log refs/heads/other $ZERO $A &&
+	git -C server.git update-ref refs/heads/other $A &&
+	test_when_finished "git -C server.git update-ref -d refs/heads/other" &&
+	reconcile link.log &&
+	policy-check audit reconcile --repo link.git link.log
+'
+
+test_expect_success 'errors exit 2' '
+	test_expect_code 2 policy-check audit reconcile --repo nowhere base.log 2>err &&
+	grep "nowhere: not a git repository" err &&
+	test_expect_code 2 reconcile missing.log 2>err &&
+	grep "missing.log: cannot open" err &&
+	test_expect_code 2 policy-check audit reconcile base.log
+'
+
+test_done
