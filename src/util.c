@@ -53,6 +53,27 @@ void pc_error_clear(pc_error *err)
 }
 
 #ifdef PC_FAULT_INJECTION
+/*
+ * Tests that sweep a fault over n = 1, 2, ... must know when the n-th call
+ * no longer happens: with PC_FAULT_LOG=FILE each injected fault appends
+ * "point:n" to FILE.
+ */
+static void fault_log(const char *point, unsigned long n)
+{
+	const char *path = getenv("PC_FAULT_LOG");
+	char line[64];
+	int fd, len;
+
+	if (!path || !*path)
+		return;
+	len = snprintf(line, sizeof(line), "%s:%lu\n", point, n);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		return;
+	if (write(fd, line, (size_t)len) != len)
+		fprintf(stderr, "policy-check: cannot write PC_FAULT_LOG %s\n", path);
+	close(fd);
+}
+
 int pc_fault(const char *point)
 {
 	static unsigned long counts[8];
@@ -70,8 +91,12 @@ int pc_fault(const char *point)
 	if (colon)
 		want = strtoul(colon + 1, NULL, 10);
 	for (i = 0; i < PC_ARRAY_SIZE(names); i++)
-		if (!strcmp(names[i], point))
-			return ++counts[i] == want;
+		if (!strcmp(names[i], point)) {
+			if (++counts[i] != want)
+				return 0;
+			fault_log(point, want);
+			return 1;
+		}
 	return 0;
 }
 #else
