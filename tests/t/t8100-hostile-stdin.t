@@ -53,7 +53,7 @@ test_expect_success 'a NUL byte in a line' '
 '
 
 test_expect_success 'ref names git would never send: not under refs/, .., control bytes, CR' '
-	for ref in HEAD refs/heads/a..b "refs/heads/a$(printf "\001")b" "refs/heads/a$(printf "\r")" \
+	for ref in heads/main refs/heads/a..b "refs/heads/a$(printf "\001")b" "refs/heads/a$(printf "\r")" \
 		"refs/heads/sp ace" "refs/heads/x.lock" refs/heads/ "refs/heads/a\\b"; do
 		printf "%s\n" "$Z $tip $ref" | test_must_fail hook_stdin &&
 		refused "update line 1: invalid ref name" || return 1
