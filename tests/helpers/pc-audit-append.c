@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	const char *break_glass = NULL, *codeowners = NULL;
 	pc_strlist reasons = PC_STRLIST_INIT, approvals = PC_STRLIST_INIT;
 	long count = 1, batch = 1, a, b;
-	int plain = 0, dry_run = 0, timing = 0, number_refs = 0, die = 0, i;
+	int plain = 0, dry_run = 0, timing = 0, number_refs = 0, die = 0, status = 0, i;
 	uint64_t first = 0;
 	double t0, elapsed;
 	size_t k;
@@ -146,8 +146,11 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (die && cfg.log_path)
+	if (die && cfg.log_path) {
+		pc_strlist_clear(&reasons);
+		pc_strlist_clear(&approvals);
 		return die_mid_line(cfg.log_path);
+	}
 	if (!cfg.log_path || count < 0 || batch < 1)
 		usage();
 	/* Without --decision the verdict decides; plain records say what git did. */
@@ -158,8 +161,10 @@ int main(int argc, char **argv)
 
 	recs = calloc((size_t)batch, sizeof(*recs));
 	verdicts = calloc((size_t)batch, sizeof(*verdicts));
-	if (!recs || !verdicts)
-		return 1;
+	if (!recs || !verdicts) {
+		status = 1;
+		goto done;
+	}
 	t0 = now_us();
 	for (a = 0; a < count; a++) {
 		for (b = 0; b < batch; b++) {
@@ -200,7 +205,7 @@ int main(int argc, char **argv)
 		}
 		if (pc_audit_append(&cfg, recs, (size_t)batch, &first, &err) < 0) {
 			fprintf(stderr, "pc-audit-append: %s\n", err.msg);
-			return 1;
+			status = 1;
 		}
 		for (b = 0; b < batch; b++) {
 			if (plain)
@@ -208,6 +213,8 @@ int main(int argc, char **argv)
 			else
 				pc_verdict_release(&verdicts[b]);
 		}
+		if (status)
+			goto done;
 	}
 	elapsed = now_us() - t0;
 	if (timing && count > 0)
@@ -215,9 +222,10 @@ int main(int argc, char **argv)
 			elapsed / (double)count, elapsed / (double)(count * batch));
 	else if (count == 1)
 		printf("first seq %llu\n", (unsigned long long)first);
+done:
 	free(recs);
 	free(verdicts);
 	pc_strlist_clear(&reasons);
 	pc_strlist_clear(&approvals);
-	return 0;
+	return status;
 }
