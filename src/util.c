@@ -95,6 +95,8 @@ int pc_fault(const char *point)
 			if (++counts[i] != want)
 				return 0;
 			fault_log(point, want);
+			/* as the real failure would, so messages do not say "Success" */
+			errno = strcmp(point, "malloc") ? EIO : ENOMEM;
 			return 1;
 		}
 	return 0;
