@@ -268,11 +268,28 @@ done:
 	return r;
 }
 
-int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+/* PC_EUNSAFE when others may replace what is in the directory of `file`. */
+static int check_safe_dir(const char *path, const char *file, pc_error *err)
 {
 	struct stat st;
 	char *copy, *dir;
 	int r = 0;
+
+	if (!(copy = pc_strdup(file)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		r = pc_error_set(err, PC_EUNSAFE,
+			"%s: refusing a file in a world-writable directory (%s)", path, dir);
+	free(copy);
+	return r;
+}
+
+int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+{
+	struct stat st;
+	char *target = NULL;
+	int r;
 
 	if (lstat(path, &st) < 0)
 		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
@@ -281,20 +298,17 @@ int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
 		if (refuse_symlink)
 			return pc_error_set(err, PC_EUNSAFE,
 				"%s: refusing a symbolic link; point the configuration at the real file", path);
-		if (stat(path, &st) < 0)
+		if (stat(path, &st) < 0 || !(target = realpath(path, NULL)))
 			return pc_error_set(err, PC_EIO, "%s: %s", path, strerror(errno));
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return pc_error_set(err, PC_EUNSAFE,
+		r = pc_error_set(err, PC_EUNSAFE,
 			"%s: refusing a file writable by group or others (mode %04o); run chmod go-w on it",
 			path, (unsigned)(st.st_mode & 07777));
-	if (!(copy = pc_strdup(path)))
-		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	dir = dirname(copy);
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-		r = pc_error_set(err, PC_EUNSAFE,
-			"%s: refusing a file in a world-writable directory (%s)", path, dir);
-	free(copy);
+	/* Whoever may replace the link, or the file it points to, controls the file. */
+	else if ((r = check_safe_dir(path, path, err)) == 0 && target)
+		r = check_safe_dir(path, target, err);
+	free(target);
 	return r;
 }
 
