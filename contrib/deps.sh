@@ -25,7 +25,7 @@ pc_need_packages() {
 }
 
 PC_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config git openssh-client
-	libgit2-dev libyaml-dev libpcre2-dev libssl-dev sharness"
+	libgit2-dev libyaml-dev libpcre2-dev libssl-dev sharness groff-base"
 
 # Configure and build into $1 (a build directory) with extra configure flags.
 pc_build() {

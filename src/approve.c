@@ -522,39 +522,27 @@ static int default_need(const pc_ctx *ctx, const pc_change *c, const unsigned ch
 	return need < 0 ? p->approvals_required : need;
 }
 
-static int load_codeowners(pc_ctx *ctx, pc_change *c, pc_codeowners **co, const char **file,
+static int load_codeowners(pc_ctx *ctx, pc_change *c, pc_codeowners **co, char **file,
 	pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	pc_diag diags = PC_DIAG_INIT;
 	char blob_id[PC_HEX_MAX];
-	char *text = NULL;
-	size_t i, len;
 	int r;
 
-	*co = NULL;
-	*file = NULL;
-	for (i = 0; i < p->codeowners.n; i++) {
-		r = pc_repo_read_file(&text, &len, blob_id, ctx->repo, &c->base, p->codeowners.items[i],
-			(size_t)p->limits.max_codeowners_size, err);
-		if (r == PC_ENOTFOUND)
-			continue;
-		if (r < 0)
-			return r == PC_ELIMIT ? pc_error_prefix(err, "limits.max_codeowners_size") : r;
-		*file = p->codeowners.items[i];
-		if (!(c->v->codeowners = pc_strdup(blob_id))) {
-			free(text);
-			return pc_error_set(err, PC_ENOMEM, "out of memory");
-		}
-		r = pc_codeowners_parse(co, *file, text, len, &diags);
-		free(text);
-		if (r < 0) {
-			pc_diag_to_error(&diags, err);
-			pc_error_prefix(err, "CODEOWNERS at the base commit is invalid");
-		}
-		pc_diag_clear(&diags);
-		return r;
-	}
+	r = pc_codeowners_load(co, file, blob_id, ctx->repo, &c->base, &p->codeowners,
+		(size_t)p->limits.max_codeowners_size, &diags, err);
+	if (r < 0 && diags.n)
+		pc_diag_to_error(&diags, err);
+	pc_diag_clear(&diags);
+	if (r == PC_ENOTFOUND)
+		return 0;
+	if (r == PC_ELIMIT)
+		return pc_error_prefix(err, "limits.max_codeowners_size");
+	if (r < 0)
+		return pc_error_prefix(err, "CODEOWNERS at the base commit is invalid");
+	if (!(c->v->codeowners = pc_strdup(blob_id)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -617,6 +605,61 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 	return r;
 }
 
+/*
+ * A CODEOWNERS this update brings decides every later update of the
+ * branch: refuse one that does not parse or names owners the policy does
+ * not know, before it can lock the branch.
+ */
+static int check_pushed_codeowners(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	pc_codeowners *co = NULL;
+	pc_diag diags = PC_DIAG_INIT;
+	pc_strlist users = PC_STRLIST_INIT;
+	pc_error e = PC_ERROR_INIT;
+	char *file = NULL;
+	size_t i, j;
+	int r, touched = 0;
+
+	for (i = 0; i < c->paths.n && !touched; i++)
+		touched = pc_strlist_has(&p->codeowners, c->paths.items[i]);
+	if (!touched)
+		return 0;
+	r = pc_codeowners_load(&co, &file, NULL, ctx->repo, &c->u->new_id, &p->codeowners,
+		(size_t)p->limits.max_codeowners_size, &diags, &e);
+	if (r == PC_ENOTFOUND) {
+		r = 0;
+		goto done;
+	}
+	if (r == PC_ENOMEM) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if (r < 0) {
+		if (diags.n)
+			pc_diag_to_error(&diags, &e);
+		r = pc_verdict_reject(c->v, "approval",
+			"fix CODEOWNERS and push again: every later update of the branch is judged by it",
+			"the pushed CODEOWNERS is invalid: %s", e.msg);
+		goto done;
+	}
+	for (i = 0; i < pc_codeowners_nrules(co) && r == 0; i++) {
+		const pc_co_rule *rule = pc_codeowners_rule(co, i);
+		for (j = 0; j < rule->owners.n && r == 0; j++)
+			if (pc_policy_resolve_owner(p, rule->owners.items[j], &users) == PC_ENOTFOUND)
+				r = pc_verdict_reject(c->v, "approval",
+					"name users, groups or user emails of the policy as owners",
+					"the pushed %s:%u names unknown owner %s, who could never approve",
+					file, rule->line, rule->owners.items[j]);
+	}
+done:
+	pc_strlist_clear(&users);
+	pc_diag_clear(&diags);
+	pc_codeowners_free(co);
+	free(file);
+	return r;
+}
+
 int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
@@ -624,13 +667,14 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	pc_codeowners *co = NULL;
 	pc_co_match *m = NULL;
 	unsigned char *envs = NULL, *env_any = NULL;
-	const char *co_file = NULL;
+	char *co_file = NULL;
 	char *what = NULL;
 	size_t i, j, ns = 0;
 	int r, owned, need;
 
 	memset(&s, 0, sizeof(s));
-	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = load_codeowners(ctx, c, &co, &co_file, err)) < 0)
+	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = check_pushed_codeowners(ctx, c, err)) < 0 ||
+	    (r = load_codeowners(ctx, c, &co, &co_file, err)) < 0)
 		goto done;
 	if ((r = collect_approvers(ctx, c, &s, err)) < 0)
 		goto done;
@@ -703,6 +747,7 @@ nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
 	free(what);
+	free(co_file);
 	free(envs);
 	free(env_any);
 	free(m);

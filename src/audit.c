@@ -180,28 +180,42 @@ static int no_nul(const pc_json_doc *doc, size_t idx)
 	return ok;
 }
 
+/* "record", or the nth (1-based) "reason" or "approval". */
+static const char *object_name(char buf[48], const char *kind, size_t nth)
+{
+	if (!nth)
+		return kind;
+	snprintf(buf, 48, "%s %zu", kind, nth);
+	return buf;
+}
+
 /*
  * Check the members of object node obj against specs, in order; vals[i]
- * receives the value node of specs[i].
+ * receives the value node of specs[i].  The name of what is checked is
+ * only formatted for an error: this runs for every record of the log.
  */
 static int check_object(const pc_json_doc *doc, size_t obj, const key_spec *specs, size_t nspecs,
-	size_t *vals, const char *what, pc_error *err)
+	size_t *vals, const char *kind, size_t nth, pc_error *err)
 {
 	size_t i, k = obj + 1, v;
+	char buf[48];
 
 	if (doc->nodes[obj].type != PC_JSON_OBJECT)
-		return pc_error_set(err, PC_EINVAL, "%s is not a JSON object", what);
+		return pc_error_set(err, PC_EINVAL, "%s is not a JSON object", object_name(buf, kind, nth));
 	if (doc->nodes[obj].count != nspecs)
-		return pc_error_set(err, PC_EINVAL, "%s has %zu keys, expected %zu", what,
+		return pc_error_set(err, PC_EINVAL, "%s has %zu keys, expected %zu", object_name(buf, kind, nth),
 			doc->nodes[obj].count, nspecs);
 	for (i = 0; i < nspecs; i++) {
 		v = k + 1;
 		if (!pc_json_string_equals(doc, k, specs[i].key))
-			return pc_error_set(err, PC_EINVAL, "%s: key %zu must be \"%s\"", what, i + 1, specs[i].key);
+			return pc_error_set(err, PC_EINVAL, "%s: key %zu must be \"%s\"", object_name(buf, kind, nth),
+				i + 1, specs[i].key);
 		if (!(type_bit(doc->nodes[v].type) & specs[i].types))
-			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" has the wrong type", what, specs[i].key);
+			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" has the wrong type", object_name(buf, kind, nth),
+				specs[i].key);
 		if (!no_nul(doc, v))
-			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" contains a NUL character", what, specs[i].key);
+			return pc_error_set(err, PC_EINVAL, "%s: \"%s\" contains a NUL character",
+				object_name(buf, kind, nth), specs[i].key);
 		vals[i] = v;
 		k = doc->nodes[v].end;
 	}
@@ -228,12 +242,11 @@ static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const cha
 {
 	size_t i, el, sub[4];
 	uint64_t v;
-	char what[48];
 	int r;
 
 	if ((r = pc_json_parse(doc, line, len, err)) < 0)
 		return pc_error_prefix(err, "not JSON");
-	if ((r = check_object(doc, 0, record_keys, K_COUNT, vals, "record", err)) < 0)
+	if ((r = check_object(doc, 0, record_keys, K_COUNT, vals, "record", 0, err)) < 0)
 		return r;
 	if (pc_json_u64(&v, doc, vals[K_V]) < 0 || v != 1)
 		return pc_error_set(err, PC_EINVAL, "record: \"v\" must be 1");
@@ -242,14 +255,12 @@ static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const cha
 	if (!valid_time(doc, vals[K_TIME]))
 		return pc_error_set(err, PC_EINVAL, "record: \"time\" must be YYYY-MM-DDTHH:MM:SS.mmmZ");
 	for (i = 0, el = vals[K_REASONS] + 1; i < doc->nodes[vals[K_REASONS]].count; i++) {
-		snprintf(what, sizeof(what), "reason %zu", i + 1);
-		if ((r = check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, what, err)) < 0)
+		if ((r = check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, "reason", i + 1, err)) < 0)
 			return r;
 		el = doc->nodes[el].end;
 	}
 	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
-		snprintf(what, sizeof(what), "approval %zu", i + 1);
-		if ((r = check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, what, err)) < 0)
+		if ((r = check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", i + 1, err)) < 0)
 			return r;
 		el = doc->nodes[el].end;
 	}
@@ -311,7 +322,7 @@ int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, 
 	    !(e->reasons = pc_calloc(doc->nodes[vals[K_REASONS]].count, sizeof(*e->reasons))))
 		goto nomem;
 	for (i = 0, el = vals[K_REASONS] + 1; i < doc->nodes[vals[K_REASONS]].count; i++) {
-		check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, "reason", NULL);
+		check_object(doc, el, reason_keys, PC_ARRAY_SIZE(reason_keys), sub, "reason", i + 1, NULL);
 		e->nreasons++;
 		if (dup_value(&e->reasons[i].rule, doc, sub[0]) < 0 ||
 		    dup_value(&e->reasons[i].message, doc, sub[1]) < 0)
@@ -322,7 +333,7 @@ int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, 
 	    !(e->approvals = pc_calloc(doc->nodes[vals[K_APPROVALS]].count, sizeof(*e->approvals))))
 		goto nomem;
 	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
-		check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", NULL);
+		check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", i + 1, NULL);
 		e->napprovals++;
 		if (dup_value(&e->approvals[i].user, doc, sub[0]) < 0 ||
 		    dup_value(&e->approvals[i].via, doc, sub[1]) < 0 ||
@@ -913,6 +924,12 @@ static int test_tear(int fd, const char *p, size_t len)
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
 	uint64_t *first_seq, pc_error *err)
 {
+	return pc_audit_append_flags(cfg, 0, recs, n, first_seq, err);
+}
+
+int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs,
+	size_t n, uint64_t *first_seq, pc_error *err)
+{
 	pc_note_signer *signer = NULL;
 	pc_checkpoint old_cp;
 	int have_cp = 0;
@@ -926,7 +943,6 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	uint64_t seq, written_from = 0;
 	size_t i, off, skip = 0;
 	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0;
-	unsigned flags;
 
 	if (first_seq)
 		*first_seq = 0;
@@ -934,7 +950,6 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
 	    !cfg->origin || !*cfg->origin)
 		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
-	flags = cfg->flags;
 	if ((r = pc_note_signer_load(&signer, cfg->key_path, cfg->origin, err)) < 0)
 		return r;
 	if (paths_init(&p, cfg->log_path) < 0) {

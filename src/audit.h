@@ -25,11 +25,7 @@ typedef struct pc_audit_config {
 	const char *log_path;
 	const char *key_path;	/* PKCS#8 PEM Ed25519 private key */
 	const char *origin;	/* checkpoint origin line */
-	unsigned flags;		/* PC_AUDIT_* below; 0 in the hooks */
 } pc_audit_config;
-
-/* Benchmarks only: skip fdatasync/fsync.  A crash may then lose records. */
-#define PC_AUDIT_NO_SYNC 0x1u
 
 /* The longest record line written or read (bytes, without the newline). */
 #define PC_AUDIT_LINE_MAX (16u << 20)
@@ -56,6 +52,14 @@ typedef struct pc_audit_record {
  */
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
 	uint64_t *first_seq, pc_error *err);
+
+/*
+ * pc_audit_append with flags, for tests and benchmarks; the hooks use
+ * pc_audit_append, which always syncs.
+ */
+#define PC_AUDIT_NO_SYNC 0x1u	/* skip fdatasync/fsync: a crash may lose records */
+int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs,
+	size_t n, uint64_t *first_seq, pc_error *err);
 
 /* A fresh random push id (32 hex digits). */
 void pc_audit_push_id(char out[33]);

@@ -138,7 +138,6 @@ int cmd_install(int argc, char **argv)
 	pc_policy *policy = NULL;
 	pc_diag diags = PC_DIAG_INIT;
 	git_repository *repo = NULL;
-	pc_error err = PC_ERROR_INIT;
 
 	while ((c = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
 		switch (c) {
@@ -188,15 +187,19 @@ int cmd_install(int argc, char **argv)
 			cmd_error("install: %s is not a bare repository", argv[i]);
 			r = 2;
 		} else {
+			int failed = 0;
+
 			for (j = 0; j < nhooks; j++)
 				if (install_hook(argv[i], hooks[j], dir, force) < 0)
-					r = 2;
-			if (r == 0 && set_config(repo, policy_path ? policy_abs : NULL) < 0)
+					failed = 1;
+			/* Each repository gets its configuration whatever happened to the others. */
+			if (!failed && set_config(repo, policy_path ? policy_abs : NULL) < 0)
+				failed = 1;
+			if (failed)
 				r = 2;
 		}
 		git_repository_free(repo);
 		repo = NULL;
 	}
-	(void)err;
 	return r;
 }

@@ -8,6 +8,9 @@
 #include "config.h"
 #include "cmd.h"
 #include "policy.h"
+#include "codeowners.h"
+#include "repo.h"
+#include "sshsig.h"
 
 #include <getopt.h>
 #include <git2.h>
@@ -27,9 +30,113 @@ static const char *git_message(void)
  * branches exist are warnings: a policy is written before the repository is
  * bootstrapped.  Returns 0, or 2 when the repository cannot be used.
  */
-static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_dir)
+/* The 1-based column of `token` in line `line` of text, for messages. */
+static unsigned token_column(const char *text, size_t len, unsigned line, const char *token)
+{
+	const char *p = text, *end = text + len, *eol, *hit;
+	unsigned n = 1;
+
+	while (n < line && p < end && (eol = memchr(p, '\n', (size_t)(end - p)))) {
+		p = eol + 1;
+		n++;
+	}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	hit = memmem(p, (size_t)(eol - p), token, strlen(token));
+	return hit ? (unsigned)(hit - p) + 1 : 1;
+}
+
+static void check_owner_list(const pc_policy *p, const pc_strlist *owners, unsigned line,
+	const char *file, const char *text, size_t len, pc_diag *diags)
+{
+	pc_strlist users = PC_STRLIST_INIT;
+	size_t i;
+
+	for (i = 0; i < owners->n; i++)
+		if (pc_policy_resolve_owner(p, owners->items[i], &users) == PC_ENOTFOUND)
+			pc_diag_add(diags, file, line, token_column(text, len, line, owners->items[i]),
+				"unknown owner '%s': not a user, group or user email of the policy",
+				owners->items[i]);
+	pc_strlist_clear(&users);
+}
+
+/*
+ * The CODEOWNERS that the hooks will read at each protected branch's tip
+ * must parse, and every owner must be someone the policy knows: an unknown
+ * owner can never approve, so the paths it owns could never be changed.
+ */
+static void lint_codeowners(const pc_policy *p, git_repository *repo, const char *branch,
+	const git_oid *tip, pc_diag *diags)
+{
+	pc_codeowners *co = NULL;
+	pc_error err = PC_ERROR_INIT;
+	char *text = NULL, *file = NULL;
+	size_t i, len;
+	int r = PC_ENOTFOUND;
+
+	for (i = 0; i < p->codeowners.n && r == PC_ENOTFOUND; i++) {
+		r = pc_repo_read_file(&text, &len, NULL, repo, tip, p->codeowners.items[i],
+			(size_t)p->limits.max_codeowners_size, &err);
+		if (r == 0 && !(file = pc_asprintf("%s:%s", branch, p->codeowners.items[i])))
+			r = PC_ENOMEM;
+	}
+	if (r == PC_ENOTFOUND) {
+		fprintf(stderr, "policy-check: warning: branch %s has no CODEOWNERS file (%s)\n", branch,
+			p->unowned_deny ? "every change will be rejected: approvals.unowned is deny" :
+			"changes need no owner approval");
+		goto done;
+	}
+	if (r < 0) {
+		pc_diag_add(diags, branch, 0, 0, "%s", err.msg);
+		goto done;
+	}
+	if (pc_codeowners_parse(&co, file, text, len, diags) < 0)
+		goto done;
+	for (i = 0; i < pc_codeowners_nsections(co); i++) {
+		const pc_co_section *sec = pc_codeowners_section(co, i);
+		check_owner_list(p, &sec->default_owners, sec->line, file, text, len, diags);
+	}
+	for (i = 0; i < pc_codeowners_nrules(co); i++) {
+		const pc_co_rule *rule = pc_codeowners_rule(co, i);
+		check_owner_list(p, &rule->owners, rule->line, file, text, len, diags);
+	}
+done:
+	pc_codeowners_free(co);
+	free(text);
+	free(file);
+}
+
+/*
+ * Key lines must be keys our verifier can use, not only well-formed text,
+ * and the allowed_signers file, read only when a push is judged, must parse.
+ */
+static void lint_keys(const pc_policy *p, pc_diag *diags)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_sshkey *key = NULL;
+	pc_signers *signers = NULL;
+	size_t i, j;
+
+	if (p->allowed_signers) {
+		pc_signers_load(&signers, p->allowed_signers, diags);
+		pc_signers_free(signers);
+	}
+
+	for (i = 0; i < p->nusers; i++)
+		for (j = 0; j < p->users[i].keys.n; j++) {
+			if (pc_sshkey_parse(&key, p->users[i].keys.items[j], &err) < 0)
+				pc_diag_add(diags, p->path, p->users[i].line, 0, "users.%s.keys[%zu]: %s",
+					p->users[i].name, j, err.msg);
+			pc_sshkey_free(key);
+			key = NULL;
+		}
+}
+
+static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_dir, pc_diag *diags)
 {
 	git_reference *ref = NULL;
+	git_object *tip = NULL;
 	size_t i;
 	char *name;
 	int e;
@@ -42,14 +149,18 @@ static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_
 			return 2;
 		}
 		e = git_reference_lookup(&ref, repo, name);
-		git_reference_free(ref);
-		ref = NULL;
-		if (e == GIT_ENOTFOUND)
+		if (e == 0 && git_reference_peel(&tip, ref, GIT_OBJECT_COMMIT) == 0)
+			lint_codeowners(p, repo, p->branches[i].name, git_object_id(tip), diags);
+		else if (e == GIT_ENOTFOUND)
 			fprintf(stderr, "policy-check: warning: %s: protected branch '%s' does not exist yet; "
 				"an admin must create it\n", repo_dir, p->branches[i].name);
-		else if (e < 0)
+		else
 			fprintf(stderr, "policy-check: warning: %s: cannot read %s: %s\n",
 				repo_dir, name, git_message());
+		git_object_free(tip);
+		tip = NULL;
+		git_reference_free(ref);
+		ref = NULL;
 		free(name);
 	}
 	return 0;
@@ -134,8 +245,14 @@ int cmd_lint(int argc, char **argv)
 	}
 	if (pc_check_safe_path(policy_path, 0, &err) < 0 && err.code == PC_EUNSAFE)
 		fprintf(stderr, "policy-check: warning: %s\n", err.msg);
-	if (repo && (r = lint_repo(policy, repo, repo_dir ? repo_dir : ".")) != 0)
+	lint_keys(policy, &diags);
+	if (repo && (r = lint_repo(policy, repo, repo_dir ? repo_dir : ".", &diags)) != 0)
 		goto done;
+	if (diags.n) {
+		pc_diag_print(&diags, stderr);
+		r = 2;
+		goto done;
+	}
 	if (expand && pc_policy_write_expanded(policy, stdout) < 0) {
 		cmd_error("lint: cannot write the expanded policy to standard output");
 		r = 2;

@@ -5,12 +5,17 @@
  *
  *   overlays/prd/app.yaml
  *     (default) @alice  (CODEOWNERS:3)
- *     [prd] (2 approvals) @sre  (CODEOWNERS:12)
+ *     [prd] (2 approvals) @sre (alice, bob)  (CODEOWNERS:12)
  *     [docs] (optional) unowned  (no rule matches)
+ *
+ * With --policy, CODEOWNERS is looked for where approvals.codeowners says,
+ * within limits.max_codeowners_size, and each owner is followed by the
+ * policy's users it stands for.
  */
 #include "config.h"
 #include "cmd.h"
 #include "codeowners.h"
+#include "policy.h"
 #include "repo.h"
 #include "util.h"
 
@@ -113,33 +118,46 @@ static const char *normalize_path(char *p)
 	return p;
 }
 
-/*
- * The policy's say in this command: where CODEOWNERS is looked for
- * (approvals.codeowners) and its size limit (limits.max_codeowners_size).
- * The file is read so that a wrong --policy is reported; the policy module
- * (pc_policy_load) supplies both settings once it is part of the library.
- */
-static int policy_settings(const char *policy, pc_strlist *paths, size_t *limit, pc_error *err)
+static int load_policy(pc_policy **out, const char *path)
 {
-	char *text = NULL;
-	size_t len;
-	int r;
+	pc_diag diags = PC_DIAG_INIT;
+	int r = pc_policy_load(out, path, &diags);
 
-	(void)paths;
-	*limit = PC_CODEOWNERS_MAX_SIZE;
-	r = pc_read_file(&text, &len, policy, 1024 * 1024, err);
-	free(text);
+	if (r < 0) {
+		pc_diag_print(&diags, stderr);
+		cmd_error("owners: the policy %s is not usable; check it with policy-check lint --policy %s",
+			path, path);
+	}
+	pc_diag_clear(&diags);
 	return r;
 }
 
 /*
- * Print one owner token.  With a policy, pc_policy_resolve_owner maps it to
- * the policy's users, printed after it as "@sre (alice, bob)"; without one
- * the token is printed as written.
+ * One owner token, and with a policy the users it stands for:
+ * "@sre (alice, bob)", "bob@example.com (bob)".  A token naming exactly
+ * one user of the same name needs no gloss.
  */
-static void print_owner(FILE *fp, const char *token)
+static void print_owner(FILE *fp, const char *token, const pc_policy *policy)
 {
+	pc_strlist users = PC_STRLIST_INIT;
+	size_t i;
+	int r;
+
 	fprintf(fp, " %s", token);
+	if (!policy)
+		return;
+	r = pc_policy_resolve_owner(policy, token, &users);
+	if (r == PC_ENOTFOUND)
+		fputs(" (no user or group of the policy)", fp);
+	else if (r < 0)
+		fputs(" (out of memory)", fp);
+	else if (!(users.n == 1 && token[0] == '@' && !strcmp(users.items[0], token + 1))) {
+		fputs(" (", fp);
+		for (i = 0; i < users.n; i++)
+			fprintf(fp, "%s%s", i ? ", " : "", users.items[i]);
+		fputs(users.n ? ")" : "nobody)", fp);
+	}
+	pc_strlist_clear(&users);
 }
 
 static void print_section_label(FILE *fp, const pc_co_section *sec, size_t i)
@@ -155,8 +173,8 @@ static void print_section_label(FILE *fp, const pc_co_section *sec, size_t i)
 	}
 }
 
-static void print_path(FILE *fp, const pc_codeowners *co, const char *path, pc_co_match *m,
-	int skip_section0)
+static void print_path(FILE *fp, const pc_codeowners *co, const pc_policy *policy, const char *path,
+	pc_co_match *m, int skip_section0)
 {
 	size_t s, k;
 
@@ -167,7 +185,7 @@ static void print_path(FILE *fp, const pc_codeowners *co, const char *path, pc_c
 		print_section_label(fp, pc_codeowners_section(co, s), s);
 		if (m[s].owners)
 			for (k = 0; k < m[s].owners->n; k++)
-				print_owner(fp, m[s].owners->items[k]);
+				print_owner(fp, m[s].owners->items[k], policy);
 		else
 			fputs(" unowned", fp);
 		if (!m[s].rule)
@@ -204,7 +222,7 @@ int cmd_owners(int argc, char **argv)
 	struct owners_opts o;
 	git_repository *repo = NULL;
 	pc_codeowners *co = NULL;
-	pc_strlist lookup = PC_STRLIST_INIT;
+	pc_policy *policy = NULL;
 	pc_diag diags = PC_DIAG_INIT;
 	pc_error err = PC_ERROR_INIT;
 	pc_co_match *m = NULL;
@@ -223,9 +241,11 @@ int cmd_owners(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (o.policy && policy_settings(o.policy, &lookup, &limit, &err) < 0) {
-		cmd_error("owners: %s", err.msg);
-		goto done;
+	if (o.policy) {
+		if (load_policy(&policy, o.policy) < 0)
+			goto done;
+		if (policy->limits.max_codeowners_size < limit)
+			limit = (size_t)policy->limits.max_codeowners_size;
 	}
 	if (pc_repo_open(&repo, o.repo ? o.repo : ".", &err) < 0) {
 		cmd_error("owners: cannot open the repository %s; use --repo DIR", err.msg);
@@ -235,7 +255,8 @@ int cmd_owners(int argc, char **argv)
 		cmd_error("owners: %s", err.msg);
 		goto done;
 	}
-	r = pc_codeowners_load(&co, &found, NULL, repo, &commit, &lookup, limit, &diags, &err);
+	r = pc_codeowners_load(&co, &found, NULL, repo, &commit, policy ? &policy->codeowners : NULL,
+		limit, &diags, &err);
 	if (r == PC_EINVAL && diags.n) {
 		pc_diag_print(&diags, stderr);
 		cmd_error("owners: CODEOWNERS at %s has %zu error%s; fix %s", o.rev, diags.n,
@@ -243,7 +264,8 @@ int cmd_owners(int argc, char **argv)
 		goto done;
 	}
 	if (r < 0) {
-		cmd_error("owners: %s at %s", err.msg, o.rev);
+		cmd_error("owners: %s at %s%s", err.msg, o.rev,
+			r == PC_ELIMIT && policy ? " (limits.max_codeowners_size)" : "");
 		goto done;
 	}
 	if (!(m = pc_calloc(pc_codeowners_nsections(co), sizeof(*m)))) {
@@ -257,7 +279,7 @@ int cmd_owners(int argc, char **argv)
 			skip_section0 = 0;
 	for (k = 0; k < o.npaths; k++) {
 		path = normalize_path(o.paths[k]);
-		print_path(stdout, co, path, m, skip_section0);
+		print_path(stdout, co, policy, path, m, skip_section0);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cmd_error("owners: cannot write the output");
@@ -269,7 +291,7 @@ done:
 	free(found);
 	pc_codeowners_free(co);
 	pc_diag_clear(&diags);
-	pc_strlist_clear(&lookup);
+	pc_policy_free(policy);
 	git_repository_free(repo);
 	return status;
 }

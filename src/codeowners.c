@@ -21,12 +21,16 @@
  *
  * Since the last matching line wins, matching a path means finding, per
  * section, the highest rule index that matches.  Rules of common shapes are
- * looked up in hash tables instead of being tried: literal prefixes ("/a/b",
- * "/a/b/") keyed by path, basenames ("foo", "foo/") keyed by component,
- * extensions ("*.js") keyed by what follows the last dot.  Rules with a
- * literal prefix or a literal component are candidates only when that key
- * occurs in the path.  What is left is tried newest first, stopping as soon
- * as a newer rule of the same section already matched.
+ * decided by hash lookups alone: literal prefixes ("/a/b", "/a/b/") keyed
+ * by path, basenames ("foo", "foo/") keyed by component, extensions
+ * ("*.js") keyed by what follows the last dot.  Every other rule is a
+ * candidate filed under something a matching path must contain (its
+ * literal prefix, a literal component, a glob's extension, literal head or
+ * tail) and is run through the matcher only when the path has it, and when
+ * a 64-bit summary of the path's components has every literal the rule
+ * needs.  What has no such key is tried newest first, stopping as soon as a
+ * newer rule of the same section already matched.  The property test in
+ * tests/unit/test-codeowners.c holds all this to trying every rule.
  */
 #include "config.h"
 #include "codeowners.h"
@@ -59,20 +63,44 @@ static inline uint64_t hash_mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 31);
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
+static inline uint64_t load64(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return w;
+}
+
+static inline uint32_t load32(const char *s)
+{
+	uint32_t w;
+
+	memcpy(&w, s, 4);
+	return w;
+}
+
+/*
+ * The last, partial word is read as overlapping loads that stay inside
+ * s[0..n): with the length mixed in, equal strings hash equal.
+ */
+static inline uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = (uint64_t)n * HASH_K2, w;
-	size_t i;
+	const char *end = s + n;
 
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = hash_mix(h, w);
+	if (n > 8) {
+		for (; end - s > 8; s += 8)
+			h = hash_mix(h, load64(s));
+		w = load64(end - 8);
+	} else if (n >= 4) {
+		w = (uint64_t)load32(s) << 32 | load32(end - 4);
+	} else if (n) {
+		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+			(unsigned char)s[n - 1];
+	} else {
+		w = 0;
 	}
-	if (n) {
-		for (w = 0, i = 0; i < n; i++)
-			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-		h = hash_mix(h, w);
-	}
+	h = hash_mix(h, w);
 	h = (h ^ (h >> 29)) * HASH_K2;
 	return h ^ (h >> 32);
 }
@@ -80,14 +108,13 @@ static uint64_t hash_bytes(const char *s, size_t n)
 /* Equality of short strings without a library call: keys and components are short. */
 static inline int key_eq(const char *a, const char *b, size_t n)
 {
-	size_t i;
-
 	if (n > 16)
 		return !memcmp(a, b, n);
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
+	if (n >= 8)
+		return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+	if (n >= 4)
+		return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+	return !n || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
 /* The hash of a prefix, from the hash of the prefix before it (0 for none) and of its last component. */
@@ -155,6 +182,10 @@ typedef struct co_map {
 	co_entry *entries;
 	size_t n, alloc;
 	unsigned lens;		/* bit k set: some key is k bytes long (k < 32) */
+	/* After map_seal: one bit per key hash, about 8 bits per key, so that
+	   most absent keys are known absent without probing the table. */
+	uint64_t *filter;
+	uint64_t filter_mask;
 } co_map;
 
 static int list_push(co_list *l, uint32_t rule, size_t section, uint64_t need)
@@ -179,16 +210,23 @@ static void map_clear(co_map *m)
 	}
 	free(m->entries);
 	free(m->slots);
+	free(m->filter);
 	memset(m, 0, sizeof(*m));
 }
 
+static inline int filter_has(const co_map *m, uint64_t hash)
+{
+	uint64_t bit = (hash >> 32) & m->filter_mask;
+
+	return (m->filter[bit / 64] >> (bit % 64)) & 1;
+}
 
 static inline co_entry *map_find(const co_map *m, uint64_t hash, const char *key, size_t len)
 {
 	const co_slot *sl;
 	size_t i;
 
-	if (!m->n)
+	if (!m->n || (m->filter && !filter_has(m, hash)))
 		return NULL;
 	for (i = hash & (m->cap - 1); (sl = &m->slots[i])->entry; i = (i + 1) & (m->cap - 1))
 		if (sl->hash == hash && sl->len == len && key_eq(m->entries[sl->entry - 1].key, key, len))
@@ -213,6 +251,26 @@ static int map_resize(co_map *m, size_t cap)
 	free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
+	return 0;
+}
+
+/* Build the filter once every key is in; map_get must not follow. */
+static int map_seal(co_map *m)
+{
+	size_t bits = 512, i;
+	uint64_t bit;
+
+	while (bits < m->n * 8)
+		bits *= 2;
+	if (!(m->filter = pc_calloc(bits / 64, sizeof(*m->filter))))
+		return PC_ENOMEM;
+	m->filter_mask = bits - 1;
+	for (i = 0; i < m->cap; i++) {
+		if (!m->slots[i].entry)
+			continue;
+		bit = (m->slots[i].hash >> 32) & m->filter_mask;
+		m->filter[bit / 64] |= 1ULL << (bit % 64);
+	}
 	return 0;
 }
 
@@ -516,12 +574,36 @@ static int elems_match(const co_elem *e, size_t n, const char *path, size_t len,
 	}
 }
 
-/* Whether the path contains the literal text the rule needs, before trying the rule. */
-static int may_match(const co_pat *p, const char *path, size_t len, uint64_t bytes)
+static uint64_t bytes_of(const char *s, size_t n)
 {
-	if (p->must_bytes & ~bytes)
+	uint64_t bytes = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bytes |= byte_bit((unsigned char)s[i]);
+	return bytes;
+}
+
+/*
+ * Whether the path contains the literal text the rule needs, before trying
+ * the rule.  *bytes summarises the path's bytes, computed on first use.
+ */
+static int may_match(const co_pat *p, const char *path, size_t len, uint64_t *bytes)
+{
+	size_t m = p->must_len;
+	const char *at;
+
+	if (!m)
+		return 1;
+	if (!*bytes)
+		*bytes = bytes_of(path, len) | 1;
+	if (p->must_bytes & ~*bytes || m > len)
 		return 0;
-	return !p->must_len || memmem(path, len, p->must, p->must_len) != NULL;
+	for (at = path; (at = memchr(at, p->must[0], (size_t)(path + len - at))) &&
+	     (size_t)(path + len - at) >= m; at++)
+		if (at[m - 1] == p->must[m - 1] && key_eq(at, p->must, m))
+			return 1;
+	return 0;
 }
 
 static void pat_free(co_pat *p)
@@ -1045,8 +1127,9 @@ static int index_rule(pc_codeowners *co, uint32_t r)
 	}
 	if (elems_are(e, n, "*L*") || elems_are(e, n, "*L1*"))
 		return file_under(co, &co->by_comp, e[1].text, e[1].len, n == 3 ? L_ANY : L_BELOW, r);
+	/* "*.ext": a component with that extension is all it takes. */
 	if ((elems_are(e, n, "*G*") || elems_are(e, n, "*G1*")) && e[1].star_tail &&
-	    (ext = ext_of(e[1].tail, e[1].tail_len, &extlen)))
+	    (ext = ext_of(e[1].tail, e[1].tail_len, &extlen)) && extlen + 1 == e[1].tail_len)
 		return file_under(co, &co->by_ext, ext, extlen, n == 3 ? L_ANY : L_BELOW, r);
 	return file_candidate(co, r, 0);
 }
@@ -1079,6 +1162,10 @@ static int build_index(pc_codeowners *co)
 		    (err = index_rule(co, (uint32_t)r)) < 0)
 			goto done;
 	}
+	if ((err = map_seal(&co->by_prefix)) < 0 || (err = map_seal(&co->by_comp)) < 0 ||
+	    (err = map_seal(&co->by_ext)) < 0 || (err = map_seal(&co->by_head)) < 0 ||
+	    (err = map_seal(&co->by_tail)) < 0)
+		goto done;
 	err = 0;
 done:
 	map_clear(&seen);
@@ -1114,22 +1201,6 @@ static void offer_all(const pc_codeowners *co, pc_co_match *out, const co_list *
 		offer(co, out, &l->v[i]);
 }
 
-/* "*.ext" rules: the component must end with the whole literal, not only the extension. */
-static void offer_tails(const pc_codeowners *co, pc_co_match *out, const co_list *l,
-	const char *comp, size_t n)
-{
-	size_t i;
-	const co_elem *g;
-
-	for (i = 0; i < l->n; i++) {
-		if (beaten(co, out, &l->v[i]))
-			continue;
-		g = &co->pats[l->v[i].rule].elems[1];
-		if (n >= g->tail_len && key_eq(comp + n - g->tail_len, g->tail, g->tail_len))
-			offer(co, out, &l->v[i]);
-	}
-}
-
 /* Candidate lists met while scanning a path, tried once all its components are known. */
 struct pending {
 	const co_list *l;
@@ -1146,13 +1217,13 @@ struct subject {
 	size_t len;
 	const uint32_t *ends;	/* NULL when the path is too deep for the table */
 	uint64_t bloom;		/* ~0 while not complete */
-	uint64_t bytes;		/* byte_bit() of every byte of the path */
+	uint64_t bytes;		/* byte_bit() of every byte of the path, 0 until needed */
 };
 
 #define MAX_PENDING 32
 
 static void try_candidates(const pc_codeowners *co, pc_co_match *out, const struct pending *pd,
-	const struct subject *sj)
+	struct subject *sj)
 {
 	const co_ref *ref;
 	const co_pat *p;
@@ -1163,7 +1234,7 @@ static void try_candidates(const pc_codeowners *co, pc_co_match *out, const stru
 		if ((ref->need & ~sj->bloom) || beaten(co, out, ref))
 			continue;
 		p = &co->pats[ref->rule];
-		if (!may_match(p, sj->path, sj->len, sj->bytes))
+		if (!may_match(p, sj->path, sj->len, &sj->bytes))
 			continue;
 		if (pd->prefix ? elems_match(p->elems + p->nlit, p->n - p->nlit, sj->path, sj->len,
 			sj->ends, pd->pos, pd->j) :
@@ -1173,7 +1244,7 @@ static void try_candidates(const pc_codeowners *co, pc_co_match *out, const stru
 }
 
 static void add_pending(const pc_codeowners *co, pc_co_match *out, struct pending *pd, size_t *npd,
-	const co_list *l, int prefix, size_t pos, size_t j, const struct subject *sj)
+	const co_list *l, int prefix, size_t pos, size_t j, struct subject *sj)
 {
 	struct pending one = { l, pos, j, prefix };
 	struct subject early = *sj;
@@ -1191,12 +1262,11 @@ static void add_pending(const pc_codeowners *co, pc_co_match *out, struct pendin
 }
 
 /* After the last '.' of s[0..n), or NULL. */
-static const char *memrchr_dot(const char *s, size_t n)
+static inline const char *memrchr_dot(const char *s, size_t n)
 {
-	while (n-- > 0)
-		if (s[n] == '.')
-			return s + n + 1;
-	return NULL;
+	const char *dot = memrchr(s, '.', n);
+
+	return dot ? dot + 1 : NULL;
 }
 
 static const co_entry *find_in(const co_map *m, const char *key, size_t n)
@@ -1208,6 +1278,7 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 {
 	size_t len, i, s, k, n, a, pos = 0, depth = 0, npd = 0, elen;
 	uint64_t ph = 0, ch, eh, bloom = 0;
+	unsigned lens;
 	struct pending pd[MAX_PENDING];
 	uint32_t ends[MAX_ENDS];
 	const co_entry *ent;
@@ -1232,8 +1303,7 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 	sj.len = len;
 	sj.ends = ends;
 	sj.bloom = ~0ULL;
-	for (sj.bytes = 0, i = 0; i < len; i++)
-		sj.bytes |= byte_bit((unsigned char)path[i]);
+	sj.bytes = 0;
 	/*
 	 * Component by component: the hash of the component and of the prefix
 	 * ending with it find the rules filed under them; candidates that need
@@ -1271,13 +1341,15 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 			eh = hash_bytes(ext, elen);
 			bloom |= bloom_bit(ext_hash_salt(eh));
 			if ((ent = map_find(&co->by_ext, eh, ext, elen))) {
-				offer_tails(co, out, &ent->l[L_ANY], comp, n);
+				offer_all(co, out, &ent->l[L_ANY]);
 				if (!last)
-					offer_tails(co, out, &ent->l[L_BELOW], comp, n);
+					offer_all(co, out, &ent->l[L_BELOW]);
 				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
 			}
 		}
-		for (a = AFFIX_MIN; (co->by_head.lens | co->by_tail.lens) >> a && a <= n; a++) {
+		lens = (co->by_head.lens | co->by_tail.lens) & (n >= 31 ? ~0u : (2u << n) - 1);
+		for (; lens; lens &= lens - 1) {
+			a = (size_t)__builtin_ctz(lens);
 			if ((co->by_head.lens & (1u << a)) && (ent = find_in(&co->by_head, comp, a)))
 				add_pending(co, out, pd, &npd, &ent->l[L_CAND], 0, 0, 0, &sj);
 			if ((co->by_tail.lens & (1u << a)) && (ent = find_in(&co->by_tail, comp + n - a, a)))
@@ -1295,7 +1367,7 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 		l = &co->residual[co->residual_sections[k]];
 		for (i = 0; i < l->n && !beaten(co, out, &l->v[i]); i++) {
 			const co_pat *p = &co->pats[l->v[i].rule];
-			if (!(l->v[i].need & ~bloom) && may_match(p, path, len, sj.bytes) &&
+			if (!(l->v[i].need & ~bloom) && may_match(p, path, len, &sj.bytes) &&
 			    elems_match(p->elems, p->n, path, len, sj.ends, 0, 0)) {
 				offer(co, out, &l->v[i]);
 				break;

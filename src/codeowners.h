@@ -2,10 +2,26 @@
  * codeowners.h: CODEOWNERS parsing and matching (DESIGN.md section 5).
  *
  * GitHub syntax (gitignore-style patterns, last matching line wins, a line
- * without owners un-owns) plus GitLab sections: `[Name]`, `[Name][N]`,
- * `^[Name]` (optional) and section default owners `[Name] @owner`.
- * Rules before the first section header belong to the unnamed section 0.
- * Each section is matched independently.
+ * without owners un-owns) plus GitLab sections: `[Name]`, `[Name][N]`
+ * (N from 1 to 100), `^[Name]` (optional) and section default owners
+ * `[Name] @owner`, which a line without owners under that header takes, as
+ * in GitLab.  Rules before the first section header belong to the unnamed
+ * section 0.  Each section is matched independently.
+ *
+ * Patterns: a leading or inner '/' anchors the pattern at the top, otherwise
+ * it matches at any depth; a trailing '/' matches directories only; `*` and
+ * `?` stay within one component, `**` spans any number; `[...]` classes
+ * (with `!` or `^` negation, ranges and [:alpha:]-style names); `\` escapes
+ * the next character (`\ `, `\#`, `\!`).  A pattern matching a directory
+ * owns every file below it, except that a pattern whose last component is
+ * a lone `*` does not reach into subdirectories (GitHub documents this for
+ * `docs/` + `*`).  Paths are case-sensitive.
+ *
+ * A line starting with `[` or `^[` is a section header (GitLab's rule), so
+ * a pattern cannot start with a class: anchor it (`/[Dd]ocs/`) or put a
+ * `**` component before it.
+ * Negated patterns (`!x`) are an error: CODEOWNERS has no exclusions.
+ * `#` starts a comment at the start of a line, and among the owners.
  *
  * Owners are kept as written (`@alice`, `@org/team`, `bob@example.com`);
  * resolving them to users is the policy's business (pc_policy_resolve_owner).

@@ -15,6 +15,8 @@ typedef struct pc_ctx {
 	git_repository *repo;
 	const pc_policy *policy;
 	pc_refs refs;			/* the refs before the push */
+	git_oid *hide;			/* what makes a commit not new: every ref but approvals */
+	size_t nhide;
 	pc_rules_compiled *rules;	/* compiled push rules, lazily */
 	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
 } pc_ctx;

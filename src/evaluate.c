@@ -278,21 +278,30 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 	char trunk_ref[512];
 	int r;
 
+	git_object *commit = NULL;
+	git_oid tip;
+
 	if (c->v->op == PC_OP_DELETE)
 		return 0;
-	/* Only commits have history; a tag or tree ref brings no commits. */
 	if (git_object_lookup(&obj, ctx->repo, &c->u->new_id, GIT_OBJECT_ANY) < 0) {
 		git_error_clear();
 		return pc_error_set(err, PC_ENOTFOUND, "the pushed object %s is missing", c->v->new_hex);
 	}
-	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
-		git_object_free(obj);
+	/*
+	 * An annotated tag brings the commits it points at; a ref to a tree
+	 * or blob brings none.
+	 */
+	r = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (r < 0) {
+		git_error_clear();
 		return 0;
 	}
-	git_object_free(obj);
+	git_oid_cpy(&tip, git_object_id(commit));
+	git_object_free(commit);
 
-	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &c->u->new_id,
-		ctx->refs.ids, ctx->refs.n, limit, err);
+	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &tip,
+		ctx->hide, ctx->nhide, limit, err);
 	if (r == PC_ELIMIT)
 		return pc_error_set(err, PC_ELIMIT,
 			"push brings more than %zu new commits (limits.max_commits)", limit);
@@ -303,11 +312,11 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 			ctx->policy->trunk ? ctx->policy->trunk : "main");
 		if ((trunk = pc_refs_get(&ctx->refs, trunk_ref)))
 			git_oid_cpy(&c->base, trunk);
-		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
-			ctx->refs.ids, ctx->refs.n, limit, err);
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &tip,
+			ctx->hide, ctx->nhide, limit, err);
 	} else {
 		git_oid_cpy(&c->base, &c->u->old_id);
-		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &c->u->new_id,
+		r = pc_repo_walk(&c->branch_new, &c->nbranch_new, ctx->repo, &tip,
 			&c->u->old_id, 1, limit, err);
 	}
 	if (r == PC_ELIMIT)
@@ -492,6 +501,23 @@ static int apply_break_glass(pc_ctx *ctx, pc_verdict *verdicts, size_t n)
 	return 0;
 }
 
+/*
+ * A commit is new to the repository when no ref reaches it.  Approval
+ * refs do not count: anyone may push one, and a commit that only an
+ * approval reaches must still pass the push rules when a branch brings it.
+ */
+static int build_hide(pc_ctx *ctx, pc_error *err)
+{
+	size_t i;
+
+	if (!(ctx->hide = pc_calloc(ctx->refs.n, sizeof(git_oid))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (i = 0; i < ctx->refs.n; i++)
+		if (strncmp(ctx->refs.names[i], "refs/approvals/", 15))
+			git_oid_cpy(&ctx->hide[ctx->nhide++], &ctx->refs.ids[i]);
+	return 0;
+}
+
 int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 {
 	pc_ctx ctx;
@@ -515,7 +541,7 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		}
 		verdicts[i].dry_run = push->policy->dry_run;
 	}
-	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0) {
+	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0) {
 		for (i = 0; i < push->nupdates; i++)
 			pc_verdict_internal(&verdicts[i], INTERNAL_HINT, "%s", e.msg);
 		goto finish;
@@ -526,8 +552,16 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		c.v = &verdicts[i];
 		pc_error_clear(&e);
 		r = judge(&ctx, &c, &e);
-		if (r == PC_ELIMIT)
-			pc_verdict_reject(c.v, "rules", "split the push into smaller pushes", "%s", e.msg);
+		if (r == PC_ELIMIT) {
+			/*
+			 * A limit cut the checks short: what was not checked cannot
+			 * be accepted, so neither break-glass nor dry-run lets it by.
+			 */
+			pc_verdict_reject(c.v, "rules",
+				"split the push into smaller pushes, or raise the limit under limits: in the policy",
+				"%s", e.msg);
+			c.v->internal++;
+		}
 		else if (r < 0)
 			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
 				e.msg[0] ? e.msg : "evaluation failed");
@@ -551,6 +585,7 @@ finish:
 		}
 	}
 	pc_refs_clear(&ctx.refs);
+	free(ctx.hide);
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
 	return 0;

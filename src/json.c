@@ -41,10 +41,14 @@ size_t pc_utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* 1 for bytes that go out unchanged without further checks. */
+/* 1 for the bytes that pass unchanged without further checks: printable ASCII but " and \. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 static int plain_ascii(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return plain[c];
 }
 
 int pc_json_put_string(pc_buf *out, const char *s, size_t len)
@@ -130,14 +134,18 @@ static int new_node(parser *p, size_t *idx, pc_json_type type)
 	pc_json_doc *d = p->doc;
 	size_t max = d->max_nodes ? d->max_nodes : 1000000;
 
+	pc_json_node *node;
+
 	if (d->n >= max)
 		return pc_error_set(p->err, PC_ELIMIT, "column %zu: more than %zu values", p->pos + 1, max);
-	if (pc_grow((void **)&d->nodes, &d->alloc, d->n + 1, sizeof(*d->nodes)) < 0)
+	if (d->n >= d->alloc && pc_grow((void **)&d->nodes, &d->alloc, d->n + 1, sizeof(*d->nodes)) < 0)
 		return pc_error_set(p->err, PC_ENOMEM, "out of memory");
 	*idx = d->n++;
-	memset(&d->nodes[*idx], 0, sizeof(d->nodes[*idx]));
-	d->nodes[*idx].type = type;
-	d->nodes[*idx].start = p->pos;
+	node = &d->nodes[*idx];
+	node->type = type;
+	node->escaped = 0;
+	node->start = p->pos;
+	node->len = node->end = node->count = 0;
 	return 0;
 }
 
@@ -172,9 +180,13 @@ static int parse_string(parser *p, size_t idx)
 	p->pos++;
 	node->start = p->pos;
 	for (;;) {
-		/* Fast scan over the common bytes. */
-		while (p->pos < p->len && plain_ascii(p->s[p->pos]))
-			p->pos++;
+		/* Fast scan over the common bytes, in locals: p->s may alias p. */
+		const unsigned char *str = p->s;
+		size_t pos = p->pos, end = p->len;
+
+		while (pos < end && plain[str[pos]])
+			pos++;
+		p->pos = pos;
 		if (p->pos >= p->len)
 			return fail(p, "unterminated string");
 		if (p->s[p->pos] == '"')

@@ -30,7 +30,7 @@ static const struct command {
 	  "       policy-check audit verify    --vkey FILE|KEY [--checkpoint FILE] [--strict] LOG\n"
 	  "       policy-check audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--break-glass] LOG\n"
 	  "       policy-check audit proof     --index N LOG\n"
-	  "       policy-check audit check-proof --vkey FILE|KEY --checkpoint FILE [--record FILE] PROOF\n"
+	  "       policy-check audit check-proof --vkey FILE|KEY [--checkpoint FILE] [--record FILE] PROOF\n"
 	  "       policy-check audit reconcile --repo DIR LOG" },
 };
 

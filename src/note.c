@@ -411,8 +411,11 @@ int pc_note_verifier_parse(pc_note_verifier *out, const char *vkey, size_t len, 
 		r = pc_error_set(err, PC_EINVAL, "verifier key: invalid key name '%s'", name);
 		goto done;
 	}
-	if (pc_base64_decode(&raw, &rawlen, plus2 + 1, len - (size_t)(plus2 + 1 - vkey)) < 0 ||
-	    rawlen != 33 || raw[0] != SIG_TYPE_ED25519) {
+	if ((r = pc_base64_decode(&raw, &rawlen, plus2 + 1, len - (size_t)(plus2 + 1 - vkey))) == PC_ENOMEM) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if (r < 0 || rawlen != 33 || raw[0] != SIG_TYPE_ED25519) {
 		r = pc_error_set(err, PC_EINVAL, "verifier key: not the base64 of an Ed25519 key (0x01 and 32 bytes)");
 		goto done;
 	}

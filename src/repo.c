@@ -17,6 +17,7 @@ int pc_repo_open_hook(git_repository **out, pc_error *err)
 {
 	const char *git_dir = getenv("GIT_DIR");
 	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	const char *objects = getenv("GIT_OBJECT_DIRECTORY");
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
 	int r = PC_ERROR;
@@ -28,6 +29,12 @@ int pc_repo_open_hook(git_repository **out, pc_error *err)
 		r = git_fail(err, PC_EIO, "cannot open the repository");
 		goto done;
 	}
+	/*
+	 * Some servers run hooks with the new objects only in
+	 * GIT_OBJECT_DIRECTORY (git sets both during a quarantined push).
+	 */
+	if ((!quarantine || !*quarantine) && objects && *objects)
+		quarantine = objects;
 	if (quarantine && *quarantine) {
 		if (git_repository_odb(&odb, repo) < 0 ||
 		    git_odb_add_disk_alternate(odb, quarantine) < 0) {
@@ -163,11 +170,19 @@ int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 			refs->alloc = alloc;
 		}
 		git_oid_cpy(&refs->targets[refs->n], target);
-		/* Keep the peeled commit when there is one: walks hide commits. */
-		if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
-			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
-		else
+		/*
+		 * Keep the peeled commit when there is one: walks hide commits.
+		 * Approval refs are many and never hide anything, so they are
+		 * not read here.
+		 */
+		if (!strncmp(git_reference_name(ref), "refs/approvals/", 15))
 			git_oid_cpy(&refs->ids[refs->n], target);
+		else if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
+			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
+		else {
+			git_error_clear();
+			git_oid_cpy(&refs->ids[refs->n], target);
+		}
 		git_object_free(peeled);
 		peeled = NULL;
 		if (!(refs->names[refs->n] = pc_strdup(git_reference_name(ref)))) {

@@ -228,7 +228,13 @@ int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_err
 	*out = NULL;
 	if (len)
 		*len = 0;
-	if (pc_fault("open") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (pc_fault("open")) {
+		errno = EIO;
+		fd = -1;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
 		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
 			"%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

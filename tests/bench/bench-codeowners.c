@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	pc_co_match *m;
 	const pc_co_rule *first;
 	char **paths;
-	unsigned i, run, s;
+	unsigned i, run, s, nsec;
 	unsigned long owned = 0, decided = 0;
 
 	if (nrules < 2 || !npaths) {
@@ -182,13 +182,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t1 = now_ms(CLOCK_MONOTONIC);
-		m = calloc(pc_codeowners_nsections(co), sizeof(*m));
+		nsec = pc_codeowners_nsections(co);
+		m = calloc(nsec, sizeof(*m));
 		owned = decided = 0;
 		first = pc_codeowners_rule(co, 0);
 		for (i = 0; i < npaths; i++) {
 			pc_codeowners_match(co, paths[i], m);
 			/* Consume the result without reading the rules, as a checksum. */
-			for (s = 0; s < pc_codeowners_nsections(co); s++) {
+			for (s = 0; s < nsec; s++) {
 				decided += m[s].rule ? (unsigned long)(m[s].rule - first) + 1 : 0;
 				owned += m[s].owners != NULL;
 			}

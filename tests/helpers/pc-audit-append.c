@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 	const char *break_glass = NULL, *codeowners = NULL;
 	pc_strlist reasons = PC_STRLIST_INIT, approvals = PC_STRLIST_INIT;
 	long count = 1, batch = 1, a, b;
-	int plain = 0, dry_run = 0, timing = 0, number_refs = 0, die = 0, status = 0, i;
+	unsigned flags = 0;
+	int plain = 0, dry_run = 0, timing = 0, number_refs = 0, die = 0, i, r = 0;
 	uint64_t first = 0;
 	double t0, elapsed;
 	size_t k;
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
 			pc_strlist_add(&approvals, v);
 			i++;
 		} else if (!strcmp(o, "--no-sync")) {
-			cfg.flags |= PC_AUDIT_NO_SYNC;
+			flags |= PC_AUDIT_NO_SYNC;
 		} else if (!strcmp(o, "--timing")) {
 			timing = 1;
 		} else if (!strcmp(o, "--plain")) {
@@ -146,11 +147,8 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (die && cfg.log_path) {
-		pc_strlist_clear(&reasons);
-		pc_strlist_clear(&approvals);
+	if (die && cfg.log_path)
 		return die_mid_line(cfg.log_path);
-	}
 	if (!cfg.log_path || count < 0 || batch < 1)
 		usage();
 	/* Without --decision the verdict decides; plain records say what git did. */
@@ -161,10 +159,8 @@ int main(int argc, char **argv)
 
 	recs = calloc((size_t)batch, sizeof(*recs));
 	verdicts = calloc((size_t)batch, sizeof(*verdicts));
-	if (!recs || !verdicts) {
-		status = 1;
-		goto done;
-	}
+	if (!recs || !verdicts)
+		return 1;
 	t0 = now_us();
 	for (a = 0; a < count; a++) {
 		for (b = 0; b < batch; b++) {
@@ -203,29 +199,29 @@ int main(int argc, char **argv)
 			}
 			recs[b].verdict = &verdicts[b];
 		}
-		if (pc_audit_append(&cfg, recs, (size_t)batch, &first, &err) < 0) {
-			fprintf(stderr, "pc-audit-append: %s\n", err.msg);
-			status = 1;
-		}
+		r = pc_audit_append_flags(&cfg, flags, recs, (size_t)batch, &first, &err);
 		for (b = 0; b < batch; b++) {
 			if (plain)
 				free((char *)recs[b].ref);
 			else
 				pc_verdict_release(&verdicts[b]);
 		}
-		if (status)
-			goto done;
+		if (r < 0) {
+			fprintf(stderr, "pc-audit-append: %s\n", err.msg);
+			break;
+		}
 	}
 	elapsed = now_us() - t0;
-	if (timing && count > 0)
+	if (r < 0)
+		;
+	else if (timing && count > 0)
 		printf("appends=%ld records=%ld us_per_append=%.1f us_per_record=%.2f\n", count, count * batch,
 			elapsed / (double)count, elapsed / (double)(count * batch));
 	else if (count == 1)
 		printf("first seq %llu\n", (unsigned long long)first);
-done:
 	free(recs);
 	free(verdicts);
 	pc_strlist_clear(&reasons);
 	pc_strlist_clear(&approvals);
-	return status;
+	return r < 0 ? 1 : 0;
 }

@@ -84,6 +84,7 @@ test_expect_success 'the expansion carries the SHA-256 of the file and absolute 
 	allowed_signers: keys/allowed_signers
 	audit: {log: log/audit.log, key: /etc/pc/audit.key, origin: example.org/pc}
 	EOF
+	mkdir -p conf/keys && cp "$PC_POLICY_DIR/allowed_signers" conf/keys/ &&
 	policy-check lint --expand --policy conf/p.yml >e.yml &&
 	sum=$(sha256sum conf/p.yml | cut -d" " -f1) &&
 	head -n1 e.yml | grep "(sha256:$sum)" &&
@@ -175,7 +176,8 @@ test_expect_success '--repo reads $GIT_DIR/policy-check.yml and warns about miss
 
 test_expect_success '--repo: no warning once the protected branches exist' '
 	git init -q work &&
-	(cd work && git commit -q --allow-empty -m init) &&
+	cp "$PC_POLICY_DIR/CODEOWNERS.pattern2" work/CODEOWNERS &&
+	(cd work && git add CODEOWNERS && git commit -q -m init) &&
 	git -C work push -q ../server.git HEAD:develop HEAD:staging HEAD:main &&
 	policy-check lint --repo server.git >out 2>err &&
 	test_must_be_empty err
@@ -184,6 +186,7 @@ test_expect_success '--repo: no warning once the protected branches exist' '
 test_expect_success '--repo follows git config policycheck.policy, relative to GIT_DIR' '
 	mkdir -p policies &&
 	cp "$PC_POLICY_DIR/pattern3.yml" policies/p3.yml &&
+	cp "$PC_POLICY_DIR/allowed_signers" policies/ &&
 	git -C server.git config policycheck.policy ../policies/p3.yml &&
 	policy-check lint --repo server.git >out &&
 	grep "server.git/../policies/p3.yml: ok" out &&

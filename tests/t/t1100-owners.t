@@ -247,6 +247,75 @@ test_expect_success 'an unreadable --policy is a configuration error (exit 2)' '
 	grep "missing.yml: cannot open" err
 '
 
+test_expect_success 'setup: a policy with users, groups and its own CODEOWNERS paths' '
+	cat >policy.yml <<-\EOF &&
+	version: 1
+	users:
+	  alice: { email: alice@example.com }
+	  bob: { email: bob@example.com }
+	groups:
+	  sre: [alice, bob]
+	  org/team: [bob]
+	approvals:
+	  codeowners: [owners/CODEOWNERS, CODEOWNERS]
+	limits:
+	  max_codeowners_size: 1KiB
+	audit: { log: audit.log, key: audit.key, origin: example.com/test }
+	EOF
+	git init -q pol &&
+	commit_file pol CODEOWNERS top <<-\EOF &&
+	* @from-top
+	EOF
+	commit_file pol .github/CODEOWNERS gh <<-\EOF &&
+	* @from-github
+	EOF
+	commit_file pol owners/CODEOWNERS owners <<-\EOF
+	*          @alice
+	/ops/      @sre bob@example.com
+	/team/     @org/team @ghost
+	EOF
+'
+
+test_expect_success 'with --policy, owners are shown with the users they stand for' '
+	policy-check owners --repo pol --policy policy.yml README ops/run.sh team/x >actual &&
+	cat >expect <<-\EOF &&
+	README
+	  (default) @alice  (owners/CODEOWNERS:1)
+	ops/run.sh
+	  (default) @sre (alice, bob) bob@example.com (bob)  (owners/CODEOWNERS:2)
+	team/x
+	  (default) @org/team (bob) @ghost (no user or group of the policy)  (owners/CODEOWNERS:3)
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'with --policy, CODEOWNERS is looked for in approvals.codeowners only' '
+	git -C pol rm -q owners/CODEOWNERS && git -C pol commit -q -m no-owners &&
+	policy-check owners --repo pol --policy policy.yml x >actual &&
+	grep "^  (default) @from-top (no user or group of the policy)  (CODEOWNERS:1)$" actual &&
+	git -C pol rm -q CODEOWNERS && git -C pol commit -q -m no-top &&
+	test_expect_code 2 policy-check owners --repo pol --policy policy.yml x 2>err &&
+	grep "no CODEOWNERS file in this commit (looked for owners/CODEOWNERS, CODEOWNERS) at HEAD" err &&
+	policy-check owners --repo pol x >actual &&
+	grep "@from-github" actual
+'
+
+test_expect_success 'with --policy, limits.max_codeowners_size applies (exit 2)' '
+	{ echo "* @alice" && head -c 2000 /dev/zero | tr "\\000" "#"; } >big.txt &&
+	mkdir -p pol/owners && cp big.txt pol/owners/CODEOWNERS &&
+	git -C pol add owners/CODEOWNERS && git -C pol commit -q -m big &&
+	test_expect_code 2 policy-check owners --repo pol --policy policy.yml x 2>err &&
+	grep "owners/CODEOWNERS is 2009 bytes, over the limit of 1024 bytes at HEAD (limits.max_codeowners_size)" err &&
+	policy-check owners --repo pol x >actual
+'
+
+test_expect_success 'an invalid --policy is a configuration error with its position (exit 2)' '
+	printf "version: 1\nfrobnicate: yes\n" >bad-policy.yml &&
+	test_expect_code 2 policy-check owners --repo repo --policy bad-policy.yml x 2>err &&
+	grep "^bad-policy.yml:2:1: " err &&
+	grep "policy-check lint --policy bad-policy.yml" err
+'
+
 test_expect_success 'help names the command' '
 	policy-check owners --help >out &&
 	grep "^usage: policy-check owners \[--repo DIR\] \[--rev REV\] \[--policy FILE\] PATH...$" out &&

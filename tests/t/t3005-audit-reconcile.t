@@ -2,13 +2,6 @@
 test_description='audit reconcile finds ref changes that no accepted record explains'
 . "$(dirname "$0")/test-lib.sh"
 
-# An empty global configuration of our own: test-lib.sh points git at
-# /dev/null, which a `git config --global` run as root replaces with a
-# regular file that then collects whatever is redirected there.
-GIT_CONFIG_GLOBAL="$(pwd)/.gitconfig-global"
-export GIT_CONFIG_GLOBAL
-git config --global init.defaultBranch main
-
 ZERO=0000000000000000000000000000000000000000
 
 # append LOG [options]: a record about the server repository.

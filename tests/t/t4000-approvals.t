@@ -180,6 +180,28 @@ test_expect_success 'CODEOWNERS edited in the same push does not make the pusher
 	grep "needs 2 approvals from @sre in \[prd\] (CODEOWNERS:3), has 0" err
 '
 
+test_expect_success 'a pushed CODEOWNERS that does not parse or names unknown owners is refused' '
+	(
+		cd work &&
+		git checkout -q -b feature/badco origin/develop &&
+		printf "* @carol @sre\n[prd][2\n" >CODEOWNERS &&
+		git commit -q -am "chore: broken owners" &&
+		REMOTE_USER=carol git push -q origin feature/badco &&
+		git checkout -q develop && git reset -q --hard origin/develop &&
+		git merge -q --no-ff -m "Merge feature/badco" feature/badco &&
+		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err &&
+		grep "approval: the pushed CODEOWNERS is invalid: CODEOWNERS:2:" ../err &&
+		git checkout -q feature/badco &&
+		printf "* @carol @sre\n/docs/ @ghost\n" >CODEOWNERS &&
+		git commit -q -am "chore: unknown owner" &&
+		REMOTE_USER=carol git push -q origin feature/badco &&
+		git checkout -q develop && git reset -q --hard origin/develop &&
+		git merge -q --no-ff -m "Merge feature/badco" feature/badco &&
+		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err &&
+		grep "approval: the pushed CODEOWNERS:2 names unknown owner @ghost, who could never approve" ../err
+	)
+'
+
 test_expect_success 'an optional section does not block' '
 	(
 		cd work &&

@@ -27,6 +27,12 @@ export GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
 	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 unset GL_USERNAME GL_USER GITEA_PUSHER_NAME REMOTE_USER GIT_DIR GIT_WORK_TREE
 
+# A test that replaced /dev/null with a file would break every later test.
+if ! test -c /dev/null; then
+	echo "Bail out! /dev/null is not a character device; restore it: mknod -m 666 /dev/null c 1 3"
+	exit 1
+fi
+
 . /usr/share/sharness/sharness.sh
 
 # sharness made HOME the trash directory: the global config lives there.
