@@ -143,8 +143,12 @@ static int64_t tagger_time(const char *v, size_t len)
 		return 0;
 	for (p = gt + 1; p < v + len && *p == ' '; p++)
 		;
-	for (; p < v + len && *p >= '0' && *p <= '9'; p++)
+	for (; p < v + len && *p >= '0' && *p <= '9'; p++) {
+		/* the signer wrote this line: a number past int64 is no time */
+		if (t > (INT64_MAX - (*p - '0')) / 10)
+			return 0;
 		t = t * 10 + (*p - '0');
+	}
 	return t;
 }
 

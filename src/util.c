@@ -53,6 +53,27 @@ void pc_error_clear(pc_error *err)
 }
 
 #ifdef PC_FAULT_INJECTION
+/*
+ * Tests that sweep a fault over n = 1, 2, ... must know when the n-th call
+ * no longer happens: with PC_FAULT_LOG=FILE each injected fault appends
+ * "point:n" to FILE.
+ */
+static void fault_log(const char *point, unsigned long n)
+{
+	const char *path = getenv("PC_FAULT_LOG");
+	char line[64];
+	int fd, len;
+
+	if (!path || !*path)
+		return;
+	len = snprintf(line, sizeof(line), "%s:%lu\n", point, n);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		return;
+	if (write(fd, line, (size_t)len) != len)
+		fprintf(stderr, "policy-check: cannot write PC_FAULT_LOG %s\n", path);
+	close(fd);
+}
+
 int pc_fault(const char *point)
 {
 	static unsigned long counts[8];
@@ -70,8 +91,14 @@ int pc_fault(const char *point)
 	if (colon)
 		want = strtoul(colon + 1, NULL, 10);
 	for (i = 0; i < PC_ARRAY_SIZE(names); i++)
-		if (!strcmp(names[i], point))
-			return ++counts[i] == want;
+		if (!strcmp(names[i], point)) {
+			if (++counts[i] != want)
+				return 0;
+			fault_log(point, want);
+			/* as the real failure would, so messages do not say "Success" */
+			errno = strcmp(point, "malloc") ? EIO : ENOMEM;
+			return 1;
+		}
 	return 0;
 }
 #else
@@ -247,11 +274,28 @@ done:
 	return r;
 }
 
-int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+/* PC_EUNSAFE when others may replace what is in the directory of `file`. */
+static int check_safe_dir(const char *path, const char *file, pc_error *err)
 {
 	struct stat st;
 	char *copy, *dir;
 	int r = 0;
+
+	if (!(copy = pc_strdup(file)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		r = pc_error_set(err, PC_EUNSAFE,
+			"%s: refusing a file in a world-writable directory (%s)", path, dir);
+	free(copy);
+	return r;
+}
+
+int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+{
+	struct stat st;
+	char *target = NULL;
+	int r;
 
 	if (lstat(path, &st) < 0)
 		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
@@ -260,20 +304,17 @@ int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
 		if (refuse_symlink)
 			return pc_error_set(err, PC_EUNSAFE,
 				"%s: refusing a symbolic link; point the configuration at the real file", path);
-		if (stat(path, &st) < 0)
+		if (stat(path, &st) < 0 || !(target = realpath(path, NULL)))
 			return pc_error_set(err, PC_EIO, "%s: %s", path, strerror(errno));
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return pc_error_set(err, PC_EUNSAFE,
+		r = pc_error_set(err, PC_EUNSAFE,
 			"%s: refusing a file writable by group or others (mode %04o); run chmod go-w on it",
 			path, (unsigned)(st.st_mode & 07777));
-	if (!(copy = pc_strdup(path)))
-		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	dir = dirname(copy);
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-		r = pc_error_set(err, PC_EUNSAFE,
-			"%s: refusing a file in a world-writable directory (%s)", path, dir);
-	free(copy);
+	/* Whoever may replace the link, or the file it points to, controls the file. */
+	else if ((r = check_safe_dir(path, path, err)) == 0 && target)
+		r = check_safe_dir(path, target, err);
+	free(target);
 	return r;
 }
 

@@ -61,7 +61,9 @@ void pc_time_rfc3339(char out[32]);
 /*
  * Fault injection (only with --enable-fault-injection): PC_FAULT="name[:n]"
  * makes the n-th (default 1st) call of that point fail.  Points: malloc,
- * write, fsync, rename, lock, open.  Returns 1 when this call must fail.
+ * write, fsync, rename, lock, open, truncate, read.  Returns 1 when this
+ * call must fail.  With PC_FAULT_LOG=FILE, each fault injected appends
+ * "point:n" to FILE, so a test knows whether the n-th call happened.
  */
 int pc_fault(const char *point);
 
