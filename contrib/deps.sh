@@ -35,8 +35,6 @@ pc_build() {
 	   [ ! -f "$top/build-aux/tap-driver.sh" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
 		(cd "$top" && autoreconf -fi >/dev/null 2>&1) ||
 			{ (cd "$top" && autoreconf -fi); exit 2; }
-		# Automake's TAP driver is copied from the installed automake, not committed.
-		cp "$(automake --print-libdir)/tap-driver.sh" "$top/build-aux/" || exit 2
 	fi
 	mkdir -p "$dir"
 	# Always configure: it takes the list of tests/t scripts.
