@@ -1,6 +1,6 @@
 /*
  * pre-receive: the policy-check pre-receive hook program.  All logic is in the library
- * (src/hook.c); see policy-check(1).
+ * (src/session/hook.c); see policy-check(1).
  */
 #include "hook.h"
 

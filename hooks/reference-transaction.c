@@ -1,6 +1,6 @@
 /*
  * reference-transaction: the policy-check reference-transaction hook program.  All logic is in the library
- * (src/hook.c); see policy-check(1).
+ * (src/session/hook.c); see policy-check(1).
  */
 #include "hook.h"
 

@@ -10,7 +10,7 @@
  * configure in _build/ (for config.h):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src -I _build \
- *     tests/fuzz/fuzz-sshsig.c src/sshsig.c src/util.c src/buf.c src/diag.c \
+ *     tests/fuzz/fuzz-sshsig.c src/crypto/sshsig.c src/core/util.c src/core/buf.c src/core/diag.c \
  *     -lcrypto -o fuzz-sshsig
  *   mkdir -p fuzz-out && ./fuzz-sshsig -max_total_time=20 fuzz-out tests/fuzz/corpus/sshsig
  */

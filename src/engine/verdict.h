@@ -10,8 +10,6 @@
 
 #include "common.h"
 
-#define PC_HEX_MAX 65		/* SHA-256 object ids plus NUL */
-
 typedef enum {
 	PC_OP_CREATE,
 	PC_OP_UPDATE,

@@ -8,7 +8,6 @@
 
 #include "common.h"
 #include "util.h"
-#include "verdict.h"
 
 #include <git2.h>
 

@@ -41,6 +41,9 @@ int pc_error_prefix(pc_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pc_error_clear(pc_error *err);
 
+/* An object id in hex, SHA-1 or SHA-256, plus NUL. */
+#define PC_HEX_MAX 65
+
 #define PC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
