@@ -17,9 +17,8 @@ test_expect_success 'a feature merged into develop is accepted' '
 		cd work &&
 		git checkout -q -b develop origin/develop &&
 		git merge -q --no-ff -m "Merge feature/login" feature/login &&
-		REMOTE_USER=carol git push origin develop 2>../err
-	) &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+		pc_push accept carol origin develop
+	)
 '
 
 test_expect_success 'a direct commit on staging is rejected' '
@@ -27,9 +26,8 @@ test_expect_success 'a direct commit on staging is rejected' '
 		cd work &&
 		git checkout -q -b staging origin/staging &&
 		pc_commit overlays/stg/hack.yaml "x: 1" "fix: hot patch" &&
-		test_must_fail env REMOTE_USER=alice git push origin staging 2>../err
+		pc_push reject alice origin staging
 	) &&
-	grep "remote: policy-check: rejected refs/heads/staging" err &&
 	grep "promotion: commit [0-9a-f]* \"fix: hot patch\" is not on develop; staging takes changes only from develop" err &&
 	grep "hint: merge it to develop, then promote develop -> staging" err
 '
@@ -39,9 +37,8 @@ test_expect_success 'develop -> staging promotion is accepted' '
 		cd work &&
 		git reset -q --hard origin/staging &&
 		git merge -q --no-ff -m "Merge develop into staging" origin/develop &&
-		REMOTE_USER=alice git push origin staging 2>../err
-	) &&
-	grep "remote: policy-check: accepted refs/heads/staging" err
+		pc_push accept alice origin staging
+	)
 '
 
 test_expect_success 'skipping a stage (feature straight to main) is rejected' '
@@ -52,7 +49,7 @@ test_expect_success 'skipping a stage (feature straight to main) is rejected' '
 		REMOTE_USER=carol git push -q origin feature/skip &&
 		git checkout -q -B main origin/main &&
 		git merge -q --no-ff -m "Merge feature/skip" feature/skip &&
-		test_must_fail env REMOTE_USER=alice git push origin main 2>../err
+		pc_push reject alice origin main
 	) &&
 	grep "promotion: commit [0-9a-f]* \"feat: skip the queue\" is not on staging; main takes changes only from staging" err &&
 	grep "hint: merge it to develop, promote develop -> staging, then staging -> main" err
@@ -64,9 +61,8 @@ test_expect_success 'staging -> main by fast-forward is accepted' '
 		git fetch -q origin &&
 		git reset -q --hard origin/main &&
 		git merge -q --ff-only origin/staging &&
-		REMOTE_USER=alice git push origin main 2>../err
-	) &&
-	grep "remote: policy-check: accepted refs/heads/main" err
+		pc_push accept alice origin main
+	)
 '
 
 test_expect_success 'an evil merge (extra change inside the merge) is rejected with the path' '
@@ -81,7 +77,7 @@ test_expect_success 'an evil merge (extra change inside the merge) is rejected w
 		echo "sneaky: true" >overlays/prd/sneaky.yaml &&
 		git add overlays/prd/sneaky.yaml &&
 		git commit -q -m "Merge feature/evil" &&
-		test_must_fail env REMOTE_USER=carol git push origin develop 2>../err
+		pc_push reject carol origin develop
 	) &&
 	grep "promotion: merge commit [0-9a-f]* \"Merge feature/evil\" is not a clean merge of its parents: overlays/prd/sneaky.yaml differs from the automatic merge" err
 '
@@ -101,7 +97,7 @@ test_expect_success 'a conflict-resolving merge is rejected with the conflicting
 		echo "kind: C" >base/app.yaml &&
 		git add base/app.yaml &&
 		git commit -q -m "Merge c2" &&
-		test_must_fail env REMOTE_USER=carol git push origin develop 2>../err
+		pc_push reject carol origin develop
 	) &&
 	grep "promotion: merge commit [0-9a-f]* \"Merge c2\" resolves conflicts in base/app.yaml" err
 '
@@ -111,7 +107,7 @@ test_expect_success 'a non-fast-forward push to a protected branch is rejected' 
 		cd work &&
 		git checkout -q -B staging origin/staging &&
 		git reset -q --hard HEAD~1 &&
-		test_must_fail env REMOTE_USER=alice git push -f origin staging 2>../err
+		pc_push reject alice -f origin staging
 	) &&
 	grep "protect: non-fast-forward update of protected branch staging is not allowed" err
 '
@@ -119,7 +115,7 @@ test_expect_success 'a non-fast-forward push to a protected branch is rejected' 
 test_expect_success 'deleting a protected branch is rejected, even for an admin' '
 	(
 		cd work &&
-		test_must_fail env REMOTE_USER=alice git push origin :staging 2>../err
+		pc_push reject alice origin :staging
 	) &&
 	grep "protect: protected branch staging cannot be deleted" err
 '
@@ -128,10 +124,10 @@ test_expect_success 'creating a protected branch is for admins only' '
 	git -C server.git update-ref -d refs/heads/staging &&
 	(
 		cd work &&
-		test_must_fail env REMOTE_USER=carol git push origin origin/develop:refs/heads/staging 2>../err
+		pc_push reject carol origin origin/develop:refs/heads/staging
 	) &&
 	grep "protect: only admins (sre) may create protected branch staging" err &&
-	(cd work && REMOTE_USER=bob git push origin origin/develop:refs/heads/staging)
+	(cd work && pc_push accept bob origin origin/develop:refs/heads/staging)
 '
 
 test_expect_success 'the audit log of all of this verifies' '

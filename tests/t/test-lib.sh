@@ -142,3 +142,59 @@ pc_commit() {
 pc_audit_verify() {
 	policy-check audit verify --vkey "$SHARNESS_TRASH_DIRECTORY/audit/audit.vkey" "$SHARNESS_TRASH_DIRECTORY/audit/audit.log"
 }
+
+# pc_push accept|reject USER [GIT-PUSH-ARGS...]: push from the current clone
+# as USER (REMOTE_USER), then check the result as git's check_push_result
+# does: the push succeeds (accept) or fails (reject); git reports each ref
+# as updated (accept) or as declined by the hook (reject); and policy-check
+# reports every ref git sent as accepted (with break-glass or in dry-run
+# too), or at least one as rejected and
+# none of them as applied.  The pusher's stderr stays in ${PC_PUSH_ERR:-../err}
+# for the test to read the reasons.
+pc_push() {
+	pc_push_want=$1 pc_push_user=$2
+	shift 2
+	pc_push_err=${PC_PUSH_ERR:-../err}
+	pc_push_status=0
+	pc_push_dir=$(git rev-parse --git-dir) || return 1
+	env REMOTE_USER="$pc_push_user" git push --porcelain "$@" >"$pc_push_dir/push.porcelain" 2>"$pc_push_err" ||
+		pc_push_status=$?
+	# "<flag>TAB<src>:<dst>TAB<summary>" per ref, as "<flag> <dst>" with the
+	# fast-forward flag (a space) as _; ! is a rejection, = up to date.
+	sed -n -e 's/^ /_/' -e 's/^\(.\)	[^	]*:\([^	]*\)	.*/\1 \2/p' "$pc_push_dir/push.porcelain" >"$pc_push_dir/push.refs"
+	if ! test -s "$pc_push_dir/push.refs"; then
+		echo "pc_push: git reported no ref:" && cat "$pc_push_dir/push.porcelain" "$pc_push_err"
+		return 1
+	fi
+	case $pc_push_want in
+	accept)
+		if test $pc_push_status != 0 || grep -q "^!" "$pc_push_dir/push.refs"; then
+			echo "pc_push: expected the push to be accepted:" && cat "$pc_push_dir/push.porcelain" "$pc_push_err"
+			return 1
+		fi
+		while read -r flag ref; do
+			test "$flag" = "=" && continue
+			grep -q "^remote: policy-check: \(accepted\|accepted with break-glass\|dry-run, would reject\) $ref " \
+				"$pc_push_err" || {
+				echo "pc_push: policy-check did not report $ref as accepted:" && cat "$pc_push_err"
+				return 1
+			}
+		done <"$pc_push_dir/push.refs"
+		;;
+	reject)
+		if test $pc_push_status = 0 || grep -vq "^[!=]" "$pc_push_dir/push.refs" ||
+		   ! grep -q "hook declined" "$pc_push_dir/push.porcelain"; then
+			echo "pc_push: expected the hook to decline every ref:" && cat "$pc_push_dir/push.porcelain" "$pc_push_err"
+			return 1
+		fi
+		grep -q "^remote: policy-check: rejected " "$pc_push_err" || {
+			echo "pc_push: policy-check reported no rejection:" && cat "$pc_push_err"
+			return 1
+		}
+		;;
+	*)
+		echo "pc_push: accept or reject, not $pc_push_want"
+		return 1
+		;;
+	esac
+}
