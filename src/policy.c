@@ -1175,8 +1175,8 @@ static void read_identity(cx *c, const ynode *n)
 	}
 	if (env->n > 1)
 		cx_error(c, env->kids[1], "identity.env: name exactly one variable, the one your server "
-			"sets; of several, the first one set would name the pusher, so a client that can "
-			"set another one could push as anyone");
+			"sets; with several, the first one set names the pusher, so a client able to set "
+			"one the server leaves unset could push as anyone");
 	if (!(s = get_str(c, env->kids[0], "identity.env")))
 		return;
 	for (q = s; *q && (isalnum((unsigned char)*q) || *q == '_'); q++)

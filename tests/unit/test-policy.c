@@ -16,6 +16,9 @@
 /* Three lines that every valid policy needs. */
 #define HEAD "version: 1\naudit: {log: audit.log, key: audit.key, origin: example.org/pc}\n" \
 	"identity: {env: [REMOTE_USER]}\n"
+#define IDENTITY_KNOWN "GL_USERNAME (GitLab), GL_USER (gitolite), GITEA_PUSHER_NAME (Gitea, Forgejo) " \
+	"or REMOTE_USER (a web server's authentication in front of git-http-backend, or sshd's " \
+	"authorized_keys)"
 /* The trunk that environments protect, with its sources; a last line. */
 #define TRUNK "branches: {main: {from: any}}\n"
 /* HEAD without identity, for the cases about identity itself. */
@@ -164,6 +167,24 @@ static const struct lint_case {
 	  "work_branches; add it to one of them or override this branch of the strategy preset" },
 	{ "branch from itself", HEAD "branches:\n  main: {from: [main]}\n",
 	  "t.yml:5:17: branches.main.from: a branch cannot take changes from itself" },
+	{ "protected branch without from", HEAD "branches:\n  main: {approvals: 2}\n",
+	  "t.yml:5:3: branches.main: missing 'from'; list the branches it takes changes from, or write "
+	  "'from: any' to take them from anywhere" },
+	{ "branch the preset does not know", HEAD "strategy: pattern2\nbranches:\n  \"release/*\": {approvals: 2}\n",
+	  "t.yml:6:3: branches.release/*: missing 'from'; strategy pattern2 does not define this branch, "
+	  "so list the branches it takes changes from, or write 'from: any' to take them from anywhere" },
+	{ "empty from", HEAD "branches:\n  main: {from: []}\n",
+	  "t.yml:5:16: branches.main.from: the list is empty; list the branches it takes changes from, "
+	  "or write 'from: any' to take them from anywhere" },
+	{ "from a string", HEAD "strategy: pattern2\nbranches:\n  main: {from: staging}\n",
+	  "t.yml:6:16: branches.main.from: expected a list of branches or 'any', found a string (write [staging])" },
+	{ "from [any]", HEAD "branches:\n  main: {from: [any]}\n",
+	  "t.yml:5:17: branches.main.from: 'any' is neither a protected branch nor matches work_branches; "
+	  "add it to one of them; to take changes from anywhere write 'from: any' without brackets" },
+	{ "environments protect a trunk without from", HEAD "environments:\n  dev: {}\n",
+	  "t.yml:4:1: environments: they make the trunk 'main' a protected branch, which needs 'from'; "
+	  "list it under branches with the branches it takes changes from (or 'from: any'), or use "
+	  "'strategy: pattern3'" },
 	{ "approvals out of range", HEAD "branches:\n  main: {approvals: 5000, from: any}\n",
 	  "t.yml:5:21: branches.main.approvals: 5000 is out of range (0 to 1000)" },
 	{ "limit of zero", HEAD "limits: {max_commits: 0}\n",
@@ -171,6 +192,29 @@ static const struct lint_case {
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
 	  "t.yml:4:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
 	  "max_codeowners_size, max_refs" },
+	{ "missing identity", HEAD_NO_IDENTITY,
+	  "t.yml:1:1: missing required key 'identity'; name the one variable your server sets to the "
+	  "pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN },
+	{ "identity without env", HEAD_NO_IDENTITY "identity: {}\n",
+	  "t.yml:3:11: identity: missing required key 'env'; name the one variable your server sets to "
+	  "the pusher's name, e.g. 'env: [REMOTE_USER]': " IDENTITY_KNOWN },
+	{ "empty identity.env", HEAD_NO_IDENTITY "identity: {env: []}\n",
+	  "t.yml:3:17: identity.env: the list is empty; name the one variable your server sets to the "
+	  "pusher's name: " IDENTITY_KNOWN },
+	{ "two identity variables", HEAD_NO_IDENTITY "identity: {env: [GL_USERNAME, REMOTE_USER]}\n",
+	  "t.yml:3:31: identity.env: name exactly one variable, the one your server sets; with several, "
+	  "the first one set names the pusher, so a client able to set one the server leaves unset "
+	  "could push as anyone" },
+	{ "identity from sshd's AcceptEnv", HEAD_NO_IDENTITY "identity: {env: [LC_PUSHER]}\n",
+	  "t.yml:3:18: identity.env: 'LC_PUSHER' can come from the client: sshd accepts LC_* from the "
+	  "client (AcceptEnv LANG LC_*); name the variable your server sets: " IDENTITY_KNOWN },
+	{ "identity from a request header", HEAD_NO_IDENTITY "identity: {env: [HTTP_X_REMOTE_USER]}\n",
+	  "t.yml:3:18: identity.env: 'HTTP_X_REMOTE_USER' can come from the client: a web server passes "
+	  "the client's request headers as HTTP_*; name the variable your server sets: " IDENTITY_KNOWN },
+	{ "identity from git", HEAD_NO_IDENTITY "identity: {env: [GIT_PROTOCOL]}\n",
+	  "t.yml:3:18: identity.env: 'GIT_PROTOCOL' can come from the client: git sets GIT_* variables, "
+	  "some from the client (GIT_PROTOCOL, push options); name the variable your server sets: "
+	  IDENTITY_KNOWN },
 	{ "identity variable name", HEAD_NO_IDENTITY "identity: {env: [\"GL-USER\"]}\n",
 	  "t.yml:3:18: identity.env: 'GL-USER' is not an environment variable name" },
 	{ "audit origin with a space", "version: 1\naudit: {log: a, key: b, origin: \"git example\"}\nidentity: {env: [REMOTE_USER]}\n",
@@ -413,7 +457,7 @@ static void test_overrides(void)
 	pc_policy *p;
 	const pc_environment *e;
 
-	/* A branch named in the file replaces the preset's entry as a whole. */
+	/* A branch named in the file takes what it gives over the preset's entry. */
 	p = parse_ok(HEAD PEOPLE "strategy: pattern2\nbranches:\n"
 		"  main: {environment: production, from: [staging], approvals: 2, approvers: [sre]}\n"
 		"  \"release/*\": {from: [main]}\n", "pattern2 with overrides");
@@ -425,6 +469,44 @@ static void test_overrides(void)
 		is_int(find_branch(p, "main")->approvals, 2, "override: main approvals");
 		is_list(&find_branch(p, "main")->approvers, "sre", "override: main approvers");
 		check_branch(p, "develop", "dev", "feature/*,hotfix/*", "", "override: develop untouched");
+	}
+	pc_policy_free(p);
+
+	/* What an entry leaves out comes from the preset's branch, field by field. */
+	p = parse_ok(HEAD PEOPLE "strategy: pattern2\nbranches:\n  main: {approvals: 2, approvers: [sre]}\n"
+		"  staging: {environment: stage}\n  develop: {from: any}\n", "pattern2 merged field by field");
+	if (p) {
+		is_int((long long)p->nbranches, 3, "merge: still three branches");
+		check_branch(p, "main", "prd", "staging", "", "merge: main keeps from and environment");
+		is_int(find_branch(p, "main")->approvals, 2, "merge: main approvals from the file");
+		is_list(&find_branch(p, "main")->approvers, "sre", "merge: main approvers from the file");
+		check_branch(p, "staging", "stage", "develop", "", "merge: staging's own label, preset from");
+		check_branch(p, "develop", "dev", "", "", "merge: develop from any, as written");
+	}
+	pc_policy_free(p);
+
+	p = parse_ok(HEAD "strategy: pattern1\nbranches:\n  staging: {approvals: 2}\n"
+		"  main: {require: []}\n", "pattern1 merged field by field");
+	if (p) {
+		check_branch(p, "staging", "stg", "feature/*,hotfix/*", "develop", "merge: staging keeps require");
+		check_branch(p, "main", "prd", "feature/*,hotfix/*", "", "merge: an explicit empty require");
+	}
+	pc_policy_free(p);
+
+	p = parse_ok(HEAD "strategy: pattern3\ntrunk: trunk\nbranches:\n  trunk: {approvals: 3}\n"
+		"environments:\n  prd: {approvals: 2}\n  stg: {path: deploy/stg}\n", "pattern3 merged field by field");
+	if (p) {
+		check_branch(p, "trunk", NULL, "feature/*,hotfix/*", "", "merge: the trunk keeps its from");
+		is_int(find_branch(p, "trunk")->approvals, 3, "merge: trunk approvals");
+		if ((e = pc_policy_environment(p, "prd"))) {
+			is_str(e->after, "stg", "merge: prd keeps after: stg");
+			is_str(e->path, "overlays/prd/", "merge: prd keeps its path");
+			is_int(e->approvals, 2, "merge: prd approvals");
+		}
+		if ((e = pc_policy_environment(p, "stg"))) {
+			is_str(e->after, "dev", "merge: stg keeps after: dev");
+			is_str(e->path, "deploy/stg/", "merge: stg's own path");
+		}
 	}
 	pc_policy_free(p);
 
