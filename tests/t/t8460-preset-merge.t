@@ -179,4 +179,23 @@ test_expect_success 'a push under a policy with such a branch is rejected (fail 
 	cp policy.good policy.yml
 '
 
+test_expect_success 'the example policies of policy-check-policy(5) lint, with keys filled in' '
+	awk "/^\\.EX/ { on = 1; buf = \"\"; next }
+		/^\\.EE/ { if (buf ~ /^version: 1/) { n++; printf \"%s\", buf > (\"doc-example\" n \".yml\") } on = 0; next }
+		on { buf = buf \$0 \"\\n\" }" "$PC_SRC_DIR/doc/policy-check-policy.5" &&
+	test -f doc-example3.yml &&
+	alice=$(sed -n "s/^  alice: .*keys: \\[\"\\(ssh-ed25519 [^ \"]*\\).*/\\1/p" "$PC_POLICY_DIR/pattern2.yml") &&
+	bob=$(sed -n "s/^  bob: .*keys: \\[\"\\(ssh-ed25519 [^ \"]*\\).*/\\1/p" "$PC_POLICY_DIR/pattern2.yml") &&
+	test -n "$alice" && test -n "$bob" &&
+	for f in doc-example*.yml; do
+		sed -e "s/\\\\-/-/g" -e "s/\\\\(aq/'\''/g" -e "s/\\\\e/\\\\/g" \
+			-e "/^  alice:/s|ssh-ed25519 AAAA\\.\\.\\.|$alice|" \
+			-e "/^  bob:/s|ssh-ed25519 AAAA\\.\\.\\.|$bob|" "$f" >"$f.txt" &&
+		policy-check lint --policy "$f.txt" || return 1
+	done &&
+	policy-check lint --expand --policy doc-example1.yml.txt >expanded.yml &&
+	entry main expanded.yml >got &&
+	grep "^    from: \\[\"staging\"\\]$" got
+'
+
 test_done
