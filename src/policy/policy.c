@@ -1115,32 +1115,79 @@ static void read_strategy(cx *c, const ynode *n)
 	}
 }
 
+/* The variables the supported servers set to the pusher's name, for the messages. */
+#define IDENTITY_KNOWN "GL_USERNAME (GitLab), GL_USER (gitolite), GITEA_PUSHER_NAME (Gitea, Forgejo) " \
+	"or REMOTE_USER (a web server's authentication in front of git-http-backend, or sshd's " \
+	"authorized_keys)"
+
+/*
+ * Variables a client can set or shape, so that naming one would let a pusher
+ * choose who they are: sshd's default AcceptEnv (LANG, LC_*) and the
+ * client's command (SSH_*), the protocol and push options git passes on
+ * (GIT_*), the request headers a web server passes to CGI (HTTP_*).
+ */
+static const struct { const char *prefix; int exact; const char *why; } client_env[] = {
+	{ "LANG", 1, "sshd accepts it from the client (AcceptEnv LANG LC_*)" },
+	{ "LC_", 0, "sshd accepts LC_* from the client (AcceptEnv LANG LC_*)" },
+	{ "SSH_", 0, "sshd sets SSH_* from the client's connection and command" },
+	{ "GIT_", 0, "git sets GIT_* variables, some from the client (GIT_PROTOCOL, push options)" },
+	{ "HTTP_", 0, "a web server passes the client's request headers as HTTP_*" },
+};
+
+static const char *client_env_why(const char *name)
+{
+	size_t i, len;
+
+	for (i = 0; i < PC_ARRAY_SIZE(client_env); i++) {
+		len = strlen(client_env[i].prefix);
+		if (client_env[i].exact ? !strcmp(name, client_env[i].prefix) :
+		    !strncmp(name, client_env[i].prefix, len))
+			return client_env[i].why;
+	}
+	return NULL;
+}
+
+/*
+ * Exactly one variable: with a list, the first one set would name the
+ * pusher, and a client able to set any listed variable the server does not
+ * set itself (sshd's AcceptEnv or PermitUserEnvironment, a wrapper that
+ * passes its environment on) could then push as anyone.
+ */
 static void read_identity(cx *c, const ynode *n)
 {
 	const ynode *env;
-	size_t i;
+	const char *s, *q, *why;
 
 	if (!want_map(c, n, "identity"))
 		return;
 	check_keys(c, n, S_IDENTITY, "identity");
-	if (!(env = y_get(n, "env")) || !want_seq(c, env, "identity.env"))
+	if (!(env = y_get(n, "env"))) {
+		cx_error(c, n, "identity: missing required key 'env'; name the one variable your server "
+			"sets to the pusher's name, e.g. 'env: [REMOTE_USER]': " IDENTITY_KNOWN);
 		return;
-	pc_strlist_clear(&c->p->identity_env);
-	for (i = 0; i < env->n; i++) {
-		const char *s = get_str(c, env->kids[i], "identity.env"), *q;
-
-		if (!s)
-			continue;
-		for (q = s; *q && (isalnum((unsigned char)*q) || *q == '_'); q++)
-			;
-		if (*q || isdigit((unsigned char)*s))
-			cx_error(c, env->kids[i], "identity.env: '%s' is not an environment variable name", s);
-		else
-			cx_add(c, &c->p->identity_env, s);
 	}
-	if (!env->n)
-		cx_error(c, env, "identity.env: the list is empty; name at least one variable "
-			"that carries the pusher's user name");
+	if (!want_seq(c, env, "identity.env"))
+		return;
+	if (!env->n) {
+		cx_error(c, env, "identity.env: the list is empty; name the one variable your server "
+			"sets to the pusher's name: " IDENTITY_KNOWN);
+		return;
+	}
+	if (env->n > 1)
+		cx_error(c, env->kids[1], "identity.env: name exactly one variable, the one your server "
+			"sets; with several, the first one set names the pusher, so a client able to set "
+			"one the server leaves unset could push as anyone");
+	if (!(s = get_str(c, env->kids[0], "identity.env")))
+		return;
+	for (q = s; *q && (isalnum((unsigned char)*q) || *q == '_'); q++)
+		;
+	if (*q || isdigit((unsigned char)*s))
+		cx_error(c, env->kids[0], "identity.env: '%s' is not an environment variable name", s);
+	else if ((why = client_env_why(s)))
+		cx_error(c, env->kids[0], "identity.env: '%s' can come from the client: %s; name the "
+			"variable your server sets: " IDENTITY_KNOWN, s, why);
+	else
+		cx_add(c, &c->p->identity_env, s);
 }
 
 static void add_pending(cx *c, struct pending **arr, size_t *n, size_t *alloc,
@@ -1459,6 +1506,33 @@ static void read_globs(cx *c, const ynode *n, const char *path, pc_strlist *out)
 	}
 }
 
+/* `from: any` (a string, not a list) is how a file lifts the limit on sources. */
+static int y_is_any(const ynode *n)
+{
+	return n && n->kind == Y_SCALAR && !y_is_null(n) && !strcmp(n->str, "any");
+}
+
+/*
+ * A branch's `from`: a list of branches, or `any`.  An empty list is refused,
+ * so that no way of writing "nothing" means "anywhere".
+ */
+static void read_from(cx *c, const ynode *n, const char *path, pc_strlist *out)
+{
+	if (y_is_any(n))
+		return;
+	if (n->kind == Y_SCALAR && !y_is_null(n)) {
+		cx_error(c, n, "%s: expected a list of branches or 'any', found %s (write [%s])",
+			path, y_what(n), n->str);
+		return;
+	}
+	if (y_is_null(n) || (n->kind == Y_SEQ && !n->n)) {
+		cx_error(c, n, "%s: the list is empty; list the branches it takes changes from, "
+			"or write 'from: any' to take them from anywhere", path);
+		return;
+	}
+	read_globs(c, n, path, out);
+}
+
 static void read_paths(cx *c, const ynode *n, const char *path, pc_strlist *out)
 {
 	size_t i;
@@ -1543,7 +1617,7 @@ static void read_branches(cx *c, const ynode *n)
 		}
 		if ((v = y_get(val, "from"))) {
 			snprintf(fpath, sizeof(fpath), "%s.from", path);
-			read_globs(c, v, fpath, &b->from);
+			read_from(c, v, fpath, &b->from);
 		}
 		if ((v = y_get(val, "require"))) {
 			snprintf(fpath, sizeof(fpath), "%s.require", path);
@@ -1809,7 +1883,32 @@ static const struct { const char *name, *path, *after; } preset3_envs[] = {
 static const char *const default_work_branches[] = { "feature/*", "hotfix/*" };
 
 /*
- * Put the preset's branches first, each replaced by the file's entry of the
+ * Fill in what a branch's entry in the file does not say from the preset's
+ * branch of the same name (`pre` NULL: the Pattern3 trunk), field by field,
+ * so that adding approvals to a preset branch keeps its `from` and `require`.
+ * `src` is the file's entry, NULL for a branch only the preset defines.
+ */
+static void fill_preset_branch(cx *c, pc_branch *b, const ynode *src, const struct preset_branch *pre)
+{
+	size_t k;
+
+	if (pre && pre->environment && !b->environment && !y_get(src, "environment"))
+		b->environment = cx_strdup(c, pre->environment);
+	if (!y_get(src, "from")) {
+		if (pre)
+			for (k = 0; k < PC_ARRAY_SIZE(pre->from) && pre->from[k]; k++)
+				cx_add(c, &b->from, pre->from[k]);
+		else
+			for (k = 0; k < PC_ARRAY_SIZE(default_work_branches); k++)
+				cx_add(c, &b->from, default_work_branches[k]);
+	}
+	if (pre && !y_get(src, "require"))
+		for (k = 0; k < PC_ARRAY_SIZE(pre->require) && pre->require[k]; k++)
+			cx_add(c, &b->require, pre->require[k]);
+}
+
+/*
+ * Put the preset's branches first, each merged with the file's entry of the
  * same name when there is one, then the file's other branches in order.
  */
 static void merge_preset_branches(cx *c, const struct preset_branch *pre, size_t npre, const char *trunk)
@@ -1817,7 +1916,7 @@ static void merge_preset_branches(cx *c, const struct preset_branch *pre, size_t
 	pc_policy *p = c->p;
 	pc_branch *file = p->branches, *out;
 	const ynode **fsrc = c->bsrc, **osrc;
-	size_t nfile = p->nbranches, n = 0, i, j, k;
+	size_t nfile = p->nbranches, n = 0, i, j;
 	unsigned char *used;
 
 	out = pc_calloc(npre + nfile, sizeof(*out));
@@ -1838,25 +1937,16 @@ static void merge_preset_branches(cx *c, const struct preset_branch *pre, size_t
 				break;
 		if (j < nfile) {
 			out[n] = file[j];
-			osrc[n++] = fsrc[j];
+			osrc[n] = fsrc[j];
 			used[j] = 1;
-			continue;
-		}
-		out[n].name = cx_strdup(c, name);
-		out[n].approvals = -1;
-		out[n].line = c->strategy_node ? c->strategy_node->line : 0;
-		if (pre) {
-			if (pre[i].environment)
-				out[n].environment = cx_strdup(c, pre[i].environment);
-			for (k = 0; k < 2 && pre[i].from[k]; k++)
-				cx_add(c, &out[n].from, pre[i].from[k]);
-			for (k = 0; k < 1 && pre[i].require[k]; k++)
-				cx_add(c, &out[n].require, pre[i].require[k]);
 		} else {
-			for (k = 0; k < PC_ARRAY_SIZE(default_work_branches); k++)
-				cx_add(c, &out[n].from, default_work_branches[k]);
+			out[n].name = cx_strdup(c, name);
+			out[n].approvals = -1;
+			out[n].line = c->strategy_node ? c->strategy_node->line : 0;
+			osrc[n] = NULL;
 		}
-		osrc[n++] = NULL;
+		fill_preset_branch(c, &out[n], osrc[n], pre ? &pre[i] : NULL);
+		n++;
 	}
 	for (j = 0; j < nfile; j++) {
 		if (used[j])
@@ -1871,6 +1961,15 @@ static void merge_preset_branches(cx *c, const struct preset_branch *pre, size_t
 	p->nbranches = n;
 	c->bsrc = osrc;
 	c->absrc = c->abranches = npre + nfile;
+}
+
+/* As fill_preset_branch, for the Pattern3 environment preset3_envs[i]. */
+static void fill_preset_environment(cx *c, pc_environment *e, const ynode *src, size_t i)
+{
+	if (!e->path && !y_get(src, "path"))
+		e->path = cx_strdup(c, preset3_envs[i].path);
+	if (preset3_envs[i].after && !e->after && !y_get(src, "after"))
+		e->after = cx_strdup(c, preset3_envs[i].after);
 }
 
 static void merge_preset_environments(cx *c)
@@ -1897,17 +1996,16 @@ static void merge_preset_environments(cx *c)
 				break;
 		if (j < nfile) {
 			out[n] = file[j];
-			osrc[n++] = fsrc[j];
+			osrc[n] = fsrc[j];
 			used[j] = 1;
-			continue;
+		} else {
+			out[n].name = cx_strdup(c, preset3_envs[i].name);
+			out[n].approvals = -1;
+			out[n].line = c->strategy_node ? c->strategy_node->line : 0;
+			osrc[n] = NULL;
 		}
-		out[n].name = cx_strdup(c, preset3_envs[i].name);
-		out[n].path = cx_strdup(c, preset3_envs[i].path);
-		if (preset3_envs[i].after)
-			out[n].after = cx_strdup(c, preset3_envs[i].after);
-		out[n].approvals = -1;
-		out[n].line = c->strategy_node ? c->strategy_node->line : 0;
-		osrc[n++] = NULL;
+		fill_preset_environment(c, &out[n], osrc[n], i);
+		n++;
 	}
 	for (j = 0; j < nfile; j++) {
 		if (used[j])
@@ -2010,8 +2108,52 @@ static void check_sources(cx *c, const pc_branch *b, const ynode *src, const cha
 		else if (!known_source(c->p, s))
 			cx_error(c, at, "branches.%s.%s: '%s' is neither a protected branch nor matches "
 				"work_branches; add it to one of them%s", b->name, field, s,
-				src ? "" : " or override this branch of the strategy preset");
+				seq ? (!strcmp(field, "from") && !strcmp(s, "any") ? "; to take changes from anywhere write "
+				"'from: any' without brackets" : "") :
+				" or override this branch of the strategy preset");
 	}
+}
+
+/* The key node of `val` in mapping `m`, for messages about the entry as a whole. */
+static const ynode *y_key_of(const ynode *m, const ynode *val)
+{
+	size_t i;
+
+	for (i = 0; m && m->kind == Y_MAP && i + 1 < m->n; i += 2)
+		if (m->kids[i + 1] == val)
+			return m->kids[i];
+	return NULL;
+}
+
+/*
+ * Every protected branch says where its changes come from, itself or
+ * through its preset: a branch that took them from anywhere only because
+ * its entry left `from` out would be open to direct pushes.
+ */
+static void check_from_given(cx *c, size_t i)
+{
+	static const char *const strategies[] = { NULL, "pattern1", "pattern2", "pattern3" };
+	const pc_branch *b = &c->p->branches[i];
+	const ynode *src = c->bsrc[i], *at;
+
+	if (b->from.n || (src && y_get(src, "from")))
+		return;		/* a list, `any`, or a value already reported */
+	if (!src) {
+		/* The trunk, protected because there are environments. */
+		at = y_key_of(c->root, y_get(c->root, "environments"));
+		cx_error(c, at ? at : c->root, "environments: they make the trunk '%s' a protected "
+			"branch, which needs 'from'; list it under branches with the branches it takes "
+			"changes from (or 'from: any'), or use 'strategy: pattern3'", b->name);
+		return;
+	}
+	at = y_key_of(y_get(c->root, "branches"), src);
+	if (c->p->strategy != PC_STRATEGY_NONE)
+		cx_error(c, at ? at : src, "branches.%s: missing 'from'; strategy %s does not define "
+			"this branch, so list the branches it takes changes from, or write 'from: any' "
+			"to take them from anywhere", b->name, strategies[c->p->strategy]);
+	else
+		cx_error(c, at ? at : src, "branches.%s: missing 'from'; list the branches it takes "
+			"changes from, or write 'from: any' to take them from anywhere", b->name);
 }
 
 static const pc_environment *env_at(const pc_policy *p, const char *name)
@@ -2147,6 +2289,9 @@ static void read_top(cx *c)
 			"the hooks accept no push without an audit record");
 	else
 		read_audit(c, v);
+	if (!y_get(root, "identity"))
+		cx_error(c, root, "missing required key 'identity'; name the one variable your server sets "
+			"to the pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN);
 	if ((v = y_get(root, "environments")))
 		read_environments(c, v);
 	if ((v = y_get(root, "shared_paths"))) {
@@ -2164,6 +2309,7 @@ static void read_top(cx *c)
 		return;
 	apply_presets(c);
 	for (i = 0; i < p->nbranches && !c->oom; i++) {
+		check_from_given(c, i);
 		check_sources(c, &p->branches[i], c->bsrc[i], "from", &p->branches[i].from);
 		check_sources(c, &p->branches[i], c->bsrc[i], "require", &p->branches[i].require);
 	}
@@ -2206,7 +2352,6 @@ static void sort_diags(pc_diag *d, size_t from)
 
 static int policy_defaults(pc_policy *p)
 {
-	static const char *const env[] = { "GL_USERNAME", "GL_USER", "GITEA_PUSHER_NAME", "REMOTE_USER" };
 	static const char *const co[] = { "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS",
 		".gitlab/CODEOWNERS" };
 	size_t i;
@@ -2217,9 +2362,6 @@ static int policy_defaults(pc_policy *p)
 	p->limits.max_paths = 1000000;
 	p->limits.max_codeowners_size = 3 * 1024 * 1024;
 	p->limits.max_refs = 10000;
-	for (i = 0; i < PC_ARRAY_SIZE(env); i++)
-		if (pc_strlist_add(&p->identity_env, env[i]) < 0)
-			return PC_ENOMEM;
 	for (i = 0; i < PC_ARRAY_SIZE(co); i++)
 		if (pc_strlist_add(&p->codeowners, co[i]) < 0)
 			return PC_ENOMEM;
@@ -2704,7 +2846,10 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 			fputc('\n', fp);
 		}
 		fputs("    from: ", fp);
-		ylist(fp, &b->from);
+		if (b->from.n)
+			ylist(fp, &b->from);
+		else
+			fputs("any", fp);
 		fputs("\n    require: ", fp);
 		ylist(fp, &b->require);
 		fputc('\n', fp);

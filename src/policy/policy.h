@@ -48,7 +48,8 @@ typedef struct pc_group {
 typedef struct pc_branch {
 	char *name;		/* name or glob, without refs/heads/ */
 	char *environment;	/* NULL when not given */
-	pc_strlist from;	/* branch names/globs changes may come from; empty = any */
+	pc_strlist from;	/* branch names/globs changes may come from; empty only
+				 * when the file says `from: any` (no limit) */
 	pc_strlist require;	/* branches new commits must already be on (Pattern1) */
 	int approvals;		/* -1 = not set (use approvals.required) */
 	pc_strlist approvers;	/* users/groups whose approval is required on every change */
@@ -85,7 +86,7 @@ typedef struct pc_policy {
 	int version;
 	pc_strategy strategy;
 
-	pc_strlist identity_env;	/* default GL_USERNAME GL_USER GITEA_PUSHER_NAME REMOTE_USER */
+	pc_strlist identity_env;	/* the one variable naming the pusher; required */
 	pc_user *users;
 	size_t nusers;
 	char *allowed_signers;		/* path or NULL, resolved against the policy's directory */

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char policy_text[] =
 	"version: 1\n"
+	"identity: { env: [REMOTE_USER] }\n"
 	"users:\n"
 	"  fuzz: { email: fuzz@example.com, keys: [\"" FUZZ_USER_KEY "\"] }\n"
 	"audit: { log: /nonexistent/audit.log, key: /nonexistent/audit.key, origin: fuzz.example }\n";

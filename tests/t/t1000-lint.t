@@ -52,6 +52,7 @@ test_expect_success 'the presets expand as DESIGN.md section 5 says' '
 	version: 1
 	strategy: pattern1
 	audit: {log: a.log, key: a.key, origin: example.org/pc}
+	identity: {env: [REMOTE_USER]}
 	EOF
 	policy-check lint --expand --policy p1.yml >e1.yml &&
 	sed -n "/^branches:/,/^work_branches/p" e1.yml >got &&
@@ -83,6 +84,7 @@ test_expect_success 'the expansion carries the SHA-256 of the file and absolute 
 	version: 1
 	allowed_signers: keys/allowed_signers
 	audit: {log: log/audit.log, key: /etc/pc/audit.key, origin: example.org/pc}
+	identity: {env: [REMOTE_USER]}
 	EOF
 	mkdir -p conf/keys && cp "$PC_POLICY_DIR/allowed_signers" conf/keys/ &&
 	policy-check lint --expand --policy conf/p.yml >e.yml &&
@@ -106,6 +108,7 @@ test_expect_success 'a broken policy: every problem with LINE:COLUMN, exit 2' '
 	  max_blob_size: 5 MiB?
 	  commit_message: "(feat"
 	enforcment: dry-run
+	identity: {env: [REMOTE_USER]}
 	EOF
 	test_expect_code 2 policy-check lint --policy bad.yml >out 2>err &&
 	test_must_be_empty out &&

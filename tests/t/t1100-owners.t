@@ -250,6 +250,7 @@ test_expect_success 'an unreadable --policy is a configuration error (exit 2)' '
 test_expect_success 'setup: a policy with users, groups and its own CODEOWNERS paths' '
 	cat >policy.yml <<-\EOF &&
 	version: 1
+	identity: { env: [REMOTE_USER] }
 	users:
 	  alice: { email: alice@example.com }
 	  bob: { email: bob@example.com }

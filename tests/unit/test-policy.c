@@ -13,9 +13,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Two lines that every valid policy needs. */
-#define HEAD "version: 1\naudit: {log: audit.log, key: audit.key, origin: example.org/pc}\n"
-/* Lines 3 to 7 after HEAD. */
+/* Three lines that every valid policy needs. */
+#define HEAD "version: 1\naudit: {log: audit.log, key: audit.key, origin: example.org/pc}\n" \
+	"identity: {env: [REMOTE_USER]}\n"
+#define IDENTITY_KNOWN "GL_USERNAME (GitLab), GL_USER (gitolite), GITEA_PUSHER_NAME (Gitea, Forgejo) " \
+	"or REMOTE_USER (a web server's authentication in front of git-http-backend, or sshd's " \
+	"authorized_keys)"
+/* The trunk that environments protect, with its sources; a last line. */
+#define TRUNK "branches: {main: {from: any}}\n"
+/* HEAD without identity, for the cases about identity itself. */
+#define HEAD_NO_IDENTITY "version: 1\naudit: {log: audit.log, key: audit.key, origin: example.org/pc}\n"
+/* Lines 4 to 8 after HEAD. */
 #define PEOPLE "users:\n  alice: {email: alice@example.com}\n  bob: {email: bob@example.com}\n" \
 	"groups:\n  sre: [alice, bob]\n"
 
@@ -31,159 +39,200 @@
 static const struct lint_case {
 	const char *name, *yaml, *want;
 } lint_cases[] = {
-	{ "unsupported version", "version: 2\naudit: {log: a, key: b, origin: o}\n",
+	{ "unsupported version", "version: 2\naudit: {log: a, key: b, origin: o}\nidentity: {env: [REMOTE_USER]}\n",
 	  "t.yml:1:10: version: 2 is not supported; this policy-check reads policy version 1" },
-	{ "version as a quoted string", "version: \"1\"\naudit: {log: a, key: b, origin: o}\n",
+	{ "version as a quoted string", "version: \"1\"\naudit: {log: a, key: b, origin: o}\nidentity: {env: [REMOTE_USER]}\n",
 	  "t.yml:1:10: version: expected a whole number, found the string \"1\"; remove the quotes" },
 	{ "missing version", "audit: {log: a, key: b, origin: o}\n",
 	  "t.yml:1:1: missing required key 'version'; add 'version: 1'" },
 	{ "missing audit", "version: 1\n",
 	  "t.yml:1:1: missing required key 'audit' (log, key and origin); "
 	  "the hooks accept no push without an audit record" },
-	{ "missing audit.origin", "version: 1\naudit: {log: a, key: b}\n",
+	{ "missing audit.origin", "version: 1\naudit: {log: a, key: b}\nidentity: {env: [REMOTE_USER]}\n",
 	  "t.yml:2:8: audit: missing required key 'origin'; the hooks accept no push without an audit "
 	  "record, so audit.log, audit.key and audit.origin must all be set" },
 	{ "empty file", "", "t.yml:1:1: the policy is empty; it needs at least 'version: 1' and an 'audit' section" },
 	{ "a list at the top", "- version\n",
 	  "t.yml:1:1: the policy must be a mapping of keys such as 'version' and 'audit', found a list" },
 	{ "yaml syntax error", HEAD "trunk: main\n  extra: value\n",
-	  "t.yml:4:8: invalid YAML: mapping values are not allowed in this context" },
+	  "t.yml:5:8: invalid YAML: mapping values are not allowed in this context" },
 	{ "unknown top-level key", HEAD "colour: red\n",
-	  "t.yml:3:1: unknown key 'colour' at the top level; expected one of: " TOP_KEYS },
+	  "t.yml:4:1: unknown key 'colour' at the top level; expected one of: " TOP_KEYS },
 	{ "key at the wrong level", HEAD PEOPLE "approvers: [sre]\n",
-	  "t.yml:8:1: unknown key 'approvers' at the top level; 'approvers' may appear in: "
+	  "t.yml:9:1: unknown key 'approvers' at the top level; 'approvers' may appear in: "
 	  "branches.NAME, environments.NAME" },
 	{ "unknown user key", HEAD "users:\n  carol: {emial: carol@example.com}\n",
-	  "t.yml:4:11: unknown key 'emial' in users.carol; did you mean 'email'?" },
+	  "t.yml:5:11: unknown key 'emial' in users.carol; did you mean 'email'?" },
 	{ "unknown key, far from any", HEAD "users:\n  carol: {address: carol@example.com}\n",
-	  "t.yml:4:11: unknown key 'address' in users.carol; expected one of: email, keys" },
+	  "t.yml:5:11: unknown key 'address' in users.carol; expected one of: email, keys" },
 	{ "misspelt top-level key", HEAD "enforcment: dry-run\n",
-	  "t.yml:3:1: unknown key 'enforcment' at the top level; did you mean 'enforcement'?" },
-	{ "mapping expected", HEAD "identity: [GL_USER]\n",
+	  "t.yml:4:1: unknown key 'enforcment' at the top level; did you mean 'enforcement'?" },
+	{ "mapping expected", HEAD_NO_IDENTITY "identity: [GL_USER]\n",
 	  "t.yml:3:11: identity: expected a mapping, found a list" },
 	{ "list expected", HEAD PEOPLE "admins: sre\n",
-	  "t.yml:8:9: admins: expected a list, found a string (write [sre])" },
-	{ "string expected", HEAD "trunk: [main]\n", "t.yml:3:8: trunk: expected a string, found a list" },
+	  "t.yml:9:9: admins: expected a list, found a string (write [sre])" },
+	{ "string expected", HEAD "trunk: [main]\n", "t.yml:4:8: trunk: expected a string, found a list" },
 	{ "integer expected", HEAD "approvals: {required: two}\n",
-	  "t.yml:3:23: approvals.required: expected a whole number, found 'two'" },
+	  "t.yml:4:23: approvals.required: expected a whole number, found 'two'" },
 	{ "boolean expected", HEAD "approvals: {self_approval: yes}\n",
-	  "t.yml:3:28: approvals.self_approval: expected true or false, found 'yes'" },
+	  "t.yml:4:28: approvals.self_approval: expected true or false, found 'yes'" },
 	{ "duplicate key", HEAD "trunk: main\ntrunk: master\n",
-	  "t.yml:4:1: duplicate key 'trunk' (first at line 3, column 1)" },
+	  "t.yml:5:1: duplicate key 'trunk' (first at line 4, column 1)" },
 	{ "unknown user in a group", HEAD "users:\n  alice: {}\ngroups:\n  ops: [alice, mallory]\n",
-	  "t.yml:6:16: groups.ops: 'mallory' is not a user defined under users" },
+	  "t.yml:7:16: groups.ops: 'mallory' is not a user defined under users" },
 	{ "groups do not nest", HEAD PEOPLE "  ops: [sre]\n",
-	  "t.yml:8:9: groups.ops: 'sre' is a group; groups list users and do not nest" },
+	  "t.yml:9:9: groups.ops: 'sre' is a group; groups list users and do not nest" },
 	{ "group named like a user", HEAD PEOPLE "  alice: [bob]\n",
-	  "t.yml:8:3: groups: 'alice' is already a user name; a group needs a name of its own" },
+	  "t.yml:9:3: groups: 'alice' is already a user name; a group needs a name of its own" },
 	{ "unknown admin", HEAD PEOPLE "admins: [sre, ops]\n",
-	  "t.yml:8:15: admins: 'ops' is not a user or group defined in the policy" },
-	{ "unknown approver", HEAD PEOPLE "branches:\n  main: {approvers: [dba]}\n",
-	  "t.yml:9:22: branches.main.approvers: 'dba' is not a user or group defined in the policy" },
+	  "t.yml:9:15: admins: 'ops' is not a user or group defined in the policy" },
+	{ "unknown approver", HEAD PEOPLE "branches:\n  main: {approvers: [dba], from: any}\n",
+	  "t.yml:10:22: branches.main.approvers: 'dba' is not a user or group defined in the policy" },
 	{ "unknown tag creator", HEAD PEOPLE "tags: {pattern: \"v*\", create: [root]}\n",
-	  "t.yml:8:32: tags.create: 'root' is not a user or group defined in the policy" },
+	  "t.yml:9:32: tags.create: 'root' is not a user or group defined in the policy" },
 	{ "unknown break-glass group", HEAD PEOPLE "break_glass: {groups: [oncall]}\n",
-	  "t.yml:8:24: break_glass.groups: 'oncall' is not a user or group defined in the policy" },
-	{ "unknown environment in after", HEAD "environments:\n  dev: {after: qa}\n",
-	  "t.yml:4:16: environments.dev.after: 'qa' is not an environment defined under environments" },
-	{ "cycle in after", HEAD "environments:\n  a: {after: b}\n  b: {after: a}\n",
-	  "t.yml:4:14: environments.a.after: the promotion order is a cycle (a -> b -> a); "
+	  "t.yml:9:24: break_glass.groups: 'oncall' is not a user or group defined in the policy" },
+	{ "unknown environment in after", HEAD "environments:\n  dev: {after: qa}\n" TRUNK,
+	  "t.yml:5:16: environments.dev.after: 'qa' is not an environment defined under environments" },
+	{ "cycle in after", HEAD "environments:\n  a: {after: b}\n  b: {after: a}\n" TRUNK,
+	  "t.yml:5:14: environments.a.after: the promotion order is a cycle (a -> b -> a); "
 	  "the first environment must have no 'after'" },
-	{ "environment after itself", HEAD "environments:\n  a: {after: a}\n",
-	  "t.yml:4:14: environments.a.after: the promotion order is a cycle (a -> a); "
+	{ "environment after itself", HEAD "environments:\n  a: {after: a}\n" TRUNK,
+	  "t.yml:5:14: environments.a.after: the promotion order is a cycle (a -> a); "
 	  "the first environment must have no 'after'" },
-	{ "overlapping environments", HEAD "environments:\n  all: {path: overlays}\n  dev: {path: overlays/dev}\n",
-	  "t.yml:5:15: environments.dev.path: 'overlays/dev/' overlaps environments.all.path 'overlays/'; "
+	{ "overlapping environments", HEAD "environments:\n  all: {path: overlays}\n  dev: {path: overlays/dev}\n" TRUNK,
+	  "t.yml:6:15: environments.dev.path: 'overlays/dev/' overlaps environments.all.path 'overlays/'; "
 	  "each environment needs a directory of its own" },
-	{ "absolute environment path", HEAD "environments:\n  dev: {path: /overlays/dev/}\n",
-	  "t.yml:4:15: environments.dev.path: '/overlays/dev/' must be relative to the repository root "
+	{ "absolute environment path", HEAD "environments:\n  dev: {path: /overlays/dev/}\n" TRUNK,
+	  "t.yml:5:15: environments.dev.path: '/overlays/dev/' must be relative to the repository root "
 	  "(no leading '/')" },
 	{ "bad glob", HEAD "work_branches: [\"feature/[a\"]\n",
-	  "t.yml:3:17: work_branches: 'feature/[a' is not a valid branch pattern: unterminated [ character class" },
+	  "t.yml:4:17: work_branches: 'feature/[a' is not a valid branch pattern: unterminated [ character class" },
 	{ "full ref as branch name", HEAD "branches:\n  refs/heads/main: {}\n",
-	  "t.yml:4:3: branches: 'refs/heads/main' is not a valid branch pattern: a full ref name; "
+	  "t.yml:5:3: branches: 'refs/heads/main' is not a valid branch pattern: a full ref name; "
 	  "write the branch name without refs/heads/" },
 	{ "trunk is a pattern", HEAD "trunk: \"main*\"\n",
-	  "t.yml:3:8: trunk: 'main*' must be one branch name, not a pattern" },
+	  "t.yml:4:8: trunk: 'main*' must be one branch name, not a pattern" },
 	{ "regex that does not compile", HEAD "rules: {commit_message: \"(feat\"}\n",
-	  "t.yml:3:25: rules.commit_message: the regex does not compile: missing closing parenthesis at offset 5" },
+	  "t.yml:4:25: rules.commit_message: the regex does not compile: missing closing parenthesis at offset 5" },
 	{ "deny_paths regex", HEAD "rules: {deny_paths: [\"*.pem\"]}\n",
-	  "t.yml:3:22: rules.deny_paths: the regex does not compile: "
+	  "t.yml:4:22: rules.deny_paths: the regex does not compile: "
 	  "quantifier does not follow a repeatable item at offset 0" },
 	{ "size with a space and junk", HEAD "rules:\n  max_blob_size: 5 MiB?\n",
-	  "t.yml:4:18: rules.max_blob_size: '5 MiB?' is not a size; " SIZE_HINT },
+	  "t.yml:5:18: rules.max_blob_size: '5 MiB?' is not a size; " SIZE_HINT },
 	{ "negative size", HEAD "rules:\n  max_blob_size: -1\n",
-	  "t.yml:4:18: rules.max_blob_size: '-1' is not a size; " SIZE_HINT },
+	  "t.yml:5:18: rules.max_blob_size: '-1' is not a size; " SIZE_HINT },
 	{ "size overflow", HEAD "rules:\n  max_blob_size: 99999999999GiB\n",
-	  "t.yml:4:18: rules.max_blob_size: '99999999999GiB' is too large" },
+	  "t.yml:5:18: rules.max_blob_size: '99999999999GiB' is too large" },
 	{ "unknown size unit", HEAD "rules:\n  max_blob_size: 5TiB\n",
-	  "t.yml:4:18: rules.max_blob_size: '5TiB' is not a size; " SIZE_HINT },
+	  "t.yml:5:18: rules.max_blob_size: '5TiB' is not a size; " SIZE_HINT },
 	{ "unsupported key type", HEAD "users:\n  carol: {keys: [\"ssh-dss AAAAB3NzaC1kc3M=\"]}\n",
-	  "t.yml:4:18: users.carol.keys: key type 'ssh-dss' is not supported; use ssh-ed25519, "
+	  "t.yml:5:18: users.carol.keys: key type 'ssh-dss' is not supported; use ssh-ed25519, "
 	  "ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521 or ssh-rsa" },
 	{ "key that is not base64", HEAD "users:\n  carol: {keys: [\"ssh-ed25519 AAAA!AAA\"]}\n",
-	  "t.yml:4:18: users.carol.keys: the key is not valid base64" },
+	  "t.yml:5:18: users.carol.keys: the key is not valid base64" },
 	{ "key blob of another type", HEAD "users:\n  carol: {keys: [\"ssh-rsa " ED25519_ALICE "\"]}\n",
-	  "t.yml:4:18: users.carol.keys: the key blob is an 'ssh-ed25519' key, not 'ssh-rsa'" },
+	  "t.yml:5:18: users.carol.keys: the key blob is an 'ssh-ed25519' key, not 'ssh-rsa'" },
 	{ "key without base64", HEAD "users:\n  carol: {keys: [\"ssh-ed25519\"]}\n",
-	  "t.yml:4:18: users.carol.keys: expected \"TYPE BASE64 [comment]\", the base64 key is missing" },
+	  "t.yml:5:18: users.carol.keys: expected \"TYPE BASE64 [comment]\", the base64 key is missing" },
 	{ "key of two users", HEAD "users:\n  carol: {keys: [\"ssh-ed25519 " ED25519_ALICE " c\"]}\n"
 	  "  dave: {keys: [\"ssh-ed25519 " ED25519_ALICE " d\"]}\n",
-	  "t.yml:5:17: users.dave.keys: this key is already listed for user 'carol'; a key must belong to one user" },
+	  "t.yml:6:17: users.dave.keys: this key is already listed for user 'carol'; a key must belong to one user" },
 	{ "bad email", HEAD "users:\n  carol: {email: carol.example.com}\n",
-	  "t.yml:4:18: users.carol.email: 'carol.example.com' is not an email address (expected local@domain)" },
+	  "t.yml:5:18: users.carol.email: 'carol.example.com' is not an email address (expected local@domain)" },
 	{ "users given twice", HEAD PEOPLE "users:\n",
-	  "t.yml:8:1: duplicate key 'users' (first at line 3, column 1)" },
+	  "t.yml:9:1: duplicate key 'users' (first at line 4, column 1)" },
 	{ "shared email", HEAD "users:\n  carol: {email: c@example.com}\n  dave: {email: C@Example.com}\n",
-	  "t.yml:5:17: users.dave.email: 'C@Example.com' is already the email of user 'carol'; "
+	  "t.yml:6:17: users.dave.email: 'C@Example.com' is already the email of user 'carol'; "
 	  "an email must identify one user" },
 	{ "bad user name", HEAD "users:\n  \"a b\": {}\n",
-	  "t.yml:4:3: users: user name 'a b' may contain only letters, digits, '.', '_', '-', '+' and '@'" },
+	  "t.yml:5:3: users: user name 'a b' may contain only letters, digits, '.', '_', '-', '+' and '@'" },
 	{ "other_refs value", HEAD "other_refs: maybe\n",
-	  "t.yml:3:13: other_refs: 'maybe' is not valid; expected deny or allow" },
+	  "t.yml:4:13: other_refs: 'maybe' is not valid; expected deny or allow" },
 	{ "unowned value", HEAD "approvals: {unowned: block}\n",
-	  "t.yml:3:22: approvals.unowned: 'block' is not valid; expected allow or deny" },
+	  "t.yml:4:22: approvals.unowned: 'block' is not valid; expected allow or deny" },
 	{ "enforcement value", HEAD "enforcement: warn\n",
-	  "t.yml:3:14: enforcement: 'warn' is not valid; expected enforce or dry-run" },
+	  "t.yml:4:14: enforcement: 'warn' is not valid; expected enforce or dry-run" },
 	{ "strategy value", HEAD "strategy: gitflow\n",
-	  "t.yml:3:11: strategy: 'gitflow' is not valid; expected pattern1, pattern2 or pattern3" },
+	  "t.yml:4:11: strategy: 'gitflow' is not valid; expected pattern1, pattern2 or pattern3" },
 	{ "from names nothing known", HEAD "branches:\n  main: {from: [release]}\n",
-	  "t.yml:4:17: branches.main.from: 'release' is neither a protected branch nor matches "
+	  "t.yml:5:17: branches.main.from: 'release' is neither a protected branch nor matches "
 	  "work_branches; add it to one of them" },
 	{ "require names nothing known", HEAD "work_branches: [\"feature/*\"]\nbranches:\n"
 	  "  main: {from: [\"feature/*\"], require: [qa]}\n",
-	  "t.yml:5:41: branches.main.require: 'qa' is neither a protected branch nor matches "
+	  "t.yml:6:41: branches.main.require: 'qa' is neither a protected branch nor matches "
 	  "work_branches; add it to one of them" },
 	{ "preset from outside work_branches", HEAD "strategy: pattern2\nwork_branches: [\"topic/*\"]\n",
-	  "t.yml:3:11: branches.develop.from: 'feature/*' is neither a protected branch nor matches "
+	  "t.yml:4:11: branches.develop.from: 'feature/*' is neither a protected branch nor matches "
 	  "work_branches; add it to one of them or override this branch of the strategy preset" },
 	{ "branch from itself", HEAD "branches:\n  main: {from: [main]}\n",
-	  "t.yml:4:17: branches.main.from: a branch cannot take changes from itself" },
-	{ "approvals out of range", HEAD "branches:\n  main: {approvals: 5000}\n",
-	  "t.yml:4:21: branches.main.approvals: 5000 is out of range (0 to 1000)" },
+	  "t.yml:5:17: branches.main.from: a branch cannot take changes from itself" },
+	{ "protected branch without from", HEAD "branches:\n  main: {approvals: 2}\n",
+	  "t.yml:5:3: branches.main: missing 'from'; list the branches it takes changes from, or write "
+	  "'from: any' to take them from anywhere" },
+	{ "branch the preset does not know", HEAD "strategy: pattern2\nbranches:\n  \"release/*\": {approvals: 2}\n",
+	  "t.yml:6:3: branches.release/*: missing 'from'; strategy pattern2 does not define this branch, "
+	  "so list the branches it takes changes from, or write 'from: any' to take them from anywhere" },
+	{ "empty from", HEAD "branches:\n  main: {from: []}\n",
+	  "t.yml:5:16: branches.main.from: the list is empty; list the branches it takes changes from, "
+	  "or write 'from: any' to take them from anywhere" },
+	{ "from a string", HEAD "strategy: pattern2\nbranches:\n  main: {from: staging}\n",
+	  "t.yml:6:16: branches.main.from: expected a list of branches or 'any', found a string (write [staging])" },
+	{ "from [any]", HEAD "branches:\n  main: {from: [any]}\n",
+	  "t.yml:5:17: branches.main.from: 'any' is neither a protected branch nor matches work_branches; "
+	  "add it to one of them; to take changes from anywhere write 'from: any' without brackets" },
+	{ "environments protect a trunk without from", HEAD "environments:\n  dev: {}\n",
+	  "t.yml:4:1: environments: they make the trunk 'main' a protected branch, which needs 'from'; "
+	  "list it under branches with the branches it takes changes from (or 'from: any'), or use "
+	  "'strategy: pattern3'" },
+	{ "approvals out of range", HEAD "branches:\n  main: {approvals: 5000, from: any}\n",
+	  "t.yml:5:21: branches.main.approvals: 5000 is out of range (0 to 1000)" },
 	{ "limit of zero", HEAD "limits: {max_commits: 0}\n",
-	  "t.yml:3:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
+	  "t.yml:4:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
-	  "t.yml:3:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
+	  "t.yml:4:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
 	  "max_codeowners_size, max_refs" },
-	{ "identity variable name", HEAD "identity: {env: [\"GL-USER\"]}\n",
+	{ "missing identity", HEAD_NO_IDENTITY,
+	  "t.yml:1:1: missing required key 'identity'; name the one variable your server sets to the "
+	  "pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN },
+	{ "identity without env", HEAD_NO_IDENTITY "identity: {}\n",
+	  "t.yml:3:11: identity: missing required key 'env'; name the one variable your server sets to "
+	  "the pusher's name, e.g. 'env: [REMOTE_USER]': " IDENTITY_KNOWN },
+	{ "empty identity.env", HEAD_NO_IDENTITY "identity: {env: []}\n",
+	  "t.yml:3:17: identity.env: the list is empty; name the one variable your server sets to the "
+	  "pusher's name: " IDENTITY_KNOWN },
+	{ "two identity variables", HEAD_NO_IDENTITY "identity: {env: [GL_USERNAME, REMOTE_USER]}\n",
+	  "t.yml:3:31: identity.env: name exactly one variable, the one your server sets; with several, "
+	  "the first one set names the pusher, so a client able to set one the server leaves unset "
+	  "could push as anyone" },
+	{ "identity from sshd's AcceptEnv", HEAD_NO_IDENTITY "identity: {env: [LC_PUSHER]}\n",
+	  "t.yml:3:18: identity.env: 'LC_PUSHER' can come from the client: sshd accepts LC_* from the "
+	  "client (AcceptEnv LANG LC_*); name the variable your server sets: " IDENTITY_KNOWN },
+	{ "identity from a request header", HEAD_NO_IDENTITY "identity: {env: [HTTP_X_REMOTE_USER]}\n",
+	  "t.yml:3:18: identity.env: 'HTTP_X_REMOTE_USER' can come from the client: a web server passes "
+	  "the client's request headers as HTTP_*; name the variable your server sets: " IDENTITY_KNOWN },
+	{ "identity from git", HEAD_NO_IDENTITY "identity: {env: [GIT_PROTOCOL]}\n",
+	  "t.yml:3:18: identity.env: 'GIT_PROTOCOL' can come from the client: git sets GIT_* variables, "
+	  "some from the client (GIT_PROTOCOL, push options); name the variable your server sets: "
+	  IDENTITY_KNOWN },
+	{ "identity variable name", HEAD_NO_IDENTITY "identity: {env: [\"GL-USER\"]}\n",
 	  "t.yml:3:18: identity.env: 'GL-USER' is not an environment variable name" },
-	{ "audit origin with a space", "version: 1\naudit: {log: a, key: b, origin: \"git example\"}\n",
+	{ "audit origin with a space", "version: 1\naudit: {log: a, key: b, origin: \"git example\"}\nidentity: {env: [REMOTE_USER]}\n",
 	  "t.yml:2:33: audit.origin: 'git example' must not contain white space or '+' "
 	  "(it names the checkpoint signing key), e.g. git.example.com/policy-check" },
 	{ "codeowners path with ..", HEAD "approvals: {codeowners: [../CODEOWNERS]}\n",
-	  "t.yml:3:26: approvals.codeowners: '../CODEOWNERS' must not contain '.' or '..' components" },
+	  "t.yml:4:26: approvals.codeowners: '../CODEOWNERS' must not contain '.' or '..' components" },
 	{ "merge key", HEAD "<<: {trunk: main}\n",
-	  "t.yml:3:1: merge keys ('<<') are not supported; write the keys out" },
-	{ "custom tag", HEAD "trunk: !custom main\n", "t.yml:3:8: unsupported YAML tag '!custom'; remove it" },
+	  "t.yml:4:1: merge keys ('<<') are not supported; write the keys out" },
+	{ "custom tag", HEAD "trunk: !custom main\n", "t.yml:4:8: unsupported YAML tag '!custom'; remove it" },
 	{ "second document", HEAD "---\ntrunk: main\n",
-	  "t.yml:3:1: a second YAML document; a policy file holds exactly one" },
+	  "t.yml:4:1: a second YAML document; a policy file holds exactly one" },
 	{ "alias to nothing", HEAD "admins: *people\n",
-	  "t.yml:3:9: alias '*people' names no anchor defined before it" },
-	{ "NUL in a string", HEAD "trunk: \"ma\\0in\"\n", "t.yml:3:8: trunk: the string contains a NUL character" },
+	  "t.yml:4:9: alias '*people' names no anchor defined before it" },
+	{ "NUL in a string", HEAD "trunk: \"ma\\0in\"\n", "t.yml:4:8: trunk: the string contains a NUL character" },
 	{ "invalid UTF-8", HEAD "trunk: \"\xff\"\n",
-	  "t.yml:3:9: not valid YAML text: invalid leading UTF-8 octet; the policy must be UTF-8 text" },
-	{ "empty string", HEAD "trunk: \"\"\n", "t.yml:3:8: trunk: must not be empty" },
+	  "t.yml:4:9: not valid YAML text: invalid leading UTF-8 octet; the policy must be UTF-8 text" },
+	{ "empty string", HEAD "trunk: \"\"\n", "t.yml:4:8: trunk: must not be empty" },
 };
 
 static char *first_diag(const pc_diag *d)
@@ -230,6 +279,7 @@ static pc_policy *parse_ok(const char *yaml, const char *what)
 static void test_all_errors_reported(void)
 {
 	static const char yaml[] = "version: 3\n"
+		"identity: {env: [REMOTE_USER]}\n"
 		"users:\n  alice: {email: nope}\n"
 		"admins: [ghost]\n"
 		"rules: {max_blob_size: huge}\n";
@@ -253,9 +303,8 @@ static void test_defaults(void)
 		return;
 	is_int(p->version, 1, "version");
 	is_int(p->strategy, PC_STRATEGY_NONE, "no strategy");
-	is_int((long long)p->identity_env.n, 4, "identity.env default has four names");
-	is_str(p->identity_env.items[0], "GL_USERNAME", "identity.env starts with GL_USERNAME");
-	is_str(p->identity_env.items[3], "REMOTE_USER", "identity.env ends with REMOTE_USER");
+	is_int((long long)p->identity_env.n, 1, "identity.env as written, no list of defaults");
+	is_str(p->identity_env.items[0], "REMOTE_USER", "identity.env is REMOTE_USER");
 	is_int((long long)p->codeowners.n, 4, "four CODEOWNERS locations");
 	is_str(p->codeowners.items[0], "CODEOWNERS", "CODEOWNERS first");
 	is_str(p->codeowners.items[3], ".gitlab/CODEOWNERS", ".gitlab/CODEOWNERS last");
@@ -408,7 +457,7 @@ static void test_overrides(void)
 	pc_policy *p;
 	const pc_environment *e;
 
-	/* A branch named in the file replaces the preset's entry as a whole. */
+	/* A branch named in the file takes what it gives over the preset's entry. */
 	p = parse_ok(HEAD PEOPLE "strategy: pattern2\nbranches:\n"
 		"  main: {environment: production, from: [staging], approvals: 2, approvers: [sre]}\n"
 		"  \"release/*\": {from: [main]}\n", "pattern2 with overrides");
@@ -420,6 +469,44 @@ static void test_overrides(void)
 		is_int(find_branch(p, "main")->approvals, 2, "override: main approvals");
 		is_list(&find_branch(p, "main")->approvers, "sre", "override: main approvers");
 		check_branch(p, "develop", "dev", "feature/*,hotfix/*", "", "override: develop untouched");
+	}
+	pc_policy_free(p);
+
+	/* What an entry leaves out comes from the preset's branch, field by field. */
+	p = parse_ok(HEAD PEOPLE "strategy: pattern2\nbranches:\n  main: {approvals: 2, approvers: [sre]}\n"
+		"  staging: {environment: stage}\n  develop: {from: any}\n", "pattern2 merged field by field");
+	if (p) {
+		is_int((long long)p->nbranches, 3, "merge: still three branches");
+		check_branch(p, "main", "prd", "staging", "", "merge: main keeps from and environment");
+		is_int(find_branch(p, "main")->approvals, 2, "merge: main approvals from the file");
+		is_list(&find_branch(p, "main")->approvers, "sre", "merge: main approvers from the file");
+		check_branch(p, "staging", "stage", "develop", "", "merge: staging's own label, preset from");
+		check_branch(p, "develop", "dev", "", "", "merge: develop from any, as written");
+	}
+	pc_policy_free(p);
+
+	p = parse_ok(HEAD "strategy: pattern1\nbranches:\n  staging: {approvals: 2}\n"
+		"  main: {require: []}\n", "pattern1 merged field by field");
+	if (p) {
+		check_branch(p, "staging", "stg", "feature/*,hotfix/*", "develop", "merge: staging keeps require");
+		check_branch(p, "main", "prd", "feature/*,hotfix/*", "", "merge: an explicit empty require");
+	}
+	pc_policy_free(p);
+
+	p = parse_ok(HEAD "strategy: pattern3\ntrunk: trunk\nbranches:\n  trunk: {approvals: 3}\n"
+		"environments:\n  prd: {approvals: 2}\n  stg: {path: deploy/stg}\n", "pattern3 merged field by field");
+	if (p) {
+		check_branch(p, "trunk", NULL, "feature/*,hotfix/*", "", "merge: the trunk keeps its from");
+		is_int(find_branch(p, "trunk")->approvals, 3, "merge: trunk approvals");
+		if ((e = pc_policy_environment(p, "prd"))) {
+			is_str(e->after, "stg", "merge: prd keeps after: stg");
+			is_str(e->path, "overlays/prd/", "merge: prd keeps its path");
+			is_int(e->approvals, 2, "merge: prd approvals");
+		}
+		if ((e = pc_policy_environment(p, "stg"))) {
+			is_str(e->after, "dev", "merge: stg keeps after: dev");
+			is_str(e->path, "deploy/stg/", "merge: stg's own path");
+		}
 	}
 	pc_policy_free(p);
 
@@ -449,8 +536,8 @@ static void test_overrides(void)
 	}
 	pc_policy_free(p);
 
-	/* Environments without a preset still protect the trunk. */
-	p = parse_ok(HEAD "environments:\n  dev: {}\n", "environments without strategy");
+	/* Environments without a preset still protect the trunk, which says its sources. */
+	p = parse_ok(HEAD "environments:\n  dev: {}\n" TRUNK, "environments without strategy");
 	if (p) {
 		check_branch(p, "main", NULL, "", "", "no preset: trunk protected");
 		is_str(p->environments[0].path, "overlays/dev/", "no preset: dev path default");
@@ -461,7 +548,7 @@ static void test_overrides(void)
 
 static void test_full_schema(void)
 {
-	pc_policy *p = parse_ok(HEAD
+	pc_policy *p = parse_ok(HEAD_NO_IDENTITY
 		"identity: {env: [REMOTE_USER]}\n"
 		"users:\n"
 		"  alice: {email: alice@example.com, keys: [\"ssh-ed25519 " ED25519_ALICE " alice@laptop\"]}\n"
@@ -633,7 +720,7 @@ static void test_branch_matching(void)
 		"  \"release/*\": {from: [\"feature/*\"]}\n"
 		"  \"release/v1.*\": {from: [\"feature/*\"]}\n"
 		"  release/v1.0: {from: [\"feature/*\"]}\n"
-		"  \"**\": {}\n"
+		"  \"**\": {from: any}\n"
 		"  main: {from: [\"feature/*\"]}\n", "branch patterns");
 	const pc_branch *b;
 
@@ -669,7 +756,7 @@ static void test_relative_paths(void)
 	pc_policy *p;
 
 	{
-		static const char yaml[] = "version: 1\nallowed_signers: signers\n"
+		static const char yaml[] = "version: 1\nallowed_signers: signers\nidentity: {env: [REMOTE_USER]}\n"
 			"audit: {log: logs/audit.log, key: /abs/audit.key, origin: o}\n";
 		pc_diag d = PC_DIAG_INIT;
 
@@ -715,7 +802,7 @@ static void test_expand_roundtrip(void)
 		ED25519_ALICE " a \\\"quoted\\\" comment\"]}\n",
 		HEAD PEOPLE "strategy: pattern3\nenvironments:\n  prd: {approvals: 2, approvers: [sre]}\n"
 		"limits: {max_refs: 5}\nenforcement: dry-run\n",
-		HEAD "rules: {commit_message: \"a\\tb\\\\\\\\c\\\"d\"}\nenvironments:\n  dev: {}\n",
+		HEAD "rules: {commit_message: \"a\\tb\\\\\\\\c\\\"d\"}\nenvironments:\n  dev: {}\n" TRUNK,
 	};
 	size_t i;
 
@@ -795,15 +882,15 @@ static void test_yaml_limits(void)
 	for (i = 0; i < 65; i++)
 		pc_buf_putc(&b, ']');
 	is_int(pc_policy_parse(&p, "t.yml", b.ptr, b.len, &d), PC_EINVAL, "nesting 65 deep refused");
-	ok(d.n == 1 && d.items[0].line == 3 && d.items[0].column == 67 &&
+	ok(d.n == 1 && d.items[0].line == 4 && d.items[0].column == 67 &&
 		!strcmp(d.items[0].message, "the YAML is nested deeper than 64 levels; refusing the document"),
 		"nesting: says where and why");
 	pc_diag_clear(&d);
 
 	/* Aliases of whole values are read like the value they name. */
 	pc_buf_clear(&b);
-	pc_buf_puts(&b, HEAD PEOPLE "branches:\n  main: {approvers: &owners [sre, alice]}\n"
-		"  staging: {approvers: *owners}\n");
+	pc_buf_puts(&b, HEAD PEOPLE "branches:\n  main: {approvers: &owners [sre, alice], from: any}\n"
+		"  staging: {approvers: *owners, from: [main]}\n");
 	p = NULL;
 	is_int(pc_policy_parse(&p, "t.yml", b.ptr, b.len, &d), 0, "aliases of a list are read");
 	if (p)
