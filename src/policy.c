@@ -13,6 +13,7 @@
 #include "config.h"
 #include "policy.h"
 #include "buf.h"
+#include "codeowners.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -2207,8 +2208,6 @@ static void sort_diags(pc_diag *d, size_t from)
 static int policy_defaults(pc_policy *p)
 {
 	static const char *const env[] = { "GL_USERNAME", "GL_USER", "GITEA_PUSHER_NAME", "REMOTE_USER" };
-	static const char *const co[] = { "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS",
-		".gitlab/CODEOWNERS" };
 	size_t i;
 
 	p->approvals_required = 1;
@@ -2220,8 +2219,8 @@ static int policy_defaults(pc_policy *p)
 	for (i = 0; i < PC_ARRAY_SIZE(env); i++)
 		if (pc_strlist_add(&p->identity_env, env[i]) < 0)
 			return PC_ENOMEM;
-	for (i = 0; i < PC_ARRAY_SIZE(co); i++)
-		if (pc_strlist_add(&p->codeowners, co[i]) < 0)
+	for (i = 0; i < PC_ARRAY_SIZE(pc_codeowners_default_paths); i++)
+		if (pc_strlist_add(&p->codeowners, pc_codeowners_default_paths[i]) < 0)
 			return PC_ENOMEM;
 	if (!(p->trunk = pc_strdup("main")))
 		return PC_ENOMEM;
