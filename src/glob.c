@@ -13,8 +13,8 @@
  *
  * `**` mixes a star that crosses '/' with ones that do not, where one
  * backtrack point is not enough; such patterns are compiled to a list of
- * nodes and simulated as a set of states, one step per byte of the name:
- * O(nodes) per byte, never more.
+ * nodes and simulated as a set of states (one flag per node), one step
+ * per byte of the name: O(nodes) per byte, never more.
  */
 #include "config.h"
 #include "glob.h"
@@ -184,42 +184,38 @@ typedef struct nfa_node {
 	uint16_t arg;		/* N_CLASS: offset of its '['; N_SKIP: the node after "**" + "/" */
 } nfa_node;
 
-/* Add state k to the set (and the states it reaches without a byte). */
-static void nfa_add(const nfa_node *node, size_t nn, uint16_t *set, size_t *n, uint32_t *mark,
-	uint32_t gen, size_t k)
+/*
+ * Add what the states on[from..*hi] reach without a byte.  Such edges only
+ * go forward, so one pass in index order is enough; *hi grows as it goes.
+ */
+static void nfa_close(const nfa_node *node, size_t nn, unsigned char *on, size_t from, size_t *hi)
 {
-	size_t i = *n;
+	size_t q;
 
-	if (mark[k] == gen)
-		return;
-	mark[k] = gen;
-	set[(*n)++] = (uint16_t)k;
-	for (; i < *n; i++) {
-		size_t q = set[i], next[2];
-		int m = 0, j;
-
-		if (q == nn)
+	for (q = from; q <= *hi && q < nn; q++) {
+		if (!on[q])
 			continue;
-		if (node[q].kind == N_STAR || node[q].kind == N_DSTAR)
-			next[m++] = q + 1;
-		if (node[q].kind == N_SKIP) {
-			next[m++] = q + 1;
-			next[m++] = node[q].arg;
+		switch (node[q].kind) {
+		case N_SKIP:
+			on[node[q].arg] = 1;
+			if (node[q].arg > *hi)
+				*hi = node[q].arg;
+			/* fall through */
+		case N_STAR:
+		case N_DSTAR:
+			on[q + 1] = 1;
+			if (q + 1 > *hi)
+				*hi = q + 1;
+			break;
 		}
-		for (j = 0; j < m; j++)
-			if (mark[next[j]] != gen) {
-				mark[next[j]] = gen;
-				set[(*n)++] = (uint16_t)next[j];
-			}
 	}
 }
 
 static int match_nfa(const char *p, size_t plen, const char *s, size_t slen, unsigned flags)
 {
 	nfa_node node[PC_GLOB_REF_MAX + 1];
-	uint16_t set[2][PC_GLOB_REF_MAX + 2];
-	uint32_t mark[PC_GLOB_REF_MAX + 2], gen = 1;
-	size_t nn = 0, pi, len, si, i, n[2] = { 0, 0 };
+	unsigned char on[2][PC_GLOB_REF_MAX + 2];
+	size_t nn = 0, pi, len, si, q, lo, hi, nlo, nhi, to;
 	int kind, cur = 0, in;
 	unsigned char b = 0, c;
 
@@ -254,17 +250,20 @@ static int match_nfa(const char *p, size_t plen, const char *s, size_t slen, uns
 			node[nn++].byte = b;
 		}
 	}
-	memset(mark, 0, (nn + 1) * sizeof(*mark));
-	nfa_add(node, nn, set[cur], &n[cur], mark, gen, 0);
-	for (si = 0; si < slen && n[cur]; si++) {
+	/* on[cur][q]: the pattern up to node q matches the name so far; lo..hi bound them */
+	memset(on[cur], 0, nn + 1);
+	on[cur][0] = 1;
+	lo = hi = 0;
+	nfa_close(node, nn, on[cur], lo, &hi);
+	for (si = 0; si < slen; si++) {
 		c = (unsigned char)s[si];
-		n[!cur] = 0;
-		gen++;
-		for (i = 0; i < n[cur]; i++) {
-			size_t q = set[cur][i], to = SIZE_MAX;
-
-			if (q == nn)
+		memset(on[!cur], 0, nn + 1);
+		nlo = SIZE_MAX;
+		nhi = 0;
+		for (q = lo; q <= hi && q < nn; q++) {
+			if (!on[cur][q])
 				continue;
+			to = SIZE_MAX;
 			switch (node[q].kind) {
 			case N_BYTE:
 				if (node[q].byte == c)
@@ -289,12 +288,22 @@ static int match_nfa(const char *p, size_t plen, const char *s, size_t slen, uns
 				to = q;
 				break;
 			}
-			if (to != SIZE_MAX)
-				nfa_add(node, nn, set[!cur], &n[!cur], mark, gen, to);
+			if (to == SIZE_MAX)
+				continue;
+			on[!cur][to] = 1;
+			if (to < nlo)
+				nlo = to;
+			if (to > nhi)
+				nhi = to;
 		}
+		if (nlo == SIZE_MAX)
+			return 0;
 		cur = !cur;
+		lo = nlo;
+		hi = nhi;
+		nfa_close(node, nn, on[cur], lo, &hi);
 	}
-	return si == slen && n[cur] && mark[nn] == gen;
+	return on[cur][nn];
 }
 
 int pc_glob_matchn(const char *pattern, size_t plen, const char *name, size_t nlen, unsigned flags)
