@@ -13,8 +13,8 @@
  *
  * `**` mixes a star that crosses '/' with ones that do not, where one
  * backtrack point is not enough; such patterns are compiled to a list of
- * nodes and simulated as a set of states (one flag per node), one step
- * per byte of the name: O(nodes) per byte, never more.
+ * nodes and simulated as a set of states, one bit per node, one step per
+ * byte of the name: O(nodes / 64) word operations per byte.
  */
 #include "config.h"
 #include "glob.h"
@@ -181,129 +181,169 @@ enum { N_BYTE, N_ANY, N_CLASS, N_STAR, N_DSTAR, N_SKIP };
 
 typedef struct nfa_node {
 	unsigned char kind, byte;
-	uint16_t arg;		/* N_CLASS: offset of its '['; N_SKIP: the node after "**" + "/" */
+	uint16_t arg;		/* N_CLASS: the offset of its [ in the pattern */
 } nfa_node;
 
-/*
- * Add what the states on[from..*hi] reach without a byte.  Such edges only
- * go forward, so one pass in index order is enough; *hi grows as it goes.
- */
-static void nfa_close(const nfa_node *node, size_t nn, unsigned char *on, size_t from, size_t *hi)
-{
-	size_t q;
+/* One bit per node, and one for the end of the pattern. */
+#define NFA_WORDS ((PC_GLOB_REF_MAX + 1 + 63) / 64)
 
-	for (q = from; q <= *hi && q < nn; q++) {
-		if (!on[q])
-			continue;
-		switch (node[q].kind) {
-		case N_SKIP:
-			on[node[q].arg] = 1;
-			if (node[q].arg > *hi)
-				*hi = node[q].arg;
-			/* fall through */
-		case N_STAR:
-		case N_DSTAR:
-			on[q + 1] = 1;
-			if (q + 1 > *hi)
-				*hi = q + 1;
-			break;
+typedef struct nfa {
+	nfa_node node[PC_GLOB_REF_MAX];
+	size_t nn, words;
+	uint64_t star[NFA_WORDS];	/* N_STAR: takes any byte but '/' and stays */
+	uint64_t dstar[NFA_WORDS];	/* N_DSTAR: takes any byte and stays */
+	uint64_t eps1[NFA_WORDS];	/* reaches the next node without a byte */
+	uint64_t skip[NFA_WORDS];	/* N_SKIP: reaches the node after "**" + "/" */
+	uint64_t takes[256][NFA_WORDS];	/* per byte: the nodes that take it and move on */
+	unsigned char built[256];
+} nfa;
+
+static inline void bit_set(uint64_t *v, size_t i)
+{
+	v[i / 64] |= 1ULL << (i % 64);
+}
+
+/* The nodes that take byte c and move to the next node. */
+static const uint64_t *nfa_takes(nfa *a, const char *p, size_t plen, unsigned char c)
+{
+	uint64_t *t = a->takes[c];
+	size_t q;
+	int in;
+
+	if (a->built[c])
+		return t;
+	memset(t, 0, a->words * sizeof(*t));
+	for (q = 0; q < a->nn; q++) {
+		const nfa_node *n = &a->node[q];
+		in = 0;
+		if (n->kind == N_BYTE)
+			in = n->byte == c;
+		else if (n->kind == N_ANY)
+			in = c != '/';
+		else if (n->kind == N_CLASS && c != '/')
+			class_scan(p + n->arg, plen - n->arg, c, &in);
+		if (in)
+			bit_set(t, q);
+	}
+	a->built[c] = 1;
+	return t;
+}
+
+/*
+ * Add to v what its nodes reach without a byte.  Such edges go 1 or 3
+ * nodes forward, so the words can be done in order, each until it no
+ * longer grows, taking the carry from the word before.
+ */
+static void nfa_close(const nfa *a, uint64_t *v)
+{
+	uint64_t c1 = 0, c3 = 0, x, add;
+	size_t i;
+
+	for (i = 0; i < a->words; i++) {
+		for (;;) {
+			add = ((v[i] & a->eps1[i]) << 1 | c1) | ((v[i] & a->skip[i]) << 3 | c3);
+			if (!(add & ~v[i]))
+				break;
+			v[i] |= add;
 		}
+		x = v[i] & a->eps1[i];
+		c1 = x >> 63;
+		x = v[i] & a->skip[i];
+		c3 = x >> 61;
 	}
 }
 
-static int match_nfa(const char *p, size_t plen, const char *s, size_t slen, unsigned flags)
+static int nfa_compile(nfa *a, const char *p, size_t plen, unsigned flags)
 {
-	nfa_node node[PC_GLOB_REF_MAX + 1];
-	unsigned char on[2][PC_GLOB_REF_MAX + 2];
-	size_t nn = 0, pi, len, si, q, lo, hi, nlo, nhi, to;
-	int kind, cur = 0, in;
-	unsigned char b = 0, c;
+	size_t nn = 0, pi, len;
+	int kind;
+	unsigned char b = 0;
 
-	if (plen > PC_GLOB_REF_MAX)
-		return 0;	/* pc_glob_valid refuses such patterns */
 	for (pi = 0; pi < plen; pi += len) {
 		len = token(p, plen, pi, flags, &kind, &b);
 		switch (kind) {
 		case T_BAD:
-			return 0;
+			return -1;
 		case T_DSTAR:
 			if (pi + len < plen && p[pi + len] == '/') {
 				/* "**" + "/" also matches nothing at all: skip both */
-				node[nn].kind = N_SKIP;
-				node[nn].arg = (uint16_t)(nn + 3);
-				nn++;
+				a->node[nn].kind = N_SKIP;
+				bit_set(a->skip, nn);
+				bit_set(a->eps1, nn++);
 			}
-			node[nn++].kind = N_DSTAR;
+			a->node[nn].kind = N_DSTAR;
+			bit_set(a->dstar, nn);
+			bit_set(a->eps1, nn++);
 			break;
 		case T_STAR:
-			node[nn++].kind = N_STAR;
+			a->node[nn].kind = N_STAR;
+			bit_set(a->star, nn);
+			bit_set(a->eps1, nn++);
 			break;
 		case T_ANY:
-			node[nn++].kind = N_ANY;
+			a->node[nn++].kind = N_ANY;
 			break;
 		case T_CLASS:
-			node[nn].kind = N_CLASS;
-			node[nn++].arg = (uint16_t)pi;
+			a->node[nn].kind = N_CLASS;
+			a->node[nn++].arg = (uint16_t)pi;
 			break;
 		default:
-			node[nn].kind = N_BYTE;
-			node[nn++].byte = b;
+			a->node[nn].kind = N_BYTE;
+			a->node[nn++].byte = b;
 		}
 	}
-	/* on[cur][q]: the pattern up to node q matches the name so far; lo..hi bound them */
-	memset(on[cur], 0, nn + 1);
-	on[cur][0] = 1;
-	lo = hi = 0;
-	nfa_close(node, nn, on[cur], lo, &hi);
+	a->nn = nn;
+	return 0;
+}
+
+/*
+ * Bit-parallel: cur has a bit for every node the pattern can be at after
+ * the bytes read so far; each byte of the name is a few word operations
+ * per 64 nodes.
+ */
+static int match_nfa(const char *p, size_t plen, const char *s, size_t slen, unsigned flags)
+{
+	static __thread nfa a;
+	uint64_t v[2][NFA_WORDS], *cur, *next, any, carry, x;
+	const uint64_t *t;
+	size_t si, i, w;
+	unsigned char c;
+
+	if (plen > PC_GLOB_REF_MAX)
+		return 0;	/* pc_glob_valid refuses such patterns */
+	w = (plen + 1 + 63) / 64;
+	memset(a.star, 0, sizeof(a.star));
+	memset(a.dstar, 0, sizeof(a.dstar));
+	memset(a.eps1, 0, sizeof(a.eps1));
+	memset(a.skip, 0, sizeof(a.skip));
+	memset(a.built, 0, sizeof(a.built));
+	a.words = w;
+	if (nfa_compile(&a, p, plen, flags) < 0)
+		return 0;
+	memset(v[0], 0, w * sizeof(*v[0]));
+	bit_set(v[0], 0);
+	nfa_close(&a, v[0]);
 	for (si = 0; si < slen; si++) {
 		c = (unsigned char)s[si];
-		memset(on[!cur], 0, nn + 1);
-		nlo = SIZE_MAX;
-		nhi = 0;
-		for (q = lo; q <= hi && q < nn; q++) {
-			if (!on[cur][q])
-				continue;
-			to = SIZE_MAX;
-			switch (node[q].kind) {
-			case N_BYTE:
-				if (node[q].byte == c)
-					to = q + 1;
-				break;
-			case N_ANY:
-				if (c != '/')
-					to = q + 1;
-				break;
-			case N_CLASS:
-				in = 0;
-				if (c != '/')
-					class_scan(p + node[q].arg, plen - node[q].arg, c, &in);
-				if (in)
-					to = q + 1;
-				break;
-			case N_STAR:
-				if (c != '/')
-					to = q;
-				break;
-			case N_DSTAR:
-				to = q;
-				break;
-			}
-			if (to == SIZE_MAX)
-				continue;
-			on[!cur][to] = 1;
-			if (to < nlo)
-				nlo = to;
-			if (to > nhi)
-				nhi = to;
+		t = nfa_takes(&a, p, plen, c);
+		cur = v[si & 1];
+		next = v[!(si & 1)];
+		carry = 0;
+		any = 0;
+		for (i = 0; i < w; i++) {
+			x = cur[i] & t[i];
+			next[i] = x << 1 | carry | (cur[i] & a.dstar[i]);
+			if (c != '/')
+				next[i] |= cur[i] & a.star[i];
+			carry = x >> 63;
+			any |= next[i];
 		}
-		if (nlo == SIZE_MAX)
+		if (!any)
 			return 0;
-		cur = !cur;
-		lo = nlo;
-		hi = nhi;
-		nfa_close(node, nn, on[cur], lo, &hi);
+		nfa_close(&a, next);
 	}
-	return on[cur][nn];
+	cur = v[slen & 1];
+	return (cur[a.nn / 64] >> (a.nn % 64)) & 1;
 }
 
 int pc_glob_matchn(const char *pattern, size_t plen, const char *name, size_t nlen, unsigned flags)
