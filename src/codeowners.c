@@ -1201,11 +1201,12 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 			}
 		}
 	}
+	/* Exclusions (rare) are tried in a list: any one of a section decides. */
 	for (k = 0; k < co->nexcl; k++) {
 		const co_pat *p = &co->pats[co->excl[k]];
 		rule = &co->rules[co->excl[k]];
 		if (!out[rule->section].rule || !out[rule->section].rule->exclude) {
-			if (may_match(p, path, len, &sj.bytes) &&
+			if (!(p->need & ~bloom) && may_match(p, path, len, &sj.bytes) &&
 			    elems_match(p->elems, p->n, path, len, sj.ends, 0, 0))
 				out[rule->section].rule = rule;
 		}
