@@ -183,6 +183,12 @@ static void print_path(FILE *fp, const pc_codeowners *co, const pc_policy *polic
 	for (s = skip_section0 ? 1 : 0; s < pc_codeowners_nsections(co); s++) {
 		fputs("  ", fp);
 		print_section_label(fp, pc_codeowners_section(co, s), s);
+		if (m[s].rule && m[s].rule->exclude) {
+			/* GitLab's exclusion: the section asks nothing of this path */
+			fprintf(fp, " excluded  (%s:%u, %s)\n", pc_codeowners_name(co), m[s].rule->line,
+				m[s].rule->pattern);
+			continue;
+		}
 		if (m[s].owners)
 			for (k = 0; k < m[s].owners->n; k++)
 				print_owner(fp, m[s].owners->items[k], policy);

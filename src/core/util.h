@@ -5,6 +5,7 @@
 #define PC_UTIL_H
 
 #include "common.h"
+#include "glob.h"	/* the glob matcher every layer uses */
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -49,11 +50,6 @@ int pc_unhex(unsigned char *out, const char *hex, size_t n);
 char *pc_base64_encode(const unsigned char *in, size_t n);
 int pc_base64_decode(unsigned char **out, size_t *outlen, const char *in, size_t inlen);
 
-/* Glob match for ref and branch patterns: `*` does not cross `/`, `**` does. */
-int pc_glob_match(const char *pattern, const char *s);
-/* 1 when pattern is a valid glob (balanced classes, no empty pattern). */
-int pc_glob_valid(const char *pattern, const char **why);
-int pc_is_glob(const char *pattern);
 
 /* Current time as RFC 3339 UTC with milliseconds. */
 void pc_time_rfc3339(char out[32]);

@@ -975,51 +975,11 @@ int pc_sshsig_split_tag(const char *raw, size_t len, size_t *payload_len,
 	return 0;
 }
 
-/* Pattern lists (ssh_config(5) PATTERNS) */
-
-static int wildmatch(const char *s, const char *p, size_t plen)
-{
-	const char *pe = p + plen, *star_p = NULL, *star_s = NULL;
-
-	while (*s) {
-		if (p < pe && *p == '*') {
-			star_p = ++p;
-			star_s = s;
-		} else if (p < pe && (*p == '?' || *p == *s)) {
-			p++;
-			s++;
-		} else if (star_p) {
-			p = star_p;
-			s = ++star_s;
-		} else {
-			return 0;
-		}
-	}
-	while (p < pe && *p == '*')
-		p++;
-	return p == pe;
-}
+/* Pattern lists (ssh_config(5) PATTERNS), as OpenSSH's match_pattern_list */
 
 int pc_sshsig_match_list(const char *s, const char *list)
 {
-	const char *p = list, *comma;
-	size_t n;
-	int got = 0, neg;
-
-	for (;;) {
-		comma = strchr(p, ',');
-		n = comma ? (size_t)(comma - p) : strlen(p);
-		neg = n > 0 && *p == '!';
-		if (wildmatch(s, p + neg, n - (size_t)neg)) {
-			if (neg)
-				return -1;
-			got = 1;
-		}
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return got;
+	return pc_glob_match_list(s, list);
 }
 
 /* allowed_signers */

@@ -40,8 +40,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * GitHub looks in .github/, the root, then docs/ and takes the first found,
+ * so a stray root file cannot take over from .github/CODEOWNERS.  GitLab's
+ * own order is the root, docs/, then .gitlab/; its directory comes last here.
+ */
 const char *const pc_codeowners_default_paths[4] = {
-	"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"
+	".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"
 };
 
 #define MAX_APPROVALS 100
@@ -303,163 +308,6 @@ static co_entry *map_get(co_map *m, const char *key, size_t len, uint64_t hash)
 }
 
 /* ------------------------------------------------------------------ */
-/* Globs within one path component: *, ?, [...] classes, \ escapes.    */
-
-static const char *const posix_classes[] = {
-	"alnum", "alpha", "blank", "cntrl", "digit", "graph",
-	"lower", "print", "punct", "space", "upper", "xdigit"
-};
-
-static int posix_class_has(size_t which, unsigned char c)
-{
-	int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-	int digit = c >= '0' && c <= '9';
-	int graph = c > 0x20 && c < 0x7f;
-
-	switch (which) {
-	case 0: return alpha || digit;
-	case 1: return alpha;
-	case 2: return c == ' ' || c == '\t';
-	case 3: return c < 0x20 || c == 0x7f;
-	case 4: return digit;
-	case 5: return graph;
-	case 6: return c >= 'a' && c <= 'z';
-	case 7: return graph || c == ' ';
-	case 8: return graph && !alpha && !digit;
-	case 9: return c == ' ' || (c >= '\t' && c <= '\r');
-	case 10: return c >= 'A' && c <= 'Z';
-	case 11: return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-	}
-	return 0;
-}
-
-/* "[:name:]" at p (n bytes left): the class number, and its length in *len; -1 if none. */
-static int posix_class_at(const char *p, size_t n, size_t *len)
-{
-	size_t i, j;
-
-	if (n < 4 || p[0] != '[' || p[1] != ':')
-		return -1;
-	for (j = 2; j + 1 < n && !(p[j] == ':' && p[j + 1] == ']'); j++)
-		if (p[j] == ']')
-			return -1;
-	if (j + 1 >= n)
-		return -1;
-	*len = j + 2;
-	for (i = 0; i < PC_ARRAY_SIZE(posix_classes); i++)
-		if (strlen(posix_classes[i]) == j - 2 && !memcmp(p + 2, posix_classes[i], j - 2))
-			return (int)i;
-	return (int)PC_ARRAY_SIZE(posix_classes);	/* named but unknown */
-}
-
-/*
- * Walk the class starting at p[0] == '[' (n bytes available).  Returns its
- * length including both brackets, or 0 when it is not terminated.  With
- * `c` >= 0, *matched says whether character c is in the class.  *bad is set
- * (when not NULL) to the offset of an unknown [:name:] or of a '/'.
- */
-static size_t class_walk(const char *p, size_t n, int c, int *matched, size_t *bad)
-{
-	size_t i = 1, plen;
-	int negate = 0, in = 0, k;
-	unsigned char lo, hi;
-
-	if (i < n && (p[i] == '!' || p[i] == '^')) {
-		negate = 1;
-		i++;
-	}
-	if (i < n && p[i] == ']') {
-		in |= c == ']';
-		i++;
-	}
-	while (i < n && p[i] != ']') {
-		if ((k = posix_class_at(p + i, n - i, &plen)) >= 0) {
-			if (k == (int)PC_ARRAY_SIZE(posix_classes)) {
-				if (bad && *bad == SIZE_MAX)
-					*bad = i;
-			} else if (c >= 0) {
-				in |= posix_class_has((size_t)k, (unsigned char)c);
-			}
-			i += plen;
-			continue;
-		}
-		if (p[i] == '\\' && i + 1 < n)
-			i++;
-		lo = (unsigned char)p[i];
-		if (lo == '/' && bad && *bad == SIZE_MAX)
-			*bad = i;
-		i++;
-		if (i + 1 < n && p[i] == '-' && p[i + 1] != ']') {
-			i++;
-			if (p[i] == '\\' && i + 1 < n)
-				i++;
-			hi = (unsigned char)p[i];
-			i++;
-			in |= c >= lo && c <= hi;
-		} else {
-			in |= c == lo;
-		}
-	}
-	if (i >= n)
-		return 0;
-	if (matched)
-		*matched = in ^ negate;
-	return i + 1;
-}
-
-/* Match glob p (plen bytes, already validated) against one component s. */
-static int glob_match(const char *p, size_t plen, const char *s, size_t slen)
-{
-	size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0, clen;
-	int matched;
-
-	while (si < slen) {
-		if (pi < plen) {
-			switch (p[pi]) {
-			case '*':
-				while (pi < plen && p[pi] == '*')
-					pi++;
-				star_p = pi;
-				star_s = si;
-				continue;
-			case '?':
-				pi++;
-				si++;
-				continue;
-			case '[':
-				clen = class_walk(p + pi, plen - pi, (unsigned char)s[si], &matched, NULL);
-				if (clen && matched) {
-					pi += clen;
-					si++;
-					continue;
-				}
-				break;
-			case '\\':
-				if (pi + 1 < plen && p[pi + 1] == s[si]) {
-					pi += 2;
-					si++;
-					continue;
-				}
-				break;
-			default:
-				if (p[pi] == s[si]) {
-					pi++;
-					si++;
-					continue;
-				}
-			}
-		}
-		if (star_p == SIZE_MAX)
-			return 0;
-		si = ++star_s;
-		pi = star_p;
-	}
-	while (pi < plen && p[pi] == '*')
-		pi++;
-	return pi == plen;
-}
-
-/* ------------------------------------------------------------------ */
 /* Compiled patterns.                                                  */
 
 enum { E_LIT, E_GLOB, E_ONE, E_STAR };
@@ -514,7 +362,7 @@ static int elem_match(const co_elem *e, const char *s, size_t n)
 		if (n < e->head_len + e->tail_len || !key_eq(s, e->head, e->head_len) ||
 		    !key_eq(s + n - e->tail_len, e->tail, e->tail_len))
 			return 0;
-		return e->star_tail || glob_match(e->text, e->len, s, n);
+		return e->star_tail || pc_glob_matchn(e->text, e->len, s, n, PC_GLOB_CODEOWNERS);
 	}
 	return 0;
 }
@@ -626,7 +474,7 @@ static int has_wildcard(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\\')
 			i++;
-		else if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+		else if (s[i] == '*' || s[i] == '?')
 			return 1;
 	}
 	return 0;
@@ -645,23 +493,17 @@ static size_t unescape(char *out, const char *s, size_t n)
 }
 
 /*
- * Check a pattern and split it at unescaped '/' outside classes.  segs may
+ * Check a pattern and split it at unescaped '/'.  segs may
  * be NULL to count only.  On a syntax error, *col is the 0-based offset and
  * `why` the message.
  */
 static int pat_split(const char *raw, size_t len, struct seg *segs, size_t *nsegs,
 	int *leading_slash, int *trailing_slash, size_t *col, char *why, size_t whylen)
 {
-	size_t i, start = 0, n = 0, clen, bad;
+	size_t i, start = 0, n = 0;
 
 	*leading_slash = len && raw[0] == '/';
 	*trailing_slash = 0;
-	if (len && raw[0] == '!') {
-		*col = 0;
-		snprintf(why, whylen, "negated patterns (!) are not supported in CODEOWNERS; "
-			"list the paths to own instead, or write \\! for a name starting with '!'");
-		return PC_EINVAL;
-	}
 	for (i = 0; i <= len; i++) {
 		if (i == len || raw[i] == '/') {
 			if (i > start) {
@@ -689,27 +531,6 @@ static int pat_split(const char *raw, size_t len, struct seg *segs, size_t *nseg
 				return PC_EINVAL;
 			}
 			i++;
-		} else if (raw[i] == '[') {
-			bad = SIZE_MAX;
-			clen = class_walk(raw + i, len - i, -1, NULL, &bad);
-			if (!clen) {
-				*col = i;
-				snprintf(why, whylen, "unterminated [ character class; close it with ']' or escape the '[' as '\\['");
-				return PC_EINVAL;
-			}
-			if (bad != SIZE_MAX) {
-				size_t plen = 0;
-				*col = i + bad;
-				if (raw[i + bad] == '/')
-					snprintf(why, whylen, "a [ ] character class cannot match '/'");
-				else if (posix_class_at(raw + i + bad, len - i - bad, &plen) >= 0)
-					snprintf(why, whylen, "unknown character class '%.*s'; known ones are "
-						"[:alnum:] [:alpha:] [:blank:] [:cntrl:] [:digit:] [:graph:] "
-						"[:lower:] [:print:] [:punct:] [:space:] [:upper:] [:xdigit:]",
-						(int)(plen > 40 ? 40 : plen), raw + i + bad);
-				return PC_EINVAL;
-			}
-			i += clen - 1;
 		}
 	}
 	if (!n) {
@@ -774,7 +595,7 @@ static size_t canonicalize(co_elem *e, size_t n)
  */
 static void glob_elem(co_elem *e, const char *s, size_t n, char **txt)
 {
-	size_t i = 0, clen, cur = 0, nwild = 0;
+	size_t i = 0, cur = 0, nwild = 0;
 	int only_leading_stars = 1;
 	char *lit, *out;
 
@@ -787,11 +608,10 @@ static void glob_elem(co_elem *e, const char *s, size_t n, char **txt)
 	lit = out;
 	e->head = e->tail = e->run = lit;
 	while (i < n) {
-		if (s[i] == '*' || s[i] == '?' || s[i] == '[') {
+		if (s[i] == '*' || s[i] == '?') {
 			if (s[i] != '*' || cur || (i && !nwild))
 				only_leading_stars = 0;
-			clen = s[i] == '[' ? class_walk(s + i, n - i, -1, NULL, NULL) : 1;
-			i += clen ? clen : 1;
+			i++;
 			if (!nwild++)
 				e->head_len = cur;
 			e->tail = out;
@@ -906,6 +726,8 @@ int pc_codeowners_pattern_match(const char *pattern, const char *path)
 
 	if (!pattern || !path || !*path)
 		return 0;
+	if (*pattern == '!')
+		pattern++;	/* an exclusion matches the paths it frees */
 	if (pat_compile(&p, pattern, strlen(pattern), &col, why, sizeof(why)) < 0)
 		return 0;
 	m = elems_match(p.elems, p.n, path, strlen(path), NULL, 0, 0);
@@ -936,6 +758,8 @@ struct pc_codeowners {
 	co_list *residual;		/* per section: rules to try, newest first */
 	size_t *residual_sections;	/* sections with a non-empty residual list */
 	size_t nresidual_sections, residual_sections_alloc;
+	uint32_t *excl;			/* exclusion rules (!pattern), in file order */
+	size_t nexcl, excl_alloc;
 };
 
 size_t pc_codeowners_nsections(const pc_codeowners *co)
@@ -998,6 +822,7 @@ void pc_codeowners_free(pc_codeowners *co)
 			free(co->residual[i].v);
 	free(co->residual);
 	free(co->residual_sections);
+	free(co->excl);
 	free(co->name);
 	free(co);
 }
@@ -1148,6 +973,8 @@ static int build_index(pc_codeowners *co)
 		goto done;
 	/* Newest first, so that every list is in descending rule order. */
 	for (r = co->nrules; r-- > 0;) {
+		if (co->rules[r].exclude)
+			continue;	/* tried apart: any one of them decides (GitLab) */
 		/*
 		 * An older rule with the same pattern in the same section can
 		 * never be the last match: leave it out of the index.
@@ -1374,8 +1201,18 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 			}
 		}
 	}
+	/* Exclusions (rare) are tried in a list: any one of a section decides. */
+	for (k = 0; k < co->nexcl; k++) {
+		const co_pat *p = &co->pats[co->excl[k]];
+		rule = &co->rules[co->excl[k]];
+		if (!out[rule->section].rule || !out[rule->section].rule->exclude) {
+			if (!(p->need & ~bloom) && may_match(p, path, len, &sj.bytes) &&
+			    elems_match(p->elems, p->n, path, len, sj.ends, 0, 0))
+				out[rule->section].rule = rule;
+		}
+	}
 	for (s = 0; s < co->nsections; s++) {
-		if (!(rule = out[s].rule))
+		if (!(rule = out[s].rule) || rule->exclude)
 			continue;
 		if (rule->owners.n)
 			out[s].owners = &rule->owners;
@@ -1653,14 +1490,14 @@ static int parse_rule(struct parser *ps, const char *s, size_t n, size_t col0)
 	pc_strlist ignored = PC_STRLIST_INIT;
 	co_pat pat;
 	char why[PC_ERROR_MAX / 2];
-	int r;
+	int r, exclude = s[0] == '!';
 
 	while (end < n && !is_space(s[end]))
 		end += s[end] == '\\' && end + 1 < n ? 2 : 1;
-	if ((r = pat_compile(&pat, s, end, &errcol, why, sizeof(why))) < 0) {
+	if ((r = pat_compile(&pat, s + exclude, end - (size_t)exclude, &errcol, why, sizeof(why))) < 0) {
 		if (r == PC_ENOMEM)
 			return r;
-		syntax_error(ps, col0 + errcol, "%s", why);
+		syntax_error(ps, col0 + (size_t)exclude + errcol, "%s", why);
 		/* Still check the owners, so that one run reports every error. */
 		r = parse_owners(ps, s + end, n - end, col0 + end, &ignored);
 		pc_strlist_clear(&ignored);
@@ -1678,9 +1515,24 @@ static int parse_rule(struct parser *ps, const char *s, size_t n, size_t col0)
 	rule->section = ps->section;
 	rule->line = ps->line;
 	rule->defaults = ps->defaults;
+	rule->exclude = exclude;
 	if (!(rule->pattern = pc_strndup(s, end)))
 		return PC_ENOMEM;
-	return parse_owners(ps, s + end, n - end, col0 + end, &rule->owners);
+	if ((r = parse_owners(ps, s + end, n - end, col0 + end, &rule->owners)) < 0)
+		return r;
+	if (exclude && rule->owners.n) {
+		/* GitLab ignores them; refusing is safer than freeing a path its author meant to own */
+		while (end < n && is_space(s[end]))
+			end++;
+		syntax_error(ps, col0 + end, "an exclusion (!pattern) takes no owners: it frees the paths "
+			"it matches from this section; remove the owners, or drop the '!' to own the paths");
+		return 0;
+	}
+	if (exclude && pc_grow((void **)&co->excl, &co->excl_alloc, co->nexcl + 1, sizeof(*co->excl)) < 0)
+		return PC_ENOMEM;
+	if (exclude)
+		co->excl[co->nexcl++] = (uint32_t)(co->nrules - 1);
+	return 0;
 }
 
 static int parse_line(struct parser *ps, const char *line, size_t n)

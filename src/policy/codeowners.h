@@ -10,17 +10,21 @@
  *
  * Patterns: a leading or inner '/' anchors the pattern at the top, otherwise
  * it matches at any depth; a trailing '/' matches directories only; `*` and
- * `?` stay within one component, `**` spans any number; `[...]` classes
- * (with `!` or `^` negation, ranges and [:alpha:]-style names); `\` escapes
- * the next character (`\ `, `\#`, `\!`).  A pattern matching a directory
+ * `?` stay within one component, `**` spans any number (glob.h,
+ * PC_GLOB_CODEOWNERS); `[` and `]` are ordinary characters, as on GitHub
+ * (`apps/[param]/page.ts` names that directory); `\` escapes the next
+ * character (`\ `, `\#`, `\!`).  A pattern matching a directory
  * owns every file below it, except that a pattern whose last component is
  * a lone `*` does not reach into subdirectories (GitHub documents this for
  * `docs/` + `*`).  Paths are case-sensitive.
  *
  * A line starting with `[` or `^[` is a section header (GitLab's rule), so
- * a pattern cannot start with a class: anchor it (`/[Dd]ocs/`) or put a
- * `**` component before it.
- * Negated patterns (`!x`) are an error: CODEOWNERS has no exclusions.
+ * a pattern cannot start with `[`: anchor it (`/[id]/`) or put a `**`
+ * component before it.
+ * `!pattern` is a GitLab exclusion (GitLab 17.10): a path it matches needs
+ * no approval from that section, whatever other rules of the section say
+ * and wherever the exclusion stands in it; its match has no owners.  An
+ * exclusion line with owners is an error.
  * `#` starts a comment at the start of a line, and among the owners.
  *
  * Owners are kept as written (`@alice`, `@org/team`, `bob@example.com`);
@@ -55,11 +59,15 @@ typedef struct pc_co_rule {
 	   whose header is repeated can have different defaults per header, as in
 	   GitLab); NULL when that header gave none. */
 	const pc_strlist *defaults;
+	int exclude;		/* `!pattern` (pattern keeps the '!') */
 } pc_co_rule;
 
 typedef struct pc_codeowners pc_codeowners;
 
-/* The outcome for one section: the last rule of the section that matched. */
+/*
+ * The outcome for one section: the last rule of the section that matched,
+ * or an exclusion of the section that matched (then owners is NULL).
+ */
 typedef struct pc_co_match {
 	size_t section;
 	const pc_co_rule *rule;		/* NULL when nothing in the section matched */
@@ -96,14 +104,19 @@ void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match 
 
 /*
  * Single pattern match, exposed for tests: 1 when `pattern` (CODEOWNERS
- * syntax) matches `path`, 0 when it does not or the pattern is invalid.
+ * syntax; with a leading '!', the paths the exclusion frees) matches
+ * `path`, 0 when it does not or the pattern is invalid.
  */
 int pc_codeowners_pattern_match(const char *pattern, const char *path);
 
 /* The file name given to pc_codeowners_parse. */
 const char *pc_codeowners_name(const pc_codeowners *co);
 
-/* Where CODEOWNERS is looked for when the policy does not say (DESIGN.md section 4). */
+/*
+ * Where CODEOWNERS is looked for when the policy does not say (DESIGN.md
+ * section 4), first found wins: .github/CODEOWNERS, CODEOWNERS,
+ * docs/CODEOWNERS (GitHub's order), then .gitlab/CODEOWNERS.
+ */
 extern const char *const pc_codeowners_default_paths[4];
 
 /*

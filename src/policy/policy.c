@@ -13,6 +13,7 @@
 #include "config.h"
 #include "policy.h"
 #include "buf.h"
+#include "codeowners.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -2352,8 +2353,6 @@ static void sort_diags(pc_diag *d, size_t from)
 
 static int policy_defaults(pc_policy *p)
 {
-	static const char *const co[] = { "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS",
-		".gitlab/CODEOWNERS" };
 	size_t i;
 
 	p->approvals_required = 1;
@@ -2362,8 +2361,8 @@ static int policy_defaults(pc_policy *p)
 	p->limits.max_paths = 1000000;
 	p->limits.max_codeowners_size = 3 * 1024 * 1024;
 	p->limits.max_refs = 10000;
-	for (i = 0; i < PC_ARRAY_SIZE(co); i++)
-		if (pc_strlist_add(&p->codeowners, co[i]) < 0)
+	for (i = 0; i < PC_ARRAY_SIZE(pc_codeowners_default_paths); i++)
+		if (pc_strlist_add(&p->codeowners, pc_codeowners_default_paths[i]) < 0)
 			return PC_ENOMEM;
 	if (!(p->trunk = pc_strdup("main")))
 		return PC_ENOMEM;

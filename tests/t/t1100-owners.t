@@ -110,7 +110,7 @@ test_expect_success 'un-owning lines and the last matching line are shown' '
 	test_cmp expect actual
 '
 
-test_expect_success 'lookup order: .github/CODEOWNERS when there is no CODEOWNERS' '
+test_expect_success 'lookup order: .github/CODEOWNERS first, as on GitHub' '
 	git init -q gh &&
 	commit_file gh .github/CODEOWNERS a <<-\EOF &&
 	* @from-github
@@ -125,16 +125,20 @@ test_expect_success 'lookup order: .github/CODEOWNERS when there is no CODEOWNER
 	grep "^  (default) @from-github  (.github/CODEOWNERS:1)$" actual
 '
 
-test_expect_success 'lookup order: CODEOWNERS at the top wins over .github/' '
+test_expect_success 'lookup order: a CODEOWNERS at the top does not take over from .github/' '
 	commit_file gh CODEOWNERS d <<-\EOF &&
 	* @from-top
 	EOF
+	policy-check owners --repo gh x >actual &&
+	grep "^  (default) @from-github  (.github/CODEOWNERS:1)$" actual &&
+	git -C gh rm -q .github/CODEOWNERS &&
+	git -C gh commit -q -m no-github &&
 	policy-check owners --repo gh x >actual &&
 	grep "^  (default) @from-top  (CODEOWNERS:1)$" actual
 '
 
 test_expect_success 'lookup order: docs/ before .gitlab/, and a directory named CODEOWNERS is no file' '
-	git -C gh rm -q CODEOWNERS .github/CODEOWNERS &&
+	git -C gh rm -q CODEOWNERS &&
 	mkdir gh/CODEOWNERS && touch gh/CODEOWNERS/keep &&
 	git -C gh add CODEOWNERS/keep &&
 	git -C gh commit -q -m e &&
@@ -151,7 +155,7 @@ test_expect_success 'no CODEOWNERS in the revision is a configuration error (exi
 	commit_file none README "no owners" </dev/null &&
 	test_expect_code 2 policy-check owners --repo none x >out 2>err &&
 	test_must_be_empty out &&
-	grep "no CODEOWNERS file in this commit (looked for CODEOWNERS, .github/CODEOWNERS, docs/CODEOWNERS, .gitlab/CODEOWNERS) at HEAD" err
+	grep "no CODEOWNERS file in this commit (looked for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS, .gitlab/CODEOWNERS) at HEAD" err
 '
 
 test_expect_success 'CODEOWNERS syntax errors are printed as FILE:LINE:COLUMN (exit 2)' '
@@ -159,14 +163,14 @@ test_expect_success 'CODEOWNERS syntax errors are printed as FILE:LINE:COLUMN (e
 	commit_file bad .github/CODEOWNERS bad <<-\EOF &&
 	* @ok
 	/src/    alice
-	!secret
+	!secret @ok
 	[Docs][0]
 	EOF
 	test_expect_code 2 policy-check owners --repo bad x >out 2>err &&
 	test_must_be_empty out &&
 	cat >expect <<-\EOF &&
 	.github/CODEOWNERS:2:10: bad owner '"'"'alice'"'"': expected @user, @org/team or an email address
-	.github/CODEOWNERS:3:1: negated patterns (!) are not supported in CODEOWNERS; list the paths to own instead, or write \! for a name starting with '"'"'!'"'"'
+	.github/CODEOWNERS:3:9: an exclusion (!pattern) takes no owners: it frees the paths it matches from this section; remove the owners, or drop the '"'"'!'"'"' to own the paths
 	.github/CODEOWNERS:4:8: approval count 0 is out of range; use 1 to 100
 	policy-check: owners: CODEOWNERS at HEAD has 3 errors; fix them
 	EOF

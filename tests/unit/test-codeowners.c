@@ -127,29 +127,30 @@ static const struct pattern_case {
 	{ "\\*", "a", 0 },
 	{ "a\\?", "a?", 1 },
 	{ "a\\?", "ab", 0 },
-	/* ? and classes */
+	/* ? ; [ and ] are ordinary characters, as on GitHub (no character ranges) */
 	{ "?.txt", "a.txt", 1 },
 	{ "?.txt", "ab.txt", 0 },
 	{ "a?c", "abc", 1 },
 	{ "a?c", "a/c", 0 },
-	{ "*.[ch]", "x.c", 1 },
-	{ "*.[ch]", "x.h", 1 },
-	{ "*.[ch]", "x.o", 0 },
-	{ "**/[a-c]x", "bx", 1 },
-	{ "**/[a-c]x", "dx", 0 },
-	{ "/[Dd]ocs/", "Docs/a", 1 },
-	{ "/[Dd]ocs/", "docs/a", 1 },
-	{ "/[Dd]ocs/", "xdocs/a", 0 },
-	{ "/file[0-9].txt", "file5.txt", 1 },
-	{ "/file[0-9].txt", "filea.txt", 0 },
-	{ "/x[!a]", "xb", 1 },
-	{ "/x[!a]", "xa", 0 },
-	{ "/x[^a]", "xa", 0 },
-	{ "/x[]]", "x]", 1 },
-	{ "/[[:digit:]]x", "1x", 1 },
-	{ "/[[:digit:]]x", "ax", 0 },
-	{ "/[[:upper:]]*", "Readme", 1 },
-	{ "/[[:upper:]]*", "readme", 0 },
+	{ "*.[ch]", "x.c", 0 },
+	{ "*.[ch]", "x.[ch]", 1 },
+	{ "**/[a-c]x", "bx", 0 },
+	{ "**/[a-c]x", "d/[a-c]x", 1 },
+	{ "/[Dd]ocs/", "docs/a", 0 },
+	{ "/[Dd]ocs/", "[Dd]ocs/a", 1 },
+	{ "apps/[param]/file.ts", "apps/[param]/file.ts", 1 },
+	{ "apps/[param]/file.ts", "apps/p/file.ts", 0 },
+	{ "/apps/[id]/", "apps/[id]/page.tsx", 1 },
+	{ "/apps/[id]/", "apps/i/page.tsx", 0 },
+	{ "**/[...slug]/*.ts", "web/app/[...slug]/x.ts", 1 },
+	{ "*[id]*", "a/page[id].js", 1 },
+	{ "/x[!a]", "x[!a]", 1 },
+	{ "/x[!a]", "xb", 0 },
+	{ "/x]", "x]", 1 },
+	{ "/[[:digit:]]x", "1x", 0 },
+	{ "/[[:digit:]]x", "[[:digit:]]x", 1 },
+	{ "/x[ab", "x[ab", 1 },
+	{ "/x[a/b]", "x[a/b]", 1 },
 	/* other wildcards inside a component */
 	{ "a*/b", "abc/b", 1 },
 	{ "a*/b", "a/b", 1 },
@@ -162,9 +163,13 @@ static const struct pattern_case {
 	{ "*_test.go", "a/b_test.go", 1 },
 	{ "*_test.go", "a/b.go", 0 },
 	{ "/données/", "données/x", 1 },
+	/* an exclusion matches the paths it frees */
+	{ "!x", "x", 1 },
+	{ "!/a/", "a/b", 1 },
+	{ "!/a/", "b/a", 0 },
 	/* invalid patterns match nothing */
-	{ "!x", "x", 0 },
-	{ "/x[ab", "x[ab", 0 },
+	{ "/", "x", 0 },
+	{ "a\\/b", "a/b", 0 },
 };
 
 static void test_patterns(void)
@@ -372,9 +377,34 @@ static void test_sections(void)
 		char *got = describe(co, "[literal]");
 		is_str(got, "[] @a (L1)", "an escaped [ is a literal bracket");
 		free(got);
-		got = describe(co, "bx");
-		is_str(got, "[] @b (L2)", "a class after a leading /");
+		got = describe(co, "[ab]x");
+		is_str(got, "[] @b (L2)", "brackets after a leading / are literal");
 		free(got);
+		got = describe(co, "bx");
+		is_str(got, "[] -", "brackets are not a character class");
+		free(got);
+		pc_codeowners_free(co);
+	}
+	co = parse_ok("* @all\n!*.lock\n/vendor/ @v\n[Docs] @writers\n*.md\n!/CHANGELOG.md\n"
+		"[Docs]\n/docs/ @docs\n", "GitLab exclusions");
+	if (co) {
+		char *got = describe(co, "a/yarn.lock");
+		is_str(got, "[] unowned (L2); [Docs] -", "an exclusion frees a path from its section");
+		free(got);
+		got = describe(co, "vendor/x.lock");
+		is_str(got, "[] unowned (L2); [Docs] -", "an exclusion wins over a later rule (GitLab)");
+		free(got);
+		got = describe(co, "vendor/x.c");
+		is_str(got, "[] @v (L3); [Docs] -", "other paths keep their owners");
+		free(got);
+		got = describe(co, "CHANGELOG.md");
+		is_str(got, "[] @all (L1); [Docs] unowned (L6)", "an exclusion frees only its own section");
+		free(got);
+		got = describe(co, "docs/CHANGELOG.md");
+		is_str(got, "[] @all (L1); [Docs] @docs (L8)", "an anchored exclusion");
+		free(got);
+		ok(pc_codeowners_rule(co, 1)->exclude && !strcmp(pc_codeowners_rule(co, 1)->pattern, "!*.lock"),
+			"an exclusion keeps its '!' and is marked");
 		pc_codeowners_free(co);
 	}
 }
@@ -394,15 +424,10 @@ static const struct error_case {
 	{ "* @org/\n", "CODEOWNERS:1:3: bad owner '@org/': expected @user, @org/team or an email address" },
 	{ "* a@b..c\n", "CODEOWNERS:1:3: bad owner 'a@b..c': expected @user, @org/team or an email address" },
 	{ "* @a\x01z\n", "CODEOWNERS:1:3: bad owner '@a\\x01z': expected @user, @org/team or an email address" },
-	{ "/x[abc @a\n",
-	  "CODEOWNERS:1:3: unterminated [ character class; close it with ']' or escape the '[' as '\\['" },
-	{ "/x[a/b] @a\n", "CODEOWNERS:1:5: a [ ] character class cannot match '/'" },
-	{ "/x[[:foo:]] @a\n",
-	  "CODEOWNERS:1:4: unknown character class '[:foo:]'; known ones are [:alnum:] [:alpha:] [:blank:] "
-	  "[:cntrl:] [:digit:] [:graph:] [:lower:] [:print:] [:punct:] [:space:] [:upper:] [:xdigit:]" },
 	{ "!secret.txt @a\n",
-	  "CODEOWNERS:1:1: negated patterns (!) are not supported in CODEOWNERS; list the paths to own "
-	  "instead, or write \\! for a name starting with '!'" },
+	  "CODEOWNERS:1:13: an exclusion (!pattern) takes no owners: it frees the paths it matches from "
+	  "this section; remove the owners, or drop the '!' to own the paths" },
+	{ "!/ \n", "CODEOWNERS:1:2: pattern names no path; use * to match every file" },
 	{ "foo\\\n",
 	  "CODEOWNERS:1:4: pattern ends with a backslash; escape a trailing space as '\\ ' or remove the backslash" },
 	{ "a\\/b @x\n", "CODEOWNERS:1:2: '\\/' is not allowed in a pattern; write '/' without the backslash" },
@@ -505,6 +530,10 @@ static const char *const glob_pool[] = {
 static const char *const comp_pool[] = {
 	"a", "b", "docs", "x.js", "a.md", ".env", "ab", "ba", "src", "y.tar.gz", "bb", "ac"
 };
+/* Path components: the pattern components, and brackets, which CODEOWNERS takes literally. */
+static const char *const path_pool[] = {
+	"a", "b", "docs", "x.js", "a.md", ".env", "ab", "ba", "src", "y.tar.gz", "bb", "ac", "[ab]"
+};
 
 static void gen_pattern(pc_buf *b)
 {
@@ -531,7 +560,7 @@ static void gen_path(pc_buf *b)
 	for (i = 0; i < n; i++) {
 		if (i)
 			pc_buf_putc(b, '/');
-		pc_buf_puts(b, comp_pool[rnd(PC_ARRAY_SIZE(comp_pool))]);
+		pc_buf_puts(b, path_pool[rnd(PC_ARRAY_SIZE(path_pool))]);
 	}
 }
 
@@ -541,7 +570,7 @@ static void gen_path(pc_buf *b)
  * or more directories (one or more at the end); the pattern may match the
  * path itself or a leading directory of it (which then owns what is below),
  * except that a last "*" (GitHub's docs/ + "*") does not reach deeper.
- * Components are matched with util's pc_glob_match, a separate glob.
+ * Components are matched with glob.h's matcher in its CODEOWNERS dialect.
  */
 static int def_whole(char **seg, size_t n, size_t i, char **comp, size_t j, size_t k)
 {
@@ -557,7 +586,8 @@ static int def_whole(char **seg, size_t n, size_t i, char **comp, size_t j, size
 				return 1;
 		return 0;
 	}
-	return j < k && pc_glob_match(seg[i], comp[j]) && def_whole(seg, n, i + 1, comp, j + 1, k);
+	return j < k && pc_glob_matchn(seg[i], strlen(seg[i]), comp[j], strlen(comp[j]), PC_GLOB_CODEOWNERS) &&
+		def_whole(seg, n, i + 1, comp, j + 1, k);
 }
 
 static size_t split(char *s, char **out)
@@ -643,7 +673,7 @@ static void gen_file(pc_buf *out, size_t nrules, int with_sections)
 		if (with_sections && rnd(25) == 0)
 			pc_buf_printf(out, "%s\n", headers[rnd(PC_ARRAY_SIZE(headers))]);
 		/* Every shape the index knows, plus ones it must leave to the matcher. */
-		switch (rnd(18)) {
+		switch (rnd(19)) {
 		case 0: pc_buf_printf(out, "/%s/%s/ @d%u", l1, l2, i); break;
 		case 1: pc_buf_printf(out, "/%s/%s @e%u", l1, l2, i); break;
 		case 2: pc_buf_printf(out, "%s @b%u", l2, i); break;
@@ -663,6 +693,10 @@ static void gen_file(pc_buf *out, size_t nrules, int with_sections)
 		case 16:	/* no owners: un-owns, or takes the header's defaults */
 			pc_buf_printf(out, "/%s/%s/%s", l1, l2, l3);
 			break;
+		case 17:	/* a GitLab exclusion */
+			gen_pattern(&pat);
+			pc_buf_printf(out, "!%s", pat.ptr);
+			break;
 		default:
 			/* a fully random pattern, never starting with '[' (that is a header) */
 			gen_pattern(&pat);
@@ -680,7 +714,7 @@ static void test_index_property(void)
 	pc_buf text = PC_BUF_INIT, path = PC_BUF_INIT;
 	size_t f, p, s, r, bad = 0, checked = 0, owned = 0, nsec;
 	pc_co_match *got = NULL;
-	const pc_co_rule **want = NULL;
+	const pc_co_rule **want = NULL, **excl = NULL;
 
 	rng_state = 0x2545f4914f6cdd1dULL;
 	for (f = 0; f < 40; f++) {
@@ -697,21 +731,32 @@ static void test_index_property(void)
 		nsec = pc_codeowners_nsections(co);
 		got = realloc(got, nsec * sizeof(*got));
 		want = realloc(want, nsec * sizeof(*want));
+		excl = realloc(excl, nsec * sizeof(*excl));
 		for (p = 0; p < 250; p++) {
 			gen_path(&path);
-			/* The reference: every rule in order, the last match of a section wins. */
+			/*
+			 * The reference: every rule in order, the last match of a
+			 * section wins, unless an exclusion of the section matches.
+			 */
 			for (s = 0; s < nsec; s++)
-				want[s] = NULL;
+				want[s] = excl[s] = NULL;
 			for (r = 0; r < pc_codeowners_nrules(co); r++) {
 				const pc_co_rule *rule = pc_codeowners_rule(co, r);
-				if (pc_codeowners_pattern_match(rule->pattern, path.ptr))
+				if (!pc_codeowners_pattern_match(rule->pattern, path.ptr))
+					continue;
+				if (!rule->exclude)
 					want[rule->section] = rule;
+				else if (!excl[rule->section])
+					excl[rule->section] = rule;
 			}
+			for (s = 0; s < nsec; s++)
+				if (excl[s])
+					want[s] = excl[s];
 			pc_codeowners_match(co, path.ptr, got);
 			for (s = 0; s < nsec; s++) {
 				const pc_strlist *wo = NULL;
 				checked++;
-				if (want[s])
+				if (want[s] && !want[s]->exclude)
 					wo = want[s]->owners.n ? &want[s]->owners :
 						want[s]->defaults && want[s]->defaults->n ? want[s]->defaults : NULL;
 				owned += wo != NULL;
@@ -728,6 +773,7 @@ static void test_index_property(void)
 	ok(owned > checked / 10 && owned < checked, "both owned and unowned results occur (%zu owned)", owned);
 	free(got);
 	free(want);
+	free(excl);
 	pc_buf_release(&text);
 	pc_buf_release(&path);
 }

@@ -306,7 +306,8 @@ static void test_defaults(void)
 	is_int((long long)p->identity_env.n, 1, "identity.env as written, no list of defaults");
 	is_str(p->identity_env.items[0], "REMOTE_USER", "identity.env is REMOTE_USER");
 	is_int((long long)p->codeowners.n, 4, "four CODEOWNERS locations");
-	is_str(p->codeowners.items[0], "CODEOWNERS", "CODEOWNERS first");
+	is_str(p->codeowners.items[0], ".github/CODEOWNERS", ".github/CODEOWNERS first, as on GitHub");
+	is_str(p->codeowners.items[1], "CODEOWNERS", "then CODEOWNERS");
 	is_str(p->codeowners.items[3], ".gitlab/CODEOWNERS", ".gitlab/CODEOWNERS last");
 	is_int(p->approvals_required, 1, "approvals.required 1");
 	is_int(p->self_approval, 0, "self_approval false");
