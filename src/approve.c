@@ -75,34 +75,63 @@ static int keyring_load(pc_ctx *ctx, pc_error *err)
 }
 
 int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char **user,
-	pc_error *err)
+	char *why, size_t why_size, pc_error *err)
 {
 	const pc_user *u;
-	size_t i;
+	const char *first = NULL;
+	pc_buf names = PC_BUF_INIT;
+	char fp[64];
+	size_t i, n = 0;
 	int r;
 
 	*user = NULL;
 	if ((r = keyring_load(ctx, err)) < 0)
 		return r;
-	for (i = 0; i < ctx->keyring->n; i++)
+	for (i = 0; i < ctx->keyring->n && !first; i++)
 		if (pc_sshkey_equal(ctx->keyring->keys[i].key, key)) {
-			*user = ctx->keyring->keys[i].user;
-			return 0;
+			first = ctx->keyring->keys[i].user;	/* a key is of one user: lint checks */
+			n = 1;
+			pc_buf_puts(&names, first);
 		}
-	if (!ctx->keyring->signers)
-		return 0;
 	/*
 	 * Principals in allowed_signers are patterns (e.g. *@ops.example.com):
-	 * ask for each user's email, as ssh-keygen -Y verify -I would.
+	 * ask for each user's email, as ssh-keygen -Y verify -I would.  Every
+	 * user the key may sign for is a candidate; more than one and nobody
+	 * can tell who signed, so the signature counts for nobody.
 	 */
-	for (i = 0; i < ctx->policy->nusers; i++) {
+	for (i = 0; ctx->keyring->signers && i < ctx->policy->nusers; i++) {
 		u = &ctx->policy->users[i];
-		if (u->email && pc_signers_allows(ctx->keyring->signers, key, u->email, "git", when) == 1) {
-			*user = u->name;
-			break;
-		}
+		if (!u->email || (first && !strcmp(first, u->name)) ||
+		    pc_signers_allows(ctx->keyring->signers, key, u->email, "git", when) != 1)
+			continue;
+		if (!first)
+			first = u->name;
+		if (n++ < MAX_LISTED)
+			pc_buf_printf(&names, "%s%s", n > 1 ? ", " : "", u->name);
 	}
+	if (pc_buf_error(&names)) {
+		pc_buf_release(&names);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	pc_sshkey_fingerprint(key, fp);
+	if (n == 1)
+		*user = first;
+	else if (n == 0)
+		snprintf(why, why_size, "%s, a key of no user of the policy", fp);
+	else
+		snprintf(why, why_size, "%s, a key that the allowed_signers file gives to %zu users of "
+			"the policy (%s%s): the signer is ambiguous and counts for none of them",
+			fp, n, names.ptr, n > MAX_LISTED ? ", ..." : "");
+	pc_buf_release(&names);
 	return 0;
+}
+
+int64_t pc_signing_time(const pc_ctx *ctx, int64_t claimed)
+{
+	/* No time, an unreadable one, or one after the push: the signer cannot be taken at its word. */
+	if (claimed <= 0 || claimed > ctx->now)
+		return ctx->now;
+	return claimed;
 }
 
 void pc_approval_obj_release(pc_approval_obj *a)
@@ -130,25 +159,31 @@ static const char *tag_header(const char *p, const char *end, const char *name, 
 	return NULL;
 }
 
-/* Seconds from a tagger line "Name <email> 1700000000 +0000". */
+/*
+ * Seconds from a tagger line "Name <email> 1700000000 +0000"; -1 when the
+ * line is not of that form or the number does not fit.
+ */
 static int64_t tagger_time(const char *v, size_t len)
 {
-	const char *gt = NULL, *p;
+	const char *gt = NULL, *p, *end = v + len;
 	int64_t t = 0;
 
-	for (p = v; p < v + len; p++)
+	for (p = v; p < end; p++)
 		if (*p == '>')
 			gt = p;
-	if (!gt)
-		return 0;
-	for (p = gt + 1; p < v + len && *p == ' '; p++)
-		;
-	for (; p < v + len && *p >= '0' && *p <= '9'; p++) {
+	if (!gt || gt + 2 > end || gt[1] != ' ')
+		return -1;
+	for (p = gt + 2; p < end && *p >= '0' && *p <= '9'; p++) {
 		/* the signer wrote this line: a number past int64 is no time */
 		if (t > (INT64_MAX - (*p - '0')) / 10)
-			return 0;
+			return -1;
 		t = t * 10 + (*p - '0');
 	}
+	if (p == gt + 2 || end - p != 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-'))
+		return -1;
+	for (p += 2; p < end; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
 	return t;
 }
 
@@ -161,6 +196,7 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 	pc_sshkey *signer = NULL;
 	pc_error e = PC_ERROR_INIT;
 	const char *raw, *end, *v, *msg, *sig, *user = NULL;
+	char signer_why[384];
 	size_t len, vlen, payload_len, sig_len, tlen;
 	int r, valid = 0;
 
@@ -221,11 +257,13 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 		goto done;
 	}
 	pc_sshkey_fingerprint(signer, out->fingerprint);
+	/* Key validity (valid-after, valid-before) at the tagger time, if it can be believed. */
 	v = tag_header(raw, end, "tagger", &vlen);
-	if ((r = pc_keyring_user(ctx, signer, v ? tagger_time(v, vlen) : 0, &user, err)) < 0)
+	if ((r = pc_keyring_user(ctx, signer, pc_signing_time(ctx, v ? tagger_time(v, vlen) : -1),
+			&user, signer_why, sizeof(signer_why), err)) < 0)
 		goto done;
 	if (!user) {
-		snprintf(why, why_size, "it is signed by %s, a key of no user of the policy", out->fingerprint);
+		snprintf(why, why_size, "it is signed by %s", signer_why);
 		r = 0;
 		goto done;
 	}

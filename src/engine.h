@@ -19,6 +19,7 @@ typedef struct pc_ctx {
 	size_t nhide;
 	pc_rules_compiled *rules;	/* compiled push rules, lazily */
 	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
+	int64_t now;			/* the push time, seconds since the epoch */
 } pc_ctx;
 
 /* What the evaluator knows about one update while judging it. */

@@ -975,6 +975,60 @@ int pc_sshsig_split_tag(const char *raw, size_t len, size_t *payload_len,
 	return 0;
 }
 
+int pc_sshsig_split_commit(const char *raw, size_t len, pc_buf *payload, pc_buf *sig)
+{
+	const char *line = raw, *end = raw + len, *next, *nl, *value;
+	int in_signature = 0, other_signature = 0, saw = 0;
+
+	/* The header walk of git's parse_buffer_signed_by_header, line for line. */
+	while (line < end) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		next = nl ? nl + 1 : end;
+		value = NULL;
+		if (in_signature && line[0] == ' ') {
+			value = line + 1;
+		} else if (starts_with_span(line, (size_t)(end - line), "gpgsig ")) {
+			value = line + 7;
+			other_signature = 0;
+		} else if (starts_with_span(line, (size_t)(end - line), "gpgsig")) {
+			other_signature = 1;	/* gpgsig-sha256 and the like: signed by nobody here */
+		} else if (other_signature && line[0] != ' ') {
+			other_signature = 0;
+		}
+		if (value) {
+			pc_buf_put(sig, value, (size_t)(next - value));
+			saw = 1;
+			in_signature = 1;
+		} else {
+			if (line[0] == '\n')
+				next = end;	/* the message: never a header */
+			if (!other_signature)
+				pc_buf_put(payload, line, (size_t)(next - line));
+			in_signature = 0;
+		}
+		line = next;
+	}
+	if (pc_buf_error(payload) || pc_buf_error(sig))
+		return pc_buf_error(payload) ? pc_buf_error(payload) : pc_buf_error(sig);
+	return saw ? 0 : PC_ENOTFOUND;
+}
+
+size_t pc_sshsig_armor_extent(const char *armor, size_t len)
+{
+	static const char footer[] = "\n-----END SSH SIGNATURE-----";
+	size_t skip = sizeof(ARMOR_BEGIN) - 1;
+	const char *at;
+
+	if (len < skip || memcmp(armor, ARMOR_BEGIN, skip))
+		return len;
+	if (!(at = memmem(armor + skip, len - skip, footer, sizeof(footer) - 1)))
+		return len;
+	at += sizeof(footer) - 1;
+	if (at < armor + len && *at == '\n')
+		at++;
+	return (size_t)(at - armor);
+}
+
 /* Pattern lists (ssh_config(5) PATTERNS) */
 
 static int wildmatch(const char *s, const char *p, size_t plen)

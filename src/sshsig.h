@@ -12,6 +12,7 @@
 #include "common.h"
 #include "diag.h"
 #include "util.h"
+#include "buf.h"
 
 #include <stdint.h>
 
@@ -108,6 +109,28 @@ int pc_sshsig_verify_blob(pc_sshkey **signer, const unsigned char *blob, size_t 
  */
 int pc_sshsig_split_tag(const char *raw, size_t len, size_t *payload_len,
 	const char **sig, size_t *sig_len);
+
+/*
+ * Split a raw commit object (as stored) the way git 2.39 does for
+ * `git verify-commit` (commit.c, parse_buffer_signed_by_header): the
+ * signature is the value of the "gpgsig" header lines with their
+ * continuation lines, read only in the header block, before the first
+ * empty line (a "gpgsig" in the message is no signature); several gpgsig
+ * headers are joined, as git joins them.  The payload is the object
+ * without those lines and without any other header whose name starts with
+ * "gpgsig" (gpgsig-sha256, ...) and its continuation lines.  Appends to
+ * `payload` and `sig`; PC_ENOTFOUND when there is no gpgsig header,
+ * PC_ENOMEM or PC_ELIMIT when a buffer could not grow.
+ */
+int pc_sshsig_split_commit(const char *raw, size_t len, pc_buf *payload, pc_buf *sig);
+/*
+ * The part of an armored signature that ssh-keygen -Y verify reads (and so
+ * git): everything up to and including the first END line.  A second
+ * gpgsig header joined after a valid signature is ignored that way, so
+ * cut it off before the strict pc_sshsig_verify.  `len` when the armor
+ * does not start with the BEGIN line or has no END line.
+ */
+size_t pc_sshsig_armor_extent(const char *armor, size_t len);
 
 /*
  * git's allowed_signers format (ssh-keygen(1) ALLOWED SIGNERS):
