@@ -1084,6 +1084,7 @@ struct signer {
 	int has_after, has_before;
 	int64_t valid_after, valid_before;
 	pc_sshkey *key;
+	unsigned line, column;	/* where the principals were written */
 };
 
 struct pc_signers {
@@ -1419,6 +1420,8 @@ static int parse_signer_line(pc_signers *s, struct sline *l)
 			i++;
 		plen = i - start;
 	}
+	e.line = l->lineno;
+	e.column = (unsigned)start + 1;
 	if (!(e.principals = pc_strndup(p + start, plen))) {
 		r = line_nomem(l, start);
 		goto done;
@@ -1557,6 +1560,23 @@ int pc_signers_lookup(const pc_signers *s, const pc_sshkey *key, const char *ns,
 		}
 	}
 	return 0;
+}
+
+size_t pc_signers_count(const pc_signers *s)
+{
+	return s ? s->n : 0;
+}
+
+int pc_signers_entry(const pc_signers *s, size_t i, const char *ns, const char **principals,
+	const pc_sshkey **key, unsigned *line, unsigned *column)
+{
+	const struct signer *e = &s->items[i];
+
+	*principals = e->principals;
+	*key = e->key;
+	*line = e->line;
+	*column = e->column;
+	return !ns || !e->namespaces || pc_sshsig_match_list(ns, e->namespaces) == 1;
 }
 
 int pc_signers_allows(const pc_signers *s, const pc_sshkey *key, const char *principal,

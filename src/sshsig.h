@@ -178,6 +178,15 @@ int pc_signers_lookup(const pc_signers *s, const pc_sshkey *key, const char *ns,
  */
 int pc_signers_allows(const pc_signers *s, const pc_sshkey *key, const char *principal,
 	const char *ns, int64_t when);
+/*
+ * The lines of the file one by one, for checks across lines and users
+ * (policy-check lint): entry i (i < pc_signers_count) gives its principal
+ * pattern list, its key and where the principals were written.  Returns 1
+ * when the entry may sign in namespace `ns` (NULL: any), else 0.
+ */
+size_t pc_signers_count(const pc_signers *s);
+int pc_signers_entry(const pc_signers *s, size_t i, const char *ns, const char **principals,
+	const pc_sshkey **key, unsigned *line, unsigned *column);
 /* OpenSSH pattern-list matching: 1 match, 0 no match, -1 excluded by "!". */
 int pc_sshsig_match_list(const char *s, const char *list);
 
