@@ -596,5 +596,6 @@ finish:
 	free(ctx.hide);
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
+	pc_approval_cache_free(ctx.approvals);
 	return 0;
 }
