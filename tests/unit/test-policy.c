@@ -165,7 +165,9 @@ static const struct lint_case {
 	  "t.yml:3:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
 	  "t.yml:3:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
-	  "max_codeowners_size, max_refs" },
+	  "max_codeowners_size, max_refs, max_approvals_per_commit" },
+	{ "approvals per commit out of range", HEAD "limits: {max_approvals_per_commit: 1001}\n",
+	  "t.yml:3:36: limits.max_approvals_per_commit: 1001 is out of range (1 to 1000)" },
 	{ "identity variable name", HEAD "identity: {env: [\"GL-USER\"]}\n",
 	  "t.yml:3:18: identity.env: 'GL-USER' is not an environment variable name" },
 	{ "audit origin with a space", "version: 1\naudit: {log: a, key: b, origin: \"git example\"}\n",
@@ -269,6 +271,7 @@ static void test_defaults(void)
 	is_int((long long)p->limits.max_paths, 1000000, "max_paths");
 	is_int((long long)p->limits.max_codeowners_size, 3 * 1024 * 1024, "max_codeowners_size");
 	is_int((long long)p->limits.max_refs, 10000, "max_refs");
+	is_int((long long)p->limits.max_approvals_per_commit, 32, "max_approvals_per_commit");
 	is_str(p->trunk, "main", "trunk main");
 	is_int((long long)p->nbranches, 0, "no protected branch without a strategy");
 	is_int((long long)p->work_branches.n, 0, "no work branches without a strategy");
@@ -481,7 +484,8 @@ static void test_full_schema(void)
 		"  deny_paths: ['\\.pem$']\n  signed_commits: true\n"
 		"break_glass: {groups: [sre]}\n"
 		"enforcement: dry-run\n"
-		"limits: {max_commits: 50, max_paths: 60, max_codeowners_size: 1MB, max_refs: 70}\n",
+		"limits: {max_commits: 50, max_paths: 60, max_codeowners_size: 1MB, max_refs: 70,\n"
+		"  max_approvals_per_commit: 8}\n",
 		"every key");
 
 	if (!p)
@@ -513,6 +517,7 @@ static void test_full_schema(void)
 	is_int((long long)p->limits.max_paths, 60, "limits.max_paths");
 	is_int((long long)p->limits.max_codeowners_size, 1000000, "limits.max_codeowners_size");
 	is_int((long long)p->limits.max_refs, 70, "limits.max_refs");
+	is_int((long long)p->limits.max_approvals_per_commit, 8, "limits.max_approvals_per_commit");
 
 	/* Queries on this policy. */
 	is_str(pc_policy_user(p, "bob")->email, "bob@example.com", "user lookup");
