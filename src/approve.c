@@ -497,13 +497,15 @@ int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	size_t count = 1, self = (size_t)(c->u - ctx->push->updates);
 	int ok, r;
 
+	if (c->v->op == PC_OP_DELETE)
+		return approval_delete_check(ctx, c, err);	/* whatever its name: it may be cleaned up */
+	/* Lower-case hex only, as git writes ids: one name per commit, one limit per commit. */
 	slash = strchr(name, '/');
 	if (!slash || slash - name != GIT_OID_HEXSZ || !slash[1] ||
+	    strspn(name, "0123456789abcdef") != GIT_OID_HEXSZ ||
 	    git_oid_fromstrn(&named, name, GIT_OID_HEXSZ) < 0)
 		return pc_verdict_reject(c->v, "approval", "use refs/approvals/<full commit id>/<name>",
 			"%s is not refs/approvals/<commit-id>/<name>", c->u->ref);
-	if (c->v->op == PC_OP_DELETE)
-		return approval_delete_check(ctx, c, err);
 	if (c->v->op != PC_OP_CREATE)
 		return pc_verdict_reject(c->v, "approval", "push a new approval under another name",
 			"approval refs are create-only: %s already exists", c->u->ref);

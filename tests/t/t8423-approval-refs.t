@@ -63,6 +63,13 @@ test_expect_success 'a second approval of the same commit, target and approver i
 	grep "accepted $A/alice" err
 '
 
+test_expect_success 'an approval ref named with an upper-case commit id is refused: no second name per commit' '
+	sign carol develop refs/heads/main &&
+	upper=$(echo "$commit" | tr a-f A-F) &&
+	test_must_fail push_as carol "$tag:refs/approvals/$upper/one" &&
+	grep "approval: refs/approvals/$upper/one is not refs/approvals/<commit-id>/<name>" err
+'
+
 test_expect_success 'the signer revokes an approval by deleting its ref; it no longer counts' '
 	test_must_fail push_as carol ":$A/alice" &&
 	grep "approval: approval $A/alice can only be deleted by the user who signed it (alice) or admins" err &&
