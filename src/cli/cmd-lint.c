@@ -107,6 +107,109 @@ done:
 	free(file);
 }
 
+/* The keys of users.<name>.keys, parsed once (bad ones are reported elsewhere). */
+typedef struct policy_keys {
+	pc_sshkey **keys;
+	const char **users;
+	size_t n;
+} policy_keys;
+
+static void policy_keys_load(policy_keys *k, const pc_policy *p)
+{
+	pc_error err = PC_ERROR_INIT;
+	size_t i, j, total = 0;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < p->nusers; i++)
+		total += p->users[i].keys.n;
+	if (!total || !(k->keys = pc_calloc(total, sizeof(*k->keys))) ||
+	    !(k->users = pc_calloc(total, sizeof(*k->users))))
+		return;
+	for (i = 0; i < p->nusers; i++)
+		for (j = 0; j < p->users[i].keys.n; j++)
+			if (pc_sshkey_parse(&k->keys[k->n], p->users[i].keys.items[j], &err) == 0)
+				k->users[k->n++] = p->users[i].name;
+}
+
+static void policy_keys_release(policy_keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		pc_sshkey_free(k->keys[i]);
+	free(k->keys);
+	free(k->users);
+}
+
+static const char *key_owner(const policy_keys *k, const pc_sshkey *key)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (pc_sshkey_equal(k->keys[i], key))
+			return k->users[i];
+	return NULL;
+}
+
+/*
+ * A signature counts for one user or for none: report the allowed_signers
+ * lines that give a key to several users of the policy (principals that
+ * match several emails, a key that is another user's users.<name>.keys, or
+ * the same key on lines for different users).  Pushes refuse such a
+ * signer as ambiguous; lint says where it comes from.
+ */
+static void lint_signer_users(const pc_policy *p, const pc_signers *signers, pc_diag *diags)
+{
+	const char *principals, *other, *owner, **sole = NULL;
+	const pc_sshkey *key, *key2;
+	pc_buf names = PC_BUF_INIT;
+	policy_keys keys;
+	unsigned line, column, line2, column2;
+	size_t i, j, n, count = pc_signers_count(signers);
+
+	if (!count || !(sole = pc_calloc(count, sizeof(*sole))))
+		return;
+	policy_keys_load(&keys, p);
+	for (i = 0; i < count; i++) {
+		if (!pc_signers_entry(signers, i, "git", &principals, &key, &line, &column))
+			continue;
+		pc_buf_clear(&names);
+		n = 0;
+		if ((owner = key_owner(&keys, key))) {
+			pc_buf_printf(&names, "%s (users.%s.keys)", owner, owner);
+			sole[i] = owner;
+			n = 1;
+		}
+		for (j = 0; j < p->nusers; j++)
+			if (p->users[j].email && (!owner || strcmp(owner, p->users[j].name)) &&
+			    pc_sshsig_match_list(p->users[j].email, principals) == 1) {
+				pc_buf_printf(&names, "%s%s", n++ ? ", " : "", p->users[j].name);
+				sole[i] = p->users[j].name;
+			}
+		if (n > 1) {
+			sole[i] = NULL;
+			pc_diag_add(diags, p->allowed_signers, line, column,
+				"principals '%s' give this key to %zu users of the policy (%s); a signature "
+				"by it would be ambiguous and count for none of them: list one user's email",
+				principals, n, names.ptr);
+			continue;
+		}
+		for (j = 0; j < i && sole[i]; j++)
+			if (sole[j] && strcmp(sole[j], sole[i]) &&
+			    pc_signers_entry(signers, j, "git", &other, &key2, &line2, &column2) &&
+			    pc_sshkey_equal(key, key2)) {
+				pc_diag_add(diags, p->allowed_signers, line, column,
+					"this key is also on line %u for %s; a signature by it would be ambiguous "
+					"and count for neither %s nor %s: give a key to one user",
+					line2, sole[j], sole[j], sole[i]);
+				break;
+			}
+	}
+	pc_buf_release(&names);
+	policy_keys_release(&keys);
+	free(sole);
+}
+
 /*
  * Key lines must be keys our verifier can use, not only well-formed text,
  * and the allowed_signers file, read only when a push is judged, must parse.
@@ -119,7 +222,8 @@ static void lint_keys(const pc_policy *p, pc_diag *diags)
 	size_t i, j;
 
 	if (p->allowed_signers) {
-		pc_signers_load(&signers, p->allowed_signers, diags);
+		if (pc_signers_load(&signers, p->allowed_signers, diags) == 0)
+			lint_signer_users(p, signers, diags);
 		pc_signers_free(signers);
 	}
 

@@ -975,6 +975,60 @@ int pc_sshsig_split_tag(const char *raw, size_t len, size_t *payload_len,
 	return 0;
 }
 
+int pc_sshsig_split_commit(const char *raw, size_t len, pc_buf *payload, pc_buf *sig)
+{
+	const char *line = raw, *end = raw + len, *next, *nl, *value;
+	int in_signature = 0, other_signature = 0, saw = 0;
+
+	/* The header walk of git's parse_buffer_signed_by_header, line for line. */
+	while (line < end) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		next = nl ? nl + 1 : end;
+		value = NULL;
+		if (in_signature && line[0] == ' ') {
+			value = line + 1;
+		} else if (starts_with_span(line, (size_t)(end - line), "gpgsig ")) {
+			value = line + 7;
+			other_signature = 0;
+		} else if (starts_with_span(line, (size_t)(end - line), "gpgsig")) {
+			other_signature = 1;	/* gpgsig-sha256 and the like: signed by nobody here */
+		} else if (other_signature && line[0] != ' ') {
+			other_signature = 0;
+		}
+		if (value) {
+			pc_buf_put(sig, value, (size_t)(next - value));
+			saw = 1;
+			in_signature = 1;
+		} else {
+			if (line[0] == '\n')
+				next = end;	/* the message: never a header */
+			if (!other_signature)
+				pc_buf_put(payload, line, (size_t)(next - line));
+			in_signature = 0;
+		}
+		line = next;
+	}
+	if (pc_buf_error(payload) || pc_buf_error(sig))
+		return pc_buf_error(payload) ? pc_buf_error(payload) : pc_buf_error(sig);
+	return saw ? 0 : PC_ENOTFOUND;
+}
+
+size_t pc_sshsig_armor_extent(const char *armor, size_t len)
+{
+	static const char footer[] = "\n-----END SSH SIGNATURE-----";
+	size_t skip = sizeof(ARMOR_BEGIN) - 1;
+	const char *at;
+
+	if (len < skip || memcmp(armor, ARMOR_BEGIN, skip))
+		return len;
+	if (!(at = memmem(armor + skip, len - skip, footer, sizeof(footer) - 1)))
+		return len;
+	at += sizeof(footer) - 1;
+	if (at < armor + len && *at == '\n')
+		at++;
+	return (size_t)(at - armor);
+}
+
 /* Pattern lists (ssh_config(5) PATTERNS), as OpenSSH's match_pattern_list */
 
 int pc_sshsig_match_list(const char *s, const char *list)
@@ -990,6 +1044,7 @@ struct signer {
 	int has_after, has_before;
 	int64_t valid_after, valid_before;
 	pc_sshkey *key;
+	unsigned line, column;	/* where the principals were written */
 };
 
 struct pc_signers {
@@ -1325,6 +1380,8 @@ static int parse_signer_line(pc_signers *s, struct sline *l)
 			i++;
 		plen = i - start;
 	}
+	e.line = l->lineno;
+	e.column = (unsigned)start + 1;
 	if (!(e.principals = pc_strndup(p + start, plen))) {
 		r = line_nomem(l, start);
 		goto done;
@@ -1463,6 +1520,23 @@ int pc_signers_lookup(const pc_signers *s, const pc_sshkey *key, const char *ns,
 		}
 	}
 	return 0;
+}
+
+size_t pc_signers_count(const pc_signers *s)
+{
+	return s ? s->n : 0;
+}
+
+int pc_signers_entry(const pc_signers *s, size_t i, const char *ns, const char **principals,
+	const pc_sshkey **key, unsigned *line, unsigned *column)
+{
+	const struct signer *e = &s->items[i];
+
+	*principals = e->principals;
+	*key = e->key;
+	*line = e->line;
+	*column = e->column;
+	return !ns || !e->namespaces || pc_sshsig_match_list(ns, e->namespaces) == 1;
 }
 
 int pc_signers_allows(const pc_signers *s, const pc_sshkey *key, const char *principal,

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "diag.h"
 #include "util.h"
+#include "buf.h"
 
 #include <stdint.h>
 
@@ -110,6 +111,28 @@ int pc_sshsig_split_tag(const char *raw, size_t len, size_t *payload_len,
 	const char **sig, size_t *sig_len);
 
 /*
+ * Split a raw commit object (as stored) the way git 2.39 does for
+ * `git verify-commit` (commit.c, parse_buffer_signed_by_header): the
+ * signature is the value of the "gpgsig" header lines with their
+ * continuation lines, read only in the header block, before the first
+ * empty line (a "gpgsig" in the message is no signature); several gpgsig
+ * headers are joined, as git joins them.  The payload is the object
+ * without those lines and without any other header whose name starts with
+ * "gpgsig" (gpgsig-sha256, ...) and its continuation lines.  Appends to
+ * `payload` and `sig`; PC_ENOTFOUND when there is no gpgsig header,
+ * PC_ENOMEM or PC_ELIMIT when a buffer could not grow.
+ */
+int pc_sshsig_split_commit(const char *raw, size_t len, pc_buf *payload, pc_buf *sig);
+/*
+ * The part of an armored signature that ssh-keygen -Y verify reads (and so
+ * git): everything up to and including the first END line.  A second
+ * gpgsig header joined after a valid signature is ignored that way, so
+ * cut it off before the strict pc_sshsig_verify.  `len` when the armor
+ * does not start with the BEGIN line or has no END line.
+ */
+size_t pc_sshsig_armor_extent(const char *armor, size_t len);
+
+/*
  * git's allowed_signers format (ssh-keygen(1) ALLOWED SIGNERS):
  *
  *   principals [options] keytype base64 [comment]
@@ -155,6 +178,15 @@ int pc_signers_lookup(const pc_signers *s, const pc_sshkey *key, const char *ns,
  */
 int pc_signers_allows(const pc_signers *s, const pc_sshkey *key, const char *principal,
 	const char *ns, int64_t when);
+/*
+ * The lines of the file one by one, for checks across lines and users
+ * (policy-check lint): entry i (i < pc_signers_count) gives its principal
+ * pattern list, its key and where the principals were written.  Returns 1
+ * when the entry may sign in namespace `ns` (NULL: any), else 0.
+ */
+size_t pc_signers_count(const pc_signers *s);
+int pc_signers_entry(const pc_signers *s, size_t i, const char *ns, const char **principals,
+	const pc_sshkey **key, unsigned *line, unsigned *column);
 /* OpenSSH pattern-list matching: 1 match, 0 no match, -1 excluded by "!". */
 int pc_sshsig_match_list(const char *s, const char *list);
 

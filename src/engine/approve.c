@@ -75,34 +75,63 @@ static int keyring_load(pc_ctx *ctx, pc_error *err)
 }
 
 int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char **user,
-	pc_error *err)
+	char *why, size_t why_size, pc_error *err)
 {
 	const pc_user *u;
-	size_t i;
+	const char *first = NULL;
+	pc_buf names = PC_BUF_INIT;
+	char fp[64];
+	size_t i, n = 0;
 	int r;
 
 	*user = NULL;
 	if ((r = keyring_load(ctx, err)) < 0)
 		return r;
-	for (i = 0; i < ctx->keyring->n; i++)
+	for (i = 0; i < ctx->keyring->n && !first; i++)
 		if (pc_sshkey_equal(ctx->keyring->keys[i].key, key)) {
-			*user = ctx->keyring->keys[i].user;
-			return 0;
+			first = ctx->keyring->keys[i].user;	/* a key is of one user: lint checks */
+			n = 1;
+			pc_buf_puts(&names, first);
 		}
-	if (!ctx->keyring->signers)
-		return 0;
 	/*
 	 * Principals in allowed_signers are patterns (e.g. *@ops.example.com):
-	 * ask for each user's email, as ssh-keygen -Y verify -I would.
+	 * ask for each user's email, as ssh-keygen -Y verify -I would.  Every
+	 * user the key may sign for is a candidate; more than one and nobody
+	 * can tell who signed, so the signature counts for nobody.
 	 */
-	for (i = 0; i < ctx->policy->nusers; i++) {
+	for (i = 0; ctx->keyring->signers && i < ctx->policy->nusers; i++) {
 		u = &ctx->policy->users[i];
-		if (u->email && pc_signers_allows(ctx->keyring->signers, key, u->email, "git", when) == 1) {
-			*user = u->name;
-			break;
-		}
+		if (!u->email || (first && !strcmp(first, u->name)) ||
+		    pc_signers_allows(ctx->keyring->signers, key, u->email, "git", when) != 1)
+			continue;
+		if (!first)
+			first = u->name;
+		if (n++ < MAX_LISTED)
+			pc_buf_printf(&names, "%s%s", n > 1 ? ", " : "", u->name);
 	}
+	if (pc_buf_error(&names)) {
+		pc_buf_release(&names);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
+	pc_sshkey_fingerprint(key, fp);
+	if (n == 1)
+		*user = first;
+	else if (n == 0)
+		snprintf(why, why_size, "%s, a key of no user of the policy", fp);
+	else
+		snprintf(why, why_size, "%s, a key that the allowed_signers file gives to %zu users of "
+			"the policy (%s%s): the signer is ambiguous and counts for none of them",
+			fp, n, names.ptr, n > MAX_LISTED ? ", ..." : "");
+	pc_buf_release(&names);
 	return 0;
+}
+
+int64_t pc_signing_time(const pc_ctx *ctx, int64_t claimed)
+{
+	/* No time, an unreadable one, or one after the push: the signer cannot be taken at its word. */
+	if (claimed <= 0 || claimed > ctx->now)
+		return ctx->now;
+	return claimed;
 }
 
 void pc_approval_obj_release(pc_approval_obj *a)
@@ -130,25 +159,31 @@ static const char *tag_header(const char *p, const char *end, const char *name, 
 	return NULL;
 }
 
-/* Seconds from a tagger line "Name <email> 1700000000 +0000". */
+/*
+ * Seconds from a tagger line "Name <email> 1700000000 +0000"; -1 when the
+ * line is not of that form or the number does not fit.
+ */
 static int64_t tagger_time(const char *v, size_t len)
 {
-	const char *gt = NULL, *p;
+	const char *gt = NULL, *p, *end = v + len;
 	int64_t t = 0;
 
-	for (p = v; p < v + len; p++)
+	for (p = v; p < end; p++)
 		if (*p == '>')
 			gt = p;
-	if (!gt)
-		return 0;
-	for (p = gt + 1; p < v + len && *p == ' '; p++)
-		;
-	for (; p < v + len && *p >= '0' && *p <= '9'; p++) {
+	if (!gt || gt + 2 > end || gt[1] != ' ')
+		return -1;
+	for (p = gt + 2; p < end && *p >= '0' && *p <= '9'; p++) {
 		/* the signer wrote this line: a number past int64 is no time */
 		if (t > (INT64_MAX - (*p - '0')) / 10)
-			return 0;
+			return -1;
 		t = t * 10 + (*p - '0');
 	}
+	if (p == gt + 2 || end - p != 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-'))
+		return -1;
+	for (p += 2; p < end; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
 	return t;
 }
 
@@ -161,6 +196,7 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 	pc_sshkey *signer = NULL;
 	pc_error e = PC_ERROR_INIT;
 	const char *raw, *end, *v, *msg, *sig, *user = NULL;
+	char signer_why[384];
 	size_t len, vlen, payload_len, sig_len, tlen;
 	int r, valid = 0;
 
@@ -221,11 +257,13 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 		goto done;
 	}
 	pc_sshkey_fingerprint(signer, out->fingerprint);
+	/* Key validity (valid-after, valid-before) at the tagger time, if it can be believed. */
 	v = tag_header(raw, end, "tagger", &vlen);
-	if ((r = pc_keyring_user(ctx, signer, v ? tagger_time(v, vlen) : 0, &user, err)) < 0)
+	if ((r = pc_keyring_user(ctx, signer, pc_signing_time(ctx, v ? tagger_time(v, vlen) : -1),
+			&user, signer_why, sizeof(signer_why), err)) < 0)
 		goto done;
 	if (!user) {
-		snprintf(why, why_size, "it is signed by %s, a key of no user of the policy", out->fingerprint);
+		snprintf(why, why_size, "it is signed by %s", signer_why);
 		r = 0;
 		goto done;
 	}
@@ -244,44 +282,266 @@ done:
 	return r;
 }
 
-int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+/*
+ * Approval objects read during one push, by object id: each is verified
+ * once however many checks look at it (its own ref, the other approvals
+ * of its commit, the branch updates it approves).
+ */
+struct pc_approval_cache {
+	struct cached_approval {
+		int used, ok;
+		git_oid id;
+		pc_approval_obj a;
+		char *why;
+	} *slots;
+	size_t n, cap;		/* cap: 0 or a power of two, at most half full */
+};
+
+void pc_approval_cache_free(struct pc_approval_cache *cache)
 {
-	const char *name = c->short_name, *slash;
-	pc_approval_obj a;
-	git_oid named;
-	char why[512];
+	size_t i;
+
+	if (!cache)
+		return;
+	for (i = 0; i < cache->cap; i++) {
+		pc_approval_obj_release(&cache->slots[i].a);
+		free(cache->slots[i].why);
+	}
+	free(cache->slots);
+	free(cache);
+}
+
+static size_t cache_slot(const struct pc_approval_cache *cache, const git_oid *id)
+{
+	size_t h = 0, i;
+
+	for (i = 0; i < sizeof(h); i++)
+		h = h << 8 | id->id[i];
+	for (h &= cache->cap - 1; cache->slots[h].used && !git_oid_equal(&cache->slots[h].id, id);
+	     h = (h + 1) & (cache->cap - 1))
+		;
+	return h;
+}
+
+static int cache_grow(struct pc_approval_cache *cache)
+{
+	struct pc_approval_cache bigger = *cache;
+	size_t i, h;
+
+	bigger.cap = cache->cap ? cache->cap * 2 : 64;
+	if (!(bigger.slots = pc_calloc(bigger.cap, sizeof(*bigger.slots))))
+		return PC_ENOMEM;
+	for (i = 0; i < cache->cap; i++)
+		if (cache->slots[i].used) {
+			h = cache_slot(&bigger, &cache->slots[i].id);
+			bigger.slots[h] = cache->slots[i];
+		}
+	free(cache->slots);
+	*cache = bigger;
+	return 0;
+}
+
+/*
+ * pc_approval_read through the push's cache: *a (owned by the cache) is
+ * the approval when *ok, else *why says why it is none.
+ */
+static int approval_get(pc_ctx *ctx, const git_oid *id, const pc_approval_obj **a, int *ok,
+	const char **why, pc_error *err)
+{
+	struct pc_approval_cache *cache = ctx->approvals;
+	struct cached_approval *e;
+	char text[512];
+	size_t h;
+	int r;
+
+	if (!cache && !(cache = ctx->approvals = pc_calloc(1, sizeof(*cache))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	if ((cache->n + 1) * 2 > cache->cap && cache_grow(cache) < 0)
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	h = cache_slot(cache, id);
+	e = &cache->slots[h];
+	if (!e->used) {
+		text[0] = '\0';
+		if ((r = pc_approval_read(ctx, id, &e->a, &e->ok, text, sizeof(text), err)) < 0)
+			return r;
+		if (!e->ok && !(e->why = pc_strdup(text))) {
+			pc_approval_obj_release(&e->a);
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		}
+		git_oid_cpy(&e->id, id);
+		e->used = 1;
+		cache->n++;
+	}
+	*a = &e->a;
+	*ok = e->ok;
+	*why = e->why ? e->why : "";
+	return 0;
+}
+
+/* 1 when this push deletes `ref`. */
+static int deleted_by_push(const pc_push *push, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < push->nupdates; i++)
+		if (git_oid_is_zero(&push->updates[i].new_id) && !strcmp(push->updates[i].ref, ref))
+			return 1;
+	return 0;
+}
+
+/* What `ref` points at before the push (the tag object of an approval), or NULL. */
+static const git_oid *ref_target(const pc_refs *refs, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < refs->n; i++)
+		if (!strcmp(refs->names[i], ref))
+			return &refs->targets[i];
+	return NULL;
+}
+
+/*
+ * The approval refs of one commit as they stand when update `upto` of the
+ * push is applied: those before the push that it does not delete, then the
+ * ones earlier updates of the push create.  Calls fn for each until it
+ * returns non-zero.
+ */
+typedef int (*approval_ref_fn)(pc_ctx *ctx, const char *ref, const git_oid *id, void *payload);
+
+static int each_approval_ref(pc_ctx *ctx, const char *prefix, size_t upto, approval_ref_fn fn,
+	void *payload)
+{
+	const pc_push *push = ctx->push;
+	size_t i, plen = strlen(prefix);
+	int r;
+
+	for (i = 0; i < ctx->refs.n; i++)
+		if (!strncmp(ctx->refs.names[i], prefix, plen) && !deleted_by_push(push, ctx->refs.names[i]) &&
+		    (r = fn(ctx, ctx->refs.names[i], &ctx->refs.targets[i], payload)) != 0)
+			return r;
+	for (i = 0; i < upto && i < push->nupdates; i++)
+		if (!strncmp(push->updates[i].ref, prefix, plen) && !git_oid_is_zero(&push->updates[i].new_id) &&
+		    !ref_target(&ctx->refs, push->updates[i].ref) &&
+		    (r = fn(ctx, push->updates[i].ref, &push->updates[i].new_id, payload)) != 0)
+			return r;
+	return 0;
+}
+
+static int count_ref(pc_ctx *ctx, const char *ref, const git_oid *id, void *payload)
+{
+	(void)ctx; (void)ref; (void)id;
+	++*(size_t *)payload;
+	return 0;
+}
+
+typedef struct same_approval {
+	const pc_approval_obj *mine;
+	const char *ref;	/* out: the earlier approval of the same triple */
+	pc_error *err;
+} same_approval;
+
+static int find_same(pc_ctx *ctx, const char *ref, const git_oid *id, void *payload)
+{
+	same_approval *s = payload;
+	const pc_approval_obj *a;
+	const char *why;
 	int ok, r;
 
+	if ((r = approval_get(ctx, id, &a, &ok, &why, s->err)) < 0)
+		return r;
+	if (ok && !strcmp(a->user, s->mine->user) && !strcmp(a->target, s->mine->target) &&
+	    git_oid_equal(&a->commit, &s->mine->commit)) {
+		s->ref = ref;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Deleting an approval revokes it: the user who signed it may, and admins
+ * may delete any.  The signer is read from what the ref points at before
+ * the push, not from the OLD value the pusher sent.
+ */
+static int approval_delete_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const char *pusher = ctx->push->pusher, *why;
+	const pc_approval_obj *a = NULL;
+	const git_oid *target;
+	int ok = 0, r;
+
+	if (pusher && pc_policy_is_admin(ctx->policy, pusher))
+		return 0;
+	if ((target = ref_target(&ctx->refs, c->u->ref)) &&
+	    (r = approval_get(ctx, target, &a, &ok, &why, err)) < 0)
+		return r;
+	if (ok && pusher && !strcmp(a->user, pusher))
+		return 0;
+	if (ok)
+		return pc_verdict_reject(c->v, "approval", "ask the signer or an admin to delete it",
+			"approval %s can only be deleted by the user who signed it (%s) or admins",
+			c->u->ref, a->user);
+	return pc_verdict_reject(c->v, "approval", "ask an admin to delete it",
+		"approval %s can only be deleted by admins: %s", c->u->ref,
+		target ? "it is no valid approval of a user" : "it does not exist");
+}
+
+int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	const char *name = c->short_name, *slash, *why;
+	const pc_approval_obj *a;
+	pc_approval_obj mine;
+	same_approval same;
+	char prefix[128];
+	git_oid named;
+	size_t count = 1, self = (size_t)(c->u - ctx->push->updates);
+	int ok, r;
+
+	if (c->v->op == PC_OP_DELETE)
+		return approval_delete_check(ctx, c, err);	/* whatever its name: it may be cleaned up */
+	/* Lower-case hex only, as git writes ids: one name per commit, one limit per commit. */
 	slash = strchr(name, '/');
 	if (!slash || slash - name != GIT_OID_HEXSZ || !slash[1] ||
+	    strspn(name, "0123456789abcdef") != GIT_OID_HEXSZ ||
 	    git_oid_fromstrn(&named, name, GIT_OID_HEXSZ) < 0)
 		return pc_verdict_reject(c->v, "approval", "use refs/approvals/<full commit id>/<name>",
 			"%s is not refs/approvals/<commit-id>/<name>", c->u->ref);
-	if (c->v->op == PC_OP_DELETE) {
-		if (ctx->push->pusher && pc_policy_is_admin(ctx->policy, ctx->push->pusher))
-			return 0;
-		return pc_verdict_reject(c->v, "approval", NULL,
-			"approval %s can only be deleted by admins", c->u->ref);
-	}
 	if (c->v->op != PC_OP_CREATE)
 		return pc_verdict_reject(c->v, "approval", "push a new approval under another name",
 			"approval refs are create-only: %s already exists", c->u->ref);
-	if (!ctx->push->pusher || !pc_policy_user(ctx->policy, ctx->push->pusher))
+	if (!ctx->push->pusher || !pc_policy_user(p, ctx->push->pusher))
 		return pc_verdict_reject(c->v, "approval", "push as a user the policy knows",
 			"approvals may only be pushed by a known user");
-	if ((r = pc_approval_read(ctx, &c->u->new_id, &a, &ok, why, sizeof(why), err)) < 0)
+	/* Counted before any signature is verified: the bound holds the work down too. */
+	snprintf(prefix, sizeof(prefix), APPROVAL_REF_PREFIX "%.*s/", GIT_OID_HEXSZ, name);
+	each_approval_ref(ctx, prefix, self, count_ref, &count);
+	if (count > p->limits.max_approvals_per_commit)
+		return pc_verdict_reject(c->v, "approval",
+			"delete approvals that are no longer needed, or raise limits.max_approvals_per_commit",
+			"commit %.*s would have %zu approval refs, more than limits.max_approvals_per_commit (%llu)",
+			GIT_OID_HEXSZ, name, count, (unsigned long long)p->limits.max_approvals_per_commit);
+	if ((r = approval_get(ctx, &c->u->new_id, &a, &ok, &why, err)) < 0)
 		return r;
 	if (!ok)
 		return pc_verdict_reject(c->v, "approval",
 			"make approvals with policy-check approve, or git tag -s as policy-check(1) shows",
 			"%s is not a valid approval: %s", c->u->ref, why);
-	if (!git_oid_equal(&a.commit, &named)) {
-		pc_approval_obj_release(&a);
+	if (!git_oid_equal(&a->commit, &named))
 		return pc_verdict_reject(c->v, "approval", NULL,
 			"%s approves another commit than its name says", c->u->ref);
-	}
-	r = pc_verdict_add_approval(c->v, a.user, "signature", a.fingerprint, a.object);
-	pc_approval_obj_release(&a);
+	/* A copy: reading more approvals may move the cache's entries (the strings stay). */
+	mine = *a;
+	same.mine = &mine;
+	same.ref = NULL;
+	same.err = err;
+	if ((r = each_approval_ref(ctx, prefix, self, find_same, &same)) < 0)
+		return r;
+	if (same.ref)
+		return pc_verdict_reject(c->v, "approval",
+			"one approval per commit, target and approver counts: delete the other one first to replace it",
+			"%s already approved %.*s for %s with %s", mine.user, GIT_OID_HEXSZ, name, mine.target,
+			same.ref);
+	r = pc_verdict_add_approval(c->v, mine.user, "signature", mine.fingerprint, mine.object);
 	return r < 0 ? pc_error_set(err, r, "out of memory") : 0;
 }
 
@@ -364,8 +624,9 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 	const pc_policy *p = ctx->policy;
 	const pc_push *push = ctx->push;
 	pc_strlist authors = PC_STRLIST_INIT;
-	char prefix[128], why[512];
-	pc_approval_obj a;
+	char prefix[128];
+	const pc_approval_obj *a;
+	const char *why;
 	size_t i, pass;
 	int ok, r = 0;
 
@@ -390,19 +651,17 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 				continue;
 			if (pass && pc_refs_get(&ctx->refs, ref))
 				continue;	/* an update of an existing approval ref: rejected on its own */
-			if ((r = pc_approval_read(ctx, id, &a, &ok, why, sizeof(why), err)) < 0)
+			if (!pass && deleted_by_push(push, ref))
+				continue;	/* revoked by this push */
+			if ((r = approval_get(ctx, id, &a, &ok, &why, err)) < 0)
 				goto done;
-			if (ok && !strcmp(a.target, c->u->ref) && git_oid_equal(&a.commit, &c->u->new_id)) {
-				if (!pc_strlist_has(&s->approvers, a.user) && !pc_strlist_has(&authors, a.user) &&
-				    pc_verdict_add_approval(c->v, a.user, "signature", a.fingerprint, a.object) < 0) {
-					pc_approval_obj_release(&a);
+			if (ok && !strcmp(a->target, c->u->ref) && git_oid_equal(&a->commit, &c->u->new_id)) {
+				if (!pc_strlist_has(&s->approvers, a->user) && !pc_strlist_has(&authors, a->user) &&
+				    pc_verdict_add_approval(c->v, a->user, "signature", a->fingerprint, a->object) < 0)
 					goto nomem;
-				}
-				r = add_approver(s, p->self_approval ? NULL : &authors, a.user);
+				if (add_approver(s, p->self_approval ? NULL : &authors, a->user) < 0)
+					goto nomem;
 			}
-			pc_approval_obj_release(&a);
-			if (r < 0)
-				goto nomem;
 		}
 	}
 	r = 0;

@@ -19,6 +19,8 @@ typedef struct pc_ctx {
 	size_t nhide;
 	pc_rules_compiled *rules;	/* compiled push rules, lazily */
 	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
+	int64_t now;			/* the push time, seconds since the epoch */
+	struct pc_approval_cache *approvals;	/* approval objects read, by id, lazily */
 } pc_ctx;
 
 /* What the evaluator knows about one update while judging it. */
@@ -57,6 +59,7 @@ int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 void pc_keyring_free(struct pc_keyring *k);
+void pc_approval_cache_free(struct pc_approval_cache *cache);
 
 /* rules.c */
 int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err);

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define INTERNAL_HINT "this is a server-side problem; show this message to the administrators of the repository"
 
@@ -537,6 +538,7 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 	ctx.push = push;
 	ctx.repo = push->repo;
 	ctx.policy = push->policy;
+	ctx.now = (int64_t)time(NULL);
 	for (i = 0; i < push->nupdates; i++) {
 		git_oid_tostr(old_hex, sizeof(old_hex), &push->updates[i].old_id);
 		git_oid_tostr(new_hex, sizeof(new_hex), &push->updates[i].new_id);
@@ -594,5 +596,6 @@ finish:
 	free(ctx.hide);
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
+	pc_approval_cache_free(ctx.approvals);
 	return 0;
 }

@@ -243,41 +243,76 @@ done:
 	return r;
 }
 
+/*
+ * The signature and the signed payload of a commit, read as git reads them
+ * (see pc_sshsig_split_commit), so that what this hook accepts is what
+ * git verify-commit accepts.  *found is 0 when git sees no signature.
+ */
+static int commit_signature(pc_ctx *ctx, const git_oid *id, pc_buf *payload, pc_buf *sig,
+	int *found, pc_error *err)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	int r;
+
+	*found = 0;
+	if (git_repository_odb(&odb, ctx->repo) < 0 || git_odb_read(&obj, odb, id) < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot read a new commit: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	r = pc_sshsig_split_commit(git_odb_object_data(obj), git_odb_object_size(obj), payload, sig);
+	if (r == PC_ENOTFOUND) {
+		r = 0;
+		goto done;
+	}
+	if (r < 0) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	/* ssh-keygen reads up to the first END line: so does this check. */
+	pc_buf_truncate(sig, pc_sshsig_armor_extent(sig->ptr, sig->len));
+	*found = 1;
+done:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return r;
+}
+
 static int check_signature(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
 	pc_error *err)
 {
-	git_oid *id = (git_oid *)git_commit_id(commit);
-	git_buf sig = { 0 }, data = { 0 };
+	pc_buf sig = PC_BUF_INIT, data = PC_BUF_INIT;
 	pc_sshkey *signer = NULL;
 	pc_error e = PC_ERROR_INIT;
 	const char *user = NULL;
-	char fp[64];
-	int r;
+	char why[256];
+	int r, found;
 
-	if (git_commit_extract_signature(&sig, &data, ctx->repo, id, NULL) < 0) {
-		git_error_clear();
+	if ((r = commit_signature(ctx, git_commit_id(commit), &data, &sig, &found, err)) < 0)
+		goto done;
+	if (!found) {
 		r = pc_verdict_reject(c->v, "rules",
 			"sign it (git config gpg.format ssh; git commit --amend -S) with a key listed in the policy",
 			"commit %s is not signed (rules.signed_commits)", label);
 		goto done;
 	}
-	if (pc_sshsig_verify(&signer, sig.ptr, sig.size, "git", (const unsigned char *)data.ptr,
-			data.size, &e) < 0) {
+	if (pc_sshsig_verify(&signer, sig.ptr, sig.len, "git", (const unsigned char *)data.ptr,
+			data.len, &e) < 0) {
 		r = pc_verdict_reject(c->v, "rules", "sign it again with an SSH key listed in the policy",
 			"commit %s: signature does not verify: %s", label, e.msg);
 		goto done;
 	}
-	if ((r = pc_keyring_user(ctx, signer, (int64_t)git_commit_time(commit), &user, err)) < 0)
+	if ((r = pc_keyring_user(ctx, signer, pc_signing_time(ctx, (int64_t)git_commit_time(commit)),
+			&user, why, sizeof(why), err)) < 0)
 		goto done;
-	if (!user) {
-		pc_sshkey_fingerprint(signer, fp);
-		r = pc_verdict_reject(c->v, "rules", "add the key to the signer's users.<name>.keys in the policy",
-			"commit %s is signed by %s, a key of no user of the policy", label, fp);
-	}
+	if (!user)
+		r = pc_verdict_reject(c->v, "rules", "give the key to exactly one user: users.<name>.keys in the policy, or one line of allowed_signers",
+			"commit %s is signed by %s", label, why);
 done:
 	pc_sshkey_free(signer);
-	git_buf_dispose(&sig);
-	git_buf_dispose(&data);
+	pc_buf_release(&sig);
+	pc_buf_release(&data);
 	return r;
 }
 

@@ -824,7 +824,8 @@ static const struct section {
 	[S_BREAK_GLASS] = { "break_glass", { "groups", NULL } },
 	[S_AUDIT] = { "audit", { "log", "key", "origin", NULL } },
 	[S_ENVIRONMENT] = { "environments.NAME", { "path", "after", "approvals", "approvers", NULL } },
-	[S_LIMITS] = { "limits", { "max_commits", "max_paths", "max_codeowners_size", "max_refs", NULL } },
+	[S_LIMITS] = { "limits", { "max_commits", "max_paths", "max_codeowners_size", "max_refs",
+		"max_approvals_per_commit", NULL } },
 };
 
 static int section_has(int sec, const char *key)
@@ -1853,6 +1854,8 @@ static void read_limits(cx *c, const ynode *n)
 		get_size(c, v, "limits.max_codeowners_size", 1, &l->max_codeowners_size);
 	if ((v = y_get(n, "max_refs")))
 		get_uint(c, v, "limits.max_refs", 1, UINT32_MAX, &l->max_refs);
+	if ((v = y_get(n, "max_approvals_per_commit")))
+		get_uint(c, v, "limits.max_approvals_per_commit", 1, 1000, &l->max_approvals_per_commit);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2361,6 +2364,7 @@ static int policy_defaults(pc_policy *p)
 	p->limits.max_paths = 1000000;
 	p->limits.max_codeowners_size = 3 * 1024 * 1024;
 	p->limits.max_refs = 10000;
+	p->limits.max_approvals_per_commit = 32;
 	for (i = 0; i < PC_ARRAY_SIZE(pc_codeowners_default_paths); i++)
 		if (pc_strlist_add(&p->codeowners, pc_codeowners_default_paths[i]) < 0)
 			return PC_ENOMEM;
@@ -2924,9 +2928,9 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 	ylist(fp, &p->shared_paths);
 	fprintf(fp, "\none_environment_per_push: %s\n", yb(p->one_environment_per_push));
 	fprintf(fp, "limits:\n  max_commits: %llu\n  max_paths: %llu\n  max_codeowners_size: %llu\n"
-		"  max_refs: %llu\n", (unsigned long long)p->limits.max_commits,
+		"  max_refs: %llu\n  max_approvals_per_commit: %llu\n", (unsigned long long)p->limits.max_commits,
 		(unsigned long long)p->limits.max_paths, (unsigned long long)p->limits.max_codeowners_size,
-		(unsigned long long)p->limits.max_refs);
+		(unsigned long long)p->limits.max_refs, (unsigned long long)p->limits.max_approvals_per_commit);
 	fflush(fp);
 	return ferror(fp) ? PC_EIO : 0;
 }

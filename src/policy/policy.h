@@ -78,6 +78,7 @@ typedef struct pc_limits {
 	uint64_t max_paths;		/* default 1000000 */
 	uint64_t max_codeowners_size;	/* default 3 MiB */
 	uint64_t max_refs;		/* ref updates per push, default 10000 */
+	uint64_t max_approvals_per_commit;	/* approval refs of one commit, default 32 */
 } pc_limits;
 
 typedef struct pc_policy {

@@ -117,10 +117,10 @@ test_expect_success 'pusher + one signed approval (ecdsa) meets [prd][2]: accept
 	pc_audit_verify
 '
 
-test_expect_success 'approval refs are create-only; deleting one is for admins' '
+test_expect_success 'approval refs are create-only; deleting one is for its signer and admins' '
 	ref=$(git -C server.git for-each-ref --format="%(refname)" refs/approvals | grep /dave | head -n 1) &&
 	(cd work && test_must_fail env REMOTE_USER=carol git push origin ":$ref" 2>../err) &&
-	grep "approval: approval $ref can only be deleted by admins" err
+	grep "approval: approval $ref can only be deleted by the user who signed it (dave) or admins" err
 '
 
 test_expect_success 'two signed approvals (rsa, ed25519) by non-owner pusher: accepted' '

@@ -98,6 +98,8 @@ test_expect_success 'a changed payload does not verify' '
 '
 
 test_expect_success 'a signed approval whose tagger time overflows 64 bits is still an approval' '
+	# one approval per commit, target and approver: bob revokes the first
+	(cd work && REMOTE_USER=bob git push origin ":refs/approvals/$commit/good") &&
 	payload 99999999999999999999999 >payload.huge &&
 	cp payload.huge p.huge && ssh-keygen -q -Y sign -n git -f keys/bob p.huge 2>/dev/null &&
 	push_approval huge p.huge.sig payload.huge &&

@@ -191,7 +191,9 @@ static const struct lint_case {
 	  "t.yml:4:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
 	  "t.yml:4:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
-	  "max_codeowners_size, max_refs" },
+	  "max_codeowners_size, max_refs, max_approvals_per_commit" },
+	{ "approvals per commit out of range", HEAD "limits: {max_approvals_per_commit: 1001}\n",
+	  "t.yml:4:36: limits.max_approvals_per_commit: 1001 is out of range (1 to 1000)" },
 	{ "missing identity", HEAD_NO_IDENTITY,
 	  "t.yml:1:1: missing required key 'identity'; name the one variable your server sets to the "
 	  "pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN },
@@ -319,6 +321,7 @@ static void test_defaults(void)
 	is_int((long long)p->limits.max_paths, 1000000, "max_paths");
 	is_int((long long)p->limits.max_codeowners_size, 3 * 1024 * 1024, "max_codeowners_size");
 	is_int((long long)p->limits.max_refs, 10000, "max_refs");
+	is_int((long long)p->limits.max_approvals_per_commit, 32, "max_approvals_per_commit");
 	is_str(p->trunk, "main", "trunk main");
 	is_int((long long)p->nbranches, 0, "no protected branch without a strategy");
 	is_int((long long)p->work_branches.n, 0, "no work branches without a strategy");
@@ -569,7 +572,8 @@ static void test_full_schema(void)
 		"  deny_paths: ['\\.pem$']\n  signed_commits: true\n"
 		"break_glass: {groups: [sre]}\n"
 		"enforcement: dry-run\n"
-		"limits: {max_commits: 50, max_paths: 60, max_codeowners_size: 1MB, max_refs: 70}\n",
+		"limits: {max_commits: 50, max_paths: 60, max_codeowners_size: 1MB, max_refs: 70,\n"
+		"  max_approvals_per_commit: 8}\n",
 		"every key");
 
 	if (!p)
@@ -601,6 +605,7 @@ static void test_full_schema(void)
 	is_int((long long)p->limits.max_paths, 60, "limits.max_paths");
 	is_int((long long)p->limits.max_codeowners_size, 1000000, "limits.max_codeowners_size");
 	is_int((long long)p->limits.max_refs, 70, "limits.max_refs");
+	is_int((long long)p->limits.max_approvals_per_commit, 8, "limits.max_approvals_per_commit");
 
 	/* Queries on this policy. */
 	is_str(pc_policy_user(p, "bob")->email, "bob@example.com", "user lookup");

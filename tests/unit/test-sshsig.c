@@ -530,6 +530,57 @@ static void test_split_tag(void)
 	is_int(pc_sshsig_split_tag("", 0, &payload, &sig, &sig_len), PC_ENOTFOUND, "empty tag");
 }
 
+/* Commits split as git 2.39's parse_buffer_signed_by_header splits them. */
+static void test_split_commit(void)
+{
+	static const struct { const char *name, *raw, *payload, *sig; int rc; } cases[] = {
+		{ "one gpgsig header with continuation lines",
+		  "tree 1\ngpgsig A\n B\n C\nauthor x\n\nmsg\n",
+		  "tree 1\nauthor x\n\nmsg\n", "A\nB\nC\n", 0 },
+		{ "no gpgsig header", "tree 1\n\nmsg\n", "tree 1\n\nmsg\n", "", PC_ENOTFOUND },
+		{ "a gpgsig in the message is no signature",
+		  "tree 1\n\nmsg\ngpgsig A\n B\n", "tree 1\n\nmsg\ngpgsig A\n B\n", "", PC_ENOTFOUND },
+		{ "gpgsig-sha256 and its continuation are left out of the payload",
+		  "tree 1\ngpgsig-sha256 X\n Y\ngpgsig A\n B\n\nm\n", "tree 1\n\nm\n", "A\nB\n", 0 },
+		{ "any gpgsig* header is left out",
+		  "tree 1\ngpgsig A\ngpgsigx Z\n W\nauthor x\n\nm\n", "tree 1\nauthor x\n\nm\n", "A\n", 0 },
+		{ "two gpgsig headers are joined",
+		  "tree 1\ngpgsig A\n B\ngpgsig C\n\nm\n", "tree 1\n\nm\n", "A\nB\nC\n", 0 },
+		{ "a continuation after another header is payload",
+		  "tree 1\ngpgsig A\nauthor x\n B\n\nm\n", "tree 1\nauthor x\n B\n\nm\n", "A\n", 0 },
+		{ "only gpgsig-sha256: no signature", "tree 1\ngpgsig-sha256 A\n B\n\nm\n", "tree 1\n\nm\n",
+		  "", PC_ENOTFOUND },
+		{ "no message and no final newline", "tree 1\ngpgsig A", "tree 1\n", "A", 0 },
+		{ "'gpgsig' without a value is another signature header", "tree 1\ngpgsig\n A\n\nm\n",
+		  "tree 1\n\nm\n", "", PC_ENOTFOUND },
+		{ "empty object", "", "", "", PC_ENOTFOUND },
+	};
+	static const struct { const char *armor; size_t want; } extents[] = {
+		{ "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n", 63 },
+		{ "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\ngarbage\n", 63 },
+		{ "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----", 62 },
+		{ "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----xyz\n", 62 },
+		{ "garbage\n-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n", 71 },
+		{ "-----BEGIN SSH SIGNATURE-----\nAAAA\n", 35 },
+	};
+	pc_buf payload = PC_BUF_INIT, sig = PC_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < PC_ARRAY_SIZE(cases); i++) {
+		pc_buf_clear(&payload);
+		pc_buf_clear(&sig);
+		is_int(pc_sshsig_split_commit(cases[i].raw, strlen(cases[i].raw), &payload, &sig), cases[i].rc,
+			"split commit: %s", cases[i].name);
+		is_str(payload.ptr, cases[i].payload, "split commit payload: %s", cases[i].name);
+		is_str(sig.ptr, cases[i].sig, "split commit signature: %s", cases[i].name);
+	}
+	for (i = 0; i < PC_ARRAY_SIZE(extents); i++)
+		is_int((long long)pc_sshsig_armor_extent(extents[i].armor, strlen(extents[i].armor)),
+			(long long)extents[i].want, "armor extent %zu", i);
+	pc_buf_release(&payload);
+	pc_buf_release(&sig);
+}
+
 static void test_match_list(void)
 {
 	static const struct { const char *s, *list; int want; } cases[] = {
@@ -722,6 +773,7 @@ int main(void)
 	test_sig_blobs();
 	test_armor();
 	test_split_tag();
+	test_split_commit();
 	test_match_list();
 	test_key_lines();
 	test_signers();
