@@ -390,6 +390,8 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 				continue;
 			if (pass && pc_refs_get(&ctx->refs, ref))
 				continue;	/* an update of an existing approval ref: rejected on its own */
+			if (pass && !pc_ctx_applies(ctx, i))
+				continue;	/* git will not create it */
 			if ((r = pc_approval_read(ctx, id, &a, &ok, why, sizeof(why), err)) < 0)
 				goto done;
 			if (ok && !strcmp(a.target, c->u->ref) && git_oid_equal(&a.commit, &c->u->new_id)) {
