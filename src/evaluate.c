@@ -552,7 +552,7 @@ static int ref_value_now(git_oid *out, int *exists, git_repository *repo, const 
 static void reject_claim(pc_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reject_claim(pc_verdict *v, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[PC_UPDATE_LINE_MAX + 256];	/* a ref name is at most a line */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -565,23 +565,49 @@ static void reject_claim(pc_verdict *v, const char *fmt, ...)
 		v->internal++;
 }
 
+static int cmp_update_ref(const void *a, const void *b)
+{
+	return strcmp((*(const pc_update *const *)a)->ref, (*(const pc_update *const *)b)->ref);
+}
+
+/* Mark in ctx->applies (as 2) every update whose ref another update names too. */
+static int mark_repeated_refs(pc_ctx *ctx, pc_error *err)
+{
+	const pc_push *push = ctx->push;
+	const pc_update **by_ref;
+	size_t i;
+
+	if (push->nupdates < 2)
+		return 0;
+	if (!(by_ref = pc_calloc(push->nupdates, sizeof(*by_ref))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (i = 0; i < push->nupdates; i++)
+		by_ref[i] = &push->updates[i];
+	qsort(by_ref, push->nupdates, sizeof(*by_ref), cmp_update_ref);
+	for (i = 1; i < push->nupdates; i++)
+		if (!strcmp(by_ref[i - 1]->ref, by_ref[i]->ref))
+			ctx->applies[by_ref[i - 1] - push->updates] = ctx->applies[by_ref[i] - push->updates] = 2;
+	free(by_ref);
+	return 0;
+}
+
 static int check_claims(pc_ctx *ctx, pc_verdict *verdicts, pc_error *err)
 {
 	const pc_push *push = ctx->push;
 	char now_hex[8], sent_hex[8];
 	git_oid now;
-	size_t i, j;
+	size_t i;
 	int exists, r;
 
 	if (!(ctx->applies = pc_calloc(push->nupdates ? push->nupdates : 1, 1)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	if ((r = mark_repeated_refs(ctx, err)) < 0)
+		return r;
 	for (i = 0; i < push->nupdates; i++) {
 		const pc_update *u = &push->updates[i];
-		int twice = 0;
 
-		for (j = 0; j < push->nupdates && !twice; j++)
-			twice = j != i && !strcmp(push->updates[j].ref, u->ref);
-		if (twice) {
+		if (ctx->applies[i] == 2) {
+			ctx->applies[i] = 0;
 			reject_claim(&verdicts[i], "%s is named by more than one command of this push; "
 				"git applies at most one of them", u->ref);
 			continue;

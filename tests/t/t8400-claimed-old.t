@@ -150,6 +150,20 @@ test_expect_success 'check --stdin: the develop trick is rejected, staging is no
 	grep "promotion: commit $(short $E) \"feat: e, never on develop\" is not on develop" out
 '
 
+test_expect_success 'dry-run does not accept a stale claim either' '
+	cp policy.yml policy.enforce &&
+	echo "enforcement: dry-run" >>policy.yml &&
+	printf "%s %s refs/heads/develop\n%s %s refs/heads/staging\n" $E $E $I $E |
+		stale_push &&
+	cp policy.enforce policy.yml &&
+	grep "^ng refs/heads/develop pre-receive hook declined" out &&
+	grep "^ng refs/heads/staging pre-receive hook declined" out &&
+	grep "protect: your view of refs/heads/develop is stale" err &&
+	last_records 2 >recs &&
+	grep "\"ref\":\"refs/heads/develop\".*\"decision\":\"reject\",\"dry_run\":true" recs &&
+	grep "\"ref\":\"refs/heads/staging\".*\"decision\":\"reject\",\"dry_run\":true" recs
+'
+
 test_expect_success 'the audit log verifies' '
 	pc_audit_verify
 '
