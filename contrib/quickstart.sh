@@ -319,6 +319,7 @@ cat <<EOF
   sed -i 's/replicas: 1/replicas: 2/' k8s/base/deployment.yaml && git commit -qam "feat: two replicas"
   REMOTE_USER=carol git push origin feature/replicas            # accepted: anyone may push feature/*
   REMOTE_USER=carol git push origin feature/replicas:develop    # rejected: k8s/base/ needs @sre
+  git branch develop origin/develop      # check reads local branches as the server's
   policy-check check --policy $q/policy.yml --as alice develop origin/develop feature/replicas
   REMOTE_USER=alice git push origin feature/replicas:develop    # accepted: alice owns k8s/base/
   policy-check audit show --ref refs/heads/develop $q/audit/audit.log

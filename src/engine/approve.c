@@ -651,6 +651,8 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 				continue;
 			if (pass && pc_refs_get(&ctx->refs, ref))
 				continue;	/* an update of an existing approval ref: rejected on its own */
+			if (pass && !pc_ctx_applies(ctx, i))
+				continue;	/* git will not create it */
 			if (!pass && deleted_by_push(push, ref))
 				continue;	/* revoked by this push */
 			if ((r = approval_get(ctx, id, &a, &ok, &why, err)) < 0)

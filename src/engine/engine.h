@@ -17,6 +17,7 @@ typedef struct pc_ctx {
 	pc_refs refs;			/* the refs before the push */
 	git_oid *hide;			/* what makes a commit not new: every ref but approvals */
 	size_t nhide;
+	unsigned char *applies;		/* per update: git will apply it (see check_claims) */
 	pc_rules_compiled *rules;	/* compiled push rules, lazily */
 	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
 	int64_t now;			/* the push time, seconds since the epoch */
@@ -38,8 +39,17 @@ typedef struct pc_change {
 	pc_strlist paths;		/* changed paths base..NEW */
 } pc_change;
 
-/* The value a branch will have after this push (NULL when absent or deleted). */
+/*
+ * The value a branch will have after this push (NULL when absent or
+ * deleted): the NEW of the update git will apply to it, else its value now.
+ */
 const git_oid *pc_ctx_tip_after(const pc_ctx *ctx, const char *refname);
+/*
+ * 1 when git will apply update i of the push: its OLD is the ref's value
+ * now and no other update names the same ref.  Whatever else the push
+ * carries (an approval, a new branch) counts only through such updates.
+ */
+int pc_ctx_applies(const pc_ctx *ctx, size_t i);
 /* Changed paths base..NEW, computed once. */
 int pc_change_paths(pc_ctx *ctx, pc_change *c, pc_error *err);
 /* "abc1234 \"subject\"" for messages. */

@@ -7,6 +7,8 @@
 #include "buf.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -155,13 +157,18 @@ int pc_push_options_from_env(pc_strlist *out, pc_error *err)
 	return 0;
 }
 
+int pc_ctx_applies(const pc_ctx *ctx, size_t i)
+{
+	return ctx->applies && i < ctx->push->nupdates && ctx->applies[i];
+}
+
 const git_oid *pc_ctx_tip_after(const pc_ctx *ctx, const char *refname)
 {
 	size_t i;
 
-	for (i = ctx->push->nupdates; i-- > 0;) {
+	for (i = 0; i < ctx->push->nupdates; i++) {
 		const pc_update *u = &ctx->push->updates[i];
-		if (!strcmp(u->ref, refname))
+		if (pc_ctx_applies(ctx, i) && !strcmp(u->ref, refname))
 			return git_oid_is_zero(&u->new_id) ? NULL : &u->new_id;
 	}
 	return pc_refs_get(&ctx->refs, refname);
@@ -509,6 +516,122 @@ static int apply_break_glass(pc_ctx *ctx, pc_verdict *verdicts, size_t n)
 }
 
 /*
+ * The OLD of an update is what the client claims; git compares it with the
+ * ref only later, under the ref lock, and refuses the update when they
+ * differ (a zero OLD: the ref must not exist).  An update git will not
+ * apply must not count for anything: not as a no-op, not as the tip of its
+ * branch for another ref's promotion check.  So every claim is checked
+ * against the repository first, and an update that names a ref another
+ * update of the push names too is refused: git applies at most one of
+ * them, and which one depends on git, not on us.
+ *
+ * Neither dry-run nor break-glass accepts such an update: git refuses it
+ * anyway, and a record saying "accept" would claim a value the ref never
+ * had.
+ */
+static int ref_value_now(git_oid *out, int *exists, git_repository *repo, const char *ref,
+	pc_error *err)
+{
+	int r = git_reference_name_to_id(out, repo, ref);
+
+	*exists = r == 0;
+	if (r == GIT_ENOTFOUND) {
+		git_error_clear();
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (r < 0) {
+		const git_error *e = git_error_last();
+		r = pc_error_set(err, PC_EIO, "cannot read %s: %s", ref,
+			e && e->message ? e->message : "unknown error");
+		git_error_clear();
+		return r;
+	}
+	return 0;
+}
+
+static void reject_claim(pc_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reject_claim(pc_verdict *v, const char *fmt, ...)
+{
+	char msg[PC_UPDATE_LINE_MAX + 256];	/* a ref name is at most a line */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pc_verdict_reject(v, "protect", "git fetch, then push again from what the server has",
+	    "%s", msg) < 0)
+		pc_verdict_internal(v, NULL, "out of memory");
+	else
+		v->internal++;
+}
+
+static int cmp_update_ref(const void *a, const void *b)
+{
+	return strcmp((*(const pc_update *const *)a)->ref, (*(const pc_update *const *)b)->ref);
+}
+
+/* Mark in ctx->applies (as 2) every update whose ref another update names too. */
+static int mark_repeated_refs(pc_ctx *ctx, pc_error *err)
+{
+	const pc_push *push = ctx->push;
+	const pc_update **by_ref;
+	size_t i;
+
+	if (push->nupdates < 2)
+		return 0;
+	if (!(by_ref = pc_calloc(push->nupdates, sizeof(*by_ref))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (i = 0; i < push->nupdates; i++)
+		by_ref[i] = &push->updates[i];
+	qsort(by_ref, push->nupdates, sizeof(*by_ref), cmp_update_ref);
+	for (i = 1; i < push->nupdates; i++)
+		if (!strcmp(by_ref[i - 1]->ref, by_ref[i]->ref))
+			ctx->applies[by_ref[i - 1] - push->updates] = ctx->applies[by_ref[i] - push->updates] = 2;
+	free(by_ref);
+	return 0;
+}
+
+static int check_claims(pc_ctx *ctx, pc_verdict *verdicts, pc_error *err)
+{
+	const pc_push *push = ctx->push;
+	char now_hex[8], sent_hex[8];
+	git_oid now;
+	size_t i;
+	int exists, r;
+
+	if (!(ctx->applies = pc_calloc(push->nupdates ? push->nupdates : 1, 1)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	if ((r = mark_repeated_refs(ctx, err)) < 0)
+		return r;
+	for (i = 0; i < push->nupdates; i++) {
+		const pc_update *u = &push->updates[i];
+
+		if (ctx->applies[i] == 2) {
+			ctx->applies[i] = 0;
+			reject_claim(&verdicts[i], "%s is named by more than one command of this push; "
+				"git applies at most one of them", u->ref);
+			continue;
+		}
+		if ((r = ref_value_now(&now, &exists, ctx->repo, u->ref, err)) < 0)
+			return r;
+		if (git_oid_equal(&now, &u->old_id)) {
+			ctx->applies[i] = 1;
+			continue;
+		}
+		pc_oid_short(sent_hex, &u->old_id);
+		if (exists) {
+			pc_oid_short(now_hex, &now);
+			reject_claim(&verdicts[i], "your view of %s is stale (it is at %s, you sent %s): "
+				"fetch and retry", u->ref, now_hex, sent_hex);
+		} else
+			reject_claim(&verdicts[i], "your view of %s is stale (it does not exist, you sent %s): "
+				"fetch and retry", u->ref, sent_hex);
+	}
+	return 0;
+}
+
+/*
  * A commit is new to the repository when no ref reaches it.  Approval
  * refs do not count: anyone may push one, and a commit that only an
  * approval reaches must still pass the push rules when a branch brings it.
@@ -549,7 +672,8 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		}
 		verdicts[i].dry_run = push->policy->dry_run;
 	}
-	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0) {
+	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0 ||
+	    (r = check_claims(&ctx, verdicts, &e)) < 0) {
 		for (i = 0; i < push->nupdates; i++)
 			pc_verdict_internal(&verdicts[i], INTERNAL_HINT, "%s", e.msg);
 		goto finish;
@@ -559,6 +683,12 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		c.u = &push->updates[i];
 		c.v = &verdicts[i];
 		pc_error_clear(&e);
+		if (!pc_ctx_applies(&ctx, i)) {
+			/* rejected by check_claims; the class and op only describe it */
+			c.v->ref_class = classify(&ctx, &c);
+			classify_op(&ctx, &c, &e);
+			continue;
+		}
 		r = judge(&ctx, &c, &e);
 		if (r == PC_ELIMIT) {
 			/*
@@ -594,6 +724,7 @@ finish:
 	}
 	pc_refs_clear(&ctx.refs);
 	free(ctx.hide);
+	free(ctx.applies);
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
 	pc_approval_cache_free(ctx.approvals);

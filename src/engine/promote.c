@@ -62,7 +62,8 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 	for (i = 0; i < push->nupdates; i++) {
 		const char *name = push->updates[i].ref;
 		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11) ||
-		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id))
+		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id) ||
+		    !pc_ctx_applies(ctx, i))
 			continue;
 		if ((r = add_walk(set, ctx, &push->updates[i].new_id, hide, err)) < 0)
 			return r;

@@ -224,13 +224,15 @@ test_expect_success 'policy-check approve makes and pushes an approval that coun
 		REMOTE_USER=carol git push -q origin feature/p3 &&
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/p3" feature/p3 &&
+		# check reads the local develop as the server'\''s: keep it there
+		git checkout -q --detach && git branch -f develop origin/develop &&
 		test_expect_code 1 policy-check check --policy ../policy.yml --as alice \
-			develop origin/develop develop >../check.out &&
+			develop origin/develop HEAD >../check.out &&
 		git config user.email bob@example.com &&
-		REMOTE_USER=bob policy-check approve --key ../keys/bob --target develop develop >../approve.out &&
+		REMOTE_USER=bob policy-check approve --key ../keys/bob --target develop HEAD >../approve.out &&
 		git fetch -q origin "refs/approvals/*:refs/approvals/*" &&
-		policy-check check --policy ../policy.yml --as alice develop origin/develop develop >../check2.out &&
-		REMOTE_USER=alice git push origin develop 2>../err
+		policy-check check --policy ../policy.yml --as alice develop origin/develop HEAD >../check2.out &&
+		REMOTE_USER=alice git push origin HEAD:develop 2>../err
 	) &&
 	grep "has 1 (alice)" check.out &&
 	grep "approval refs/approvals/[0-9a-f]*/bob-example.com for refs/heads/develop" approve.out &&
@@ -247,6 +249,7 @@ test_expect_success 'unowned: deny rejects a path without owners' '
 		printf "[prd][2]\n/overlays/prd/ @sre\n" >CODEOWNERS &&
 		git commit -q -am "chore: narrow owners" &&
 		pc_commit misc/file.txt "m" "feat: misc" &&
+		git branch -f develop feature/u~1 &&
 		test_expect_code 1 policy-check check --policy ../policy2.yml --as alice \
 			develop feature/u~1 feature/u >../check.out
 	) &&
