@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 #include "buf.h"
+#include "pushers.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -571,6 +572,11 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		else if (r < 0)
 			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
 				e.msg[0] ? e.msg : "evaluation failed");
+		if (push->new_commits) {
+			push->new_commits[i].ids = c.repo_new;	/* transferred */
+			push->new_commits[i].n = c.nrepo_new;
+			c.repo_new = NULL;
+		}
 		change_release(&c);
 	}
 finish:
@@ -594,5 +600,6 @@ finish:
 	free(ctx.hide);
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
+	pc_pushers_free(ctx.pushers);
 	return 0;
 }
