@@ -96,7 +96,6 @@ test_expect_success 'promotion: the pusher still counts; whoever first pushed th
 test_expect_success 'a pusher who writes another e-mail as author is still barred as first pusher' '
 	feature forge app/forge.yaml "x: 1" carol --author="Alice <alice@example.com>" &&
 	c=$(git -C work rev-parse feature/forge) &&
-	grep "^$c carol " "$(index_file $c)" &&
 	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
 	grep "needs 1 approval from @sre @carol (CODEOWNERS:1), has 0" err &&
 	grep "hint: .*; carol cannot approve it: carol first pushed commit ${c%${c#???????}} \"feat: forge\"" err &&
