@@ -181,6 +181,7 @@ static int entry_cmp(const void *a, const void *b)
 static int load_bucket(pc_pushers *px, unsigned byte, pc_error *err)
 {
 	bucket *b = &px->buckets[byte];
+	pc_error e = PC_ERROR_INIT;
 	char *path = NULL;
 	const char *p, *end, *eol;
 	size_t len = 0, alloc = 0;
@@ -191,8 +192,9 @@ static int load_bucket(pc_pushers *px, unsigned byte, pc_error *err)
 		return 0;
 	if (!(path = pc_asprintf("%s/%02x", px->dir, byte)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	r = pc_read_file(&b->text, &len, path, PC_PUSHERS_BUCKET_MAX, err);
+	r = pc_read_file(&b->text, &len, path, PC_PUSHERS_BUCKET_MAX, &e);
 	if (r == PC_ENOTFOUND) {
+		/* no entry in this file yet: not an error */
 		b->loaded = 1;
 		r = 0;
 		goto done;
@@ -202,24 +204,26 @@ static int load_bucket(pc_pushers *px, unsigned byte, pc_error *err)
 			path, PC_PUSHERS_BUCKET_MAX >> 20);
 		goto done;
 	}
-	if (r < 0)
+	if (r < 0) {
+		r = pc_error_set(err, r, "first-pusher index: %s", e.msg);
 		goto done;
+	}
 	for (p = b->text, end = b->text + len; p < end; p = eol + 1) {
-		entry e;
+		entry ent;
 
 		/* A final line without its newline is an append still being written, or torn. */
 		if (!(eol = memchr(p, '\n', (size_t)(end - p))))
 			break;
 		line++;
-		memset(&e, 0, sizeof(e));
-		if (!parse_line(&e, p, (size_t)(eol - p)))
+		memset(&ent, 0, sizeof(ent));
+		if (!parse_line(&ent, p, (size_t)(eol - p)))
 			continue;
-		e.line = line;
+		ent.line = line;
 		if (pc_grow((void **)&b->entries, &alloc, b->n + 1, sizeof(*b->entries)) < 0) {
 			r = pc_error_set(err, PC_ENOMEM, "out of memory");
 			goto done;
 		}
-		b->entries[b->n++] = e;
+		b->entries[b->n++] = ent;
 	}
 	qsort(b->entries, b->n, sizeof(*b->entries), entry_cmp);
 	b->loaded = 1;

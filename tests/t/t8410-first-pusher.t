@@ -207,6 +207,42 @@ test_expect_success 'policy-check check reads the index: a first pusher is barre
 	grep "accepted refs/heads/develop" check.out
 '
 
+test_expect_success 'concurrent pushes each append their entries whole' '
+	for i in 1 2 3 4; do
+		git clone -q server.git c$i &&
+		(
+			cd c$i &&
+			git checkout -q -b feature/c$i origin/develop &&
+			for j in 1 2 3 4 5 6 7 8; do
+				pc_commit app/c$i-$j.yaml "x: $j" "feat: c$i $j" || exit 1
+			done
+		) || return 1
+	done &&
+	for i in 1 2 3 4; do
+		(cd c$i && REMOTE_USER=carol git push -q origin feature/c$i 2>../c$i.err) &
+	done &&
+	wait &&
+	for i in 1 2 3 4; do
+		for c in $(git -C c$i rev-list origin/develop..feature/c$i); do
+			test $(grep -c "^$c carol [0-9a-f]\{64\}$" "$(index_file $c)") = 1 || return 1
+		done
+	done
+'
+
+test_expect_success 'the update hook records first pushers when it is the one judging' '
+	git init -q --bare upd.git &&
+	policy-check install --policy policy.yml --hook update upd.git >/dev/null &&
+	! test -e upd.git/hooks/pre-receive &&
+	(
+		cd work &&
+		git checkout -q -B feature/upd origin/develop &&
+		pc_commit app/upd.yaml "x: 1" &&
+		REMOTE_USER=carol git push -q ../upd.git feature/upd
+	) &&
+	c=$(git -C work rev-parse feature/upd) &&
+	grep "^$c carol [0-9a-f]\{64\}$" upd.git/policy-check/pushers/$(echo $c | cut -c1-2)
+'
+
 test_expect_success 'the audit log verifies' '
 	pc_audit_verify
 '
