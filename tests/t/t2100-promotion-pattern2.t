@@ -17,7 +17,8 @@ test_expect_success 'a feature merged into develop is accepted' '
 		cd work &&
 		git checkout -q -b develop origin/develop &&
 		git merge -q --no-ff -m "Merge feature/login" feature/login &&
-		REMOTE_USER=carol git push origin develop 2>../err
+		# carol first pushed the feature, so another owner merges it
+		REMOTE_USER=alice git push origin develop 2>../err
 	) &&
 	grep "remote: policy-check: accepted refs/heads/develop" err
 '
