@@ -225,7 +225,8 @@ static int load_bucket(pc_pushers *px, unsigned byte, pc_error *err)
 		}
 		b->entries[b->n++] = ent;
 	}
-	qsort(b->entries, b->n, sizeof(*b->entries), entry_cmp);
+	if (b->n)
+		qsort(b->entries, b->n, sizeof(*b->entries), entry_cmp);
 	b->loaded = 1;
 	r = 0;
 done:
