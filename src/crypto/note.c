@@ -221,6 +221,33 @@ void pc_note_signer_free(pc_note_signer *s)
 	free(s);
 }
 
+int pc_note_signer_derive(unsigned char out[32], const pc_note_signer *s, const char *label,
+	pc_error *err)
+{
+	unsigned char seed[32];
+	size_t seed_len = sizeof(seed);
+	EVP_MD_CTX *md = NULL;
+	unsigned int out_len = 0;
+	int r = PC_ERROR;
+
+	if (EVP_PKEY_get_raw_private_key(s->key, seed, &seed_len) != 1 || seed_len != sizeof(seed)) {
+		r = pc_error_set(err, PC_EINVAL, "cannot read the private half of the audit key");
+		goto done;
+	}
+	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, label, strlen(label) + 1) != 1 ||
+	    EVP_DigestUpdate(md, seed, sizeof(seed)) != 1 ||
+	    EVP_DigestFinal_ex(md, out, &out_len) != 1 || out_len != 32) {
+		r = pc_error_set(err, PC_ENOMEM, "cannot derive a key from the audit key");
+		goto done;
+	}
+	r = 0;
+done:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
 int pc_note_signer_vkey(char **out, const pc_note_signer *s)
 {
 	return vkey_string(out, &s->v);

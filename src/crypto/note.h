@@ -47,6 +47,14 @@ void pc_note_signer_free(pc_note_signer *s);
 /* The verifier key line of the signer (without newline). */
 int pc_note_signer_vkey(char **out, const pc_note_signer *s);
 const pc_note_verifier *pc_note_signer_verifier(const pc_note_signer *s);
+/*
+ * A 32-byte secret for another purpose than signing notes, derived from
+ * the private key: SHA-256(label || 0x00 || 32-byte Ed25519 seed).  The
+ * label separates the purposes, so the result says nothing about the key
+ * or about secrets derived with other labels.  Wipe it after use.
+ */
+int pc_note_signer_derive(unsigned char out[32], const pc_note_signer *s, const char *label,
+	pc_error *err);
 
 /* Append text (which must end in a newline) and its signature block to out. */
 int pc_note_sign(pc_buf *out, const pc_note_signer *s, const char *text, size_t len, pc_error *err);

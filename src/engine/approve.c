@@ -8,7 +8,9 @@
 #include "approve.h"
 #include "codeowners.h"
 #include "buf.h"
+#include "pushers.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,9 +559,23 @@ typedef struct requirement {
 	size_t npaths;
 } requirement;
 
+/*
+ * A user who may not approve this update, and why: a fact (first pushed or
+ * signed a commit of it) or a claim (named by a commit's author or
+ * committer e-mail, which the pusher writes).  A claim only ever adds a
+ * user; nothing here removes one.
+ */
+typedef struct barred {
+	const char *user;	/* owned by the policy */
+	char *why;
+	int fact;
+} barred;
+
 typedef struct approvals_state {
 	pc_strlist approvers;		/* users who approved (after self-approval exclusion) */
-	pc_strlist excluded;		/* authors who approved but do not count */
+	pc_strlist excluded;		/* barred users who approved but do not count */
+	barred *barred;
+	size_t nbarred, abarred;
 	requirement *reqs;
 	size_t nreqs, areqs;
 	pc_strlist unowned;
@@ -575,6 +591,9 @@ static void state_release(approvals_state *s)
 		pc_strlist_clear(&s->reqs[i].users);
 		pc_buf_release(&s->reqs[i].owners_text);
 	}
+	for (i = 0; i < s->nbarred; i++)
+		free(s->barred[i].why);
+	free(s->barred);
 	free(s->reqs);
 	pc_strlist_clear(&s->approvers);
 	pc_strlist_clear(&s->excluded);
@@ -582,35 +601,168 @@ static void state_release(approvals_state *s)
 	pc_strlist_clear(&s->labels);
 }
 
-static int add_approver(approvals_state *s, const pc_strlist *authors, const char *user)
+static const barred *find_barred(const approvals_state *s, const char *user)
 {
-	pc_strlist *to = authors && pc_strlist_has(authors, user) ? &s->excluded : &s->approvers;
+	size_t i;
+
+	for (i = 0; i < s->nbarred; i++)
+		if (!strcmp(s->barred[i].user, user))
+			return &s->barred[i];
+	return NULL;
+}
+
+static int add_approver(approvals_state *s, int self_approval, const char *user)
+{
+	pc_strlist *to = !self_approval && find_barred(s, user) ? &s->excluded : &s->approvers;
 
 	if (pc_strlist_has(to, user))
 		return 0;
 	return pc_strlist_add(to, user);
 }
 
-/* Authors (by email) of the non-merge commits of the update. */
-static int collect_authors(pc_ctx *ctx, pc_change *c, pc_strlist *authors, pc_error *err)
+/* Bar user; the first fact found is the reason shown, else the first claim. */
+static int bar(approvals_state *s, const pc_user *u, int fact, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int bar(approvals_state *s, const pc_user *u, int fact, const char *fmt, ...)
 {
-	git_commit *commit = NULL;
-	const pc_user *u;
+	barred *b = (barred *)find_barred(s, u->name);
+	pc_buf why = PC_BUF_INIT;
+	va_list ap;
+
+	if (b && (b->fact || !fact))
+		return 0;
+	va_start(ap, fmt);
+	pc_buf_vprintf(&why, fmt, ap);
+	va_end(ap);
+	if (pc_buf_error(&why))
+		goto nomem;
+	if (!b) {
+		if (pc_grow((void **)&s->barred, &s->abarred, s->nbarred + 1, sizeof(*s->barred)) < 0)
+			goto nomem;
+		b = &s->barred[s->nbarred++];
+		b->user = u->name;
+		b->why = NULL;
+	}
+	free(b->why);
+	b->why = pc_buf_detach(&why);
+	b->fact = fact;
+	return b->why ? 0 : PC_ENOMEM;
+nomem:
+	pc_buf_release(&why);
+	return PC_ENOMEM;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* "carol", "carol and dave", or a note that nobody is on record. */
+static void pushers_text(pc_buf *b, const pc_strlist *pushers)
+{
 	size_t i;
 
-	for (i = 0; i < c->nbranch_new; i++) {
-		if (git_commit_lookup(&commit, ctx->repo, &c->branch_new[i]) < 0)
-			return pc_error_set(err, PC_EIO, "cannot read commit: %s",
-				git_error_last() ? git_error_last()->message : "unknown error");
-		if (git_commit_parentcount(commit) <= 1 && git_commit_author(commit) &&
-		    (u = pc_policy_user_by_email(ctx->policy, git_commit_author(commit)->email)) &&
-		    !pc_strlist_has(authors, u->name) && pc_strlist_add(authors, u->name) < 0) {
-			git_commit_free(commit);
-			return pc_error_set(err, PC_ENOMEM, "out of memory");
-		}
-		git_commit_free(commit);
+	pc_buf_clear(b);
+	if (!pushers->n) {
+		pc_buf_puts(b, "no first push of it is on record (it predates the first-pusher index)");
+		return;
 	}
-	return 0;
+	for (i = 0; i < pushers->n; i++)
+		pc_buf_printf(b, "%s%s", i ? (i + 1 == pushers->n ? " and " : ", ") : "", pushers->items[i]);
+	pc_buf_printf(b, " first pushed it");
+}
+
+/* A claimed e-mail (author or committer) of a commit bars the user it names. */
+static int bar_claim(pc_ctx *ctx, approvals_state *s, const git_signature *who, const char *role,
+	const char *label, const pc_buf *pushed)
+{
+	const pc_user *u;
+
+	if (!who || !who->email || !(u = pc_policy_user_by_email(ctx->policy, who->email)))
+		return 0;
+	return bar(s, u, 0, "commit %s names %s as its %s, and %s", label, u->email, role, pushed->ptr);
+}
+
+/*
+ * Everyone who may not approve the update, from each non-merge commit it
+ * brings (merges of a promotion bring no content of their own): who first
+ * pushed it to this server (the pusher for commits new in this push, else
+ * the first-pusher index), who signed it, and whom its author and
+ * committer e-mails name.
+ */
+static int collect_barred(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	const char *pusher = ctx->push->pusher, *signer;
+	git_commit *commit = NULL;
+	git_oid *fresh = NULL;
+	pc_strlist pushers = PC_STRLIST_INIT, bad = PC_STRLIST_INIT;
+	pc_buf pushed = PC_BUF_INIT;
+	const pc_user *u;
+	char label[128];
+	size_t i, j;
+	int r = 0;
+
+	if (c->nrepo_new) {
+		if (!(fresh = pc_calloc(c->nrepo_new, sizeof(*fresh))))
+			goto nomem;
+		memcpy(fresh, c->repo_new, c->nrepo_new * sizeof(*fresh));
+		qsort(fresh, c->nrepo_new, sizeof(*fresh), oid_cmp);
+	}
+	for (i = 0; i < c->nbranch_new; i++) {
+		const git_oid *id = &c->branch_new[i];
+
+		git_commit_free(commit);
+		if (git_commit_lookup(&commit, ctx->repo, id) < 0) {
+			r = pc_error_set(err, PC_EIO, "cannot read commit: %s",
+				git_error_last() ? git_error_last()->message : "unknown error");
+			goto done;
+		}
+		if (git_commit_parentcount(commit) > 1)
+			continue;
+		pc_commit_label(label, sizeof(label), ctx->repo, id);
+		pc_strlist_clear(&pushers);
+		pc_strlist_clear(&bad);
+		if (pusher && fresh && bsearch(id, fresh, c->nrepo_new, sizeof(*fresh), oid_cmp) &&
+		    pc_strlist_add(&pushers, pusher) < 0)
+			goto nomem;
+		if (!ctx->pushers && (r = pc_pushers_open(&ctx->pushers, git_repository_path(ctx->repo),
+				p->audit_key, p->audit_origin, err)) < 0)
+			goto done;
+		if ((r = pc_pushers_lookup(ctx->pushers, id, &pushers, &bad, err)) < 0)
+			goto done;
+		for (j = 0; j < bad.n; j++)
+			if ((r = pc_verdict_reject(c->v, "approval",
+					"the index was changed without the audit key: administrators, see doc/SECURITY.md",
+					"first-pusher index entry %s for commit %s does not authenticate; it was ignored",
+					bad.items[j], label)) < 0)
+				goto nomem;
+		for (j = 0; j < pushers.n; j++)
+			if ((u = pc_policy_user(p, pushers.items[j])) &&
+			    bar(s, u, 1, "%s first pushed commit %s", u->name, label) < 0)
+				goto nomem;
+		if ((r = pc_commit_signer(ctx, commit, &signer, err)) < 0)
+			goto done;
+		if (signer && (u = pc_policy_user(p, signer)) &&
+		    bar(s, u, 1, "%s signed commit %s", u->name, label) < 0)
+			goto nomem;
+		pushers_text(&pushed, &pushers);
+		if (pc_buf_error(&pushed) ||
+		    bar_claim(ctx, s, git_commit_author(commit), "author", label, &pushed) < 0 ||
+		    bar_claim(ctx, s, git_commit_committer(commit), "committer", label, &pushed) < 0)
+			goto nomem;
+	}
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	git_commit_free(commit);
+	free(fresh);
+	pc_strlist_clear(&pushers);
+	pc_strlist_clear(&bad);
+	pc_buf_release(&pushed);
+	return r;
 }
 
 static int is_approval_ref_for(const char *ref, const char *prefix)
@@ -623,17 +775,16 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 {
 	const pc_policy *p = ctx->policy;
 	const pc_push *push = ctx->push;
-	pc_strlist authors = PC_STRLIST_INIT;
 	char prefix[128];
 	const pc_approval_obj *a;
 	const char *why;
 	size_t i, pass;
 	int ok, r = 0;
 
-	if (!p->self_approval && (r = collect_authors(ctx, c, &authors, err)) < 0)
+	if (!p->self_approval && (r = collect_barred(ctx, c, s, err)) < 0)
 		goto done;
 	if (p->pusher_is_approval && push->pusher && pc_policy_user(p, push->pusher)) {
-		if (add_approver(s, p->self_approval ? NULL : &authors, push->pusher) < 0)
+		if (add_approver(s, p->self_approval, push->pusher) < 0)
 			goto nomem;
 		if (pc_strlist_has(&s->approvers, push->pusher) &&
 		    pc_verdict_add_approval(c->v, push->pusher, "pusher", NULL, NULL) < 0)
@@ -658,10 +809,11 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 			if ((r = approval_get(ctx, id, &a, &ok, &why, err)) < 0)
 				goto done;
 			if (ok && !strcmp(a->target, c->u->ref) && git_oid_equal(&a->commit, &c->u->new_id)) {
-				if (!pc_strlist_has(&s->approvers, a->user) && !pc_strlist_has(&authors, a->user) &&
+				if (!pc_strlist_has(&s->approvers, a->user) &&
+				    (p->self_approval || !find_barred(s, a->user)) &&
 				    pc_verdict_add_approval(c->v, a->user, "signature", a->fingerprint, a->object) < 0)
 					goto nomem;
-				if (add_approver(s, p->self_approval ? NULL : &authors, a->user) < 0)
+				if (add_approver(s, p->self_approval, a->user) < 0)
 					goto nomem;
 			}
 		}
@@ -671,7 +823,6 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
-	pc_strlist_clear(&authors);
 	return r;
 }
 
@@ -842,8 +993,8 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 		pc_buf_printf(&hint, " (the owners name no user of the policy: fix CODEOWNERS)");
 	for (i = 0; i < s->excluded.n; i++)
 		if (pc_strlist_has(&q->users, s->excluded.items[i]))
-			pc_buf_printf(&hint, "; %s authored commits of this push and cannot approve it",
-				s->excluded.items[i]);
+			pc_buf_printf(&hint, "; %s cannot approve it: %s", s->excluded.items[i],
+				find_barred(s, s->excluded.items[i])->why);
 	if (q->rule)
 		pc_buf_printf(&where, "%s%s%s(%s:%u)", q->section ? "in [" : "", q->section ? q->section : "",
 			q->section ? "] " : "", co_file, q->rule->line);

@@ -22,6 +22,7 @@ typedef struct pc_ctx {
 	struct pc_keyring *keyring;	/* policy keys and allowed_signers, lazily */
 	int64_t now;			/* the push time, seconds since the epoch */
 	struct pc_approval_cache *approvals;	/* approval objects read, by id, lazily */
+	struct pc_pushers *pushers;	/* the first-pusher index, lazily */
 } pc_ctx;
 
 /* What the evaluator knows about one update while judging it. */
@@ -75,5 +76,11 @@ void pc_approval_cache_free(struct pc_approval_cache *cache);
 int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 int pc_rules_branch_name(pc_ctx *ctx, pc_change *c, pc_error *err);
 void pc_rules_free(pc_rules_compiled *r);
+/*
+ * The policy user whose key made a valid SSH signature of commit (the
+ * check of rules.signed_commits), or *user = NULL when it is unsigned or
+ * the signature does not verify against a policy user's key.
+ */
+int pc_commit_signer(pc_ctx *ctx, git_commit *commit, const char **user, pc_error *err);
 
 #endif

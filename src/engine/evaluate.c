@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 #include "buf.h"
+#include "pushers.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -638,13 +639,39 @@ static int check_claims(pc_ctx *ctx, pc_verdict *verdicts, pc_error *err)
  */
 static int build_hide(pc_ctx *ctx, pc_error *err)
 {
-	size_t i;
+	const pc_update *u;
+	git_object *obj = NULL, *commit = NULL;
+	size_t i, j;
 
 	if (!(ctx->hide = pc_calloc(ctx->refs.n, sizeof(git_oid))))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	for (i = 0; i < ctx->refs.n; i++)
-		if (strncmp(ctx->refs.names[i], "refs/approvals/", 15))
+	for (i = 0; i < ctx->refs.n; i++) {
+		if (!strncmp(ctx->refs.names[i], "refs/approvals/", 15))
+			continue;
+		/*
+		 * A ref this push updates was at OLD before it.  In the hooks
+		 * that is its value; policy-check check in a clone whose
+		 * branch is already at NEW must not take NEW's commits for
+		 * old ones (they would pass the push rules unchecked, and
+		 * their first pusher would be unknown).
+		 */
+		for (j = 0, u = NULL; j < ctx->push->nupdates && !u; j++)
+			if (!strcmp(ctx->push->updates[j].ref, ctx->refs.names[i]))
+				u = &ctx->push->updates[j];
+		if (!u || git_oid_equal(&u->old_id, &ctx->refs.targets[i])) {
 			git_oid_cpy(&ctx->hide[ctx->nhide++], &ctx->refs.ids[i]);
+			continue;
+		}
+		if (git_oid_is_zero(&u->old_id))
+			continue;
+		if (git_object_lookup(&obj, ctx->repo, &u->old_id, GIT_OBJECT_ANY) == 0 &&
+		    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0)
+			git_oid_cpy(&ctx->hide[ctx->nhide++], git_object_id(commit));
+		git_error_clear();
+		git_object_free(commit);
+		git_object_free(obj);
+		commit = obj = NULL;
+	}
 	return 0;
 }
 
@@ -703,6 +730,11 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		else if (r < 0)
 			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
 				e.msg[0] ? e.msg : "evaluation failed");
+		if (push->new_commits) {
+			push->new_commits[i].ids = c.repo_new;	/* transferred */
+			push->new_commits[i].n = c.nrepo_new;
+			c.repo_new = NULL;
+		}
 		change_release(&c);
 	}
 finish:
@@ -728,5 +760,6 @@ finish:
 	pc_rules_free(ctx.rules);
 	pc_keyring_free(ctx.keyring);
 	pc_approval_cache_free(ctx.approvals);
+	pc_pushers_free(ctx.pushers);
 	return 0;
 }

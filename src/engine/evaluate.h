@@ -19,6 +19,12 @@ typedef struct pc_update {
 	git_oid old_id, new_id;
 } pc_update;
 
+/* Commit ids, for what the evaluator hands back. */
+typedef struct pc_oidlist {
+	git_oid *ids;
+	size_t n;
+} pc_oidlist;
+
 typedef struct pc_push {
 	git_repository *repo;
 	const pc_policy *policy;
@@ -28,6 +34,13 @@ typedef struct pc_push {
 	const pc_update *updates;
 	size_t nupdates;
 	int all_or_nothing;		/* pre-receive: one rejected ref rejects the push */
+	/*
+	 * When set (nupdates entries, zeroed by the caller), pc_evaluate fills
+	 * new_commits[i] with the commits update i brings that no ref reached
+	 * before the push: what the hook records in the first-pusher index.
+	 * The caller frees each ids array.
+	 */
+	pc_oidlist *new_commits;
 } pc_push;
 
 /*

@@ -279,8 +279,9 @@ done:
 	return r;
 }
 
+/* *signed_by (may be NULL) receives the policy user whose key made a valid signature. */
 static int check_signature(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
-	pc_error *err)
+	const char **signed_by, pc_error *err)
 {
 	pc_buf sig = PC_BUF_INIT, data = PC_BUF_INIT;
 	pc_sshkey *signer = NULL;
@@ -309,11 +310,30 @@ static int check_signature(pc_ctx *ctx, pc_change *c, git_commit *commit, const 
 	if (!user)
 		r = pc_verdict_reject(c->v, "rules", "give the key to exactly one user: users.<name>.keys in the policy, or one line of allowed_signers",
 			"commit %s is signed by %s", label, why);
+	else if (signed_by)
+		*signed_by = user;
 done:
 	pc_sshkey_free(signer);
 	pc_buf_release(&sig);
 	pc_buf_release(&data);
 	return r;
+}
+
+int pc_commit_signer(pc_ctx *ctx, git_commit *commit, const char **user, pc_error *err)
+{
+	pc_verdict scratch;
+	pc_change c;
+	int r;
+
+	*user = NULL;
+	/* The same check as rules.signed_commits; what it would reject is simply no signer. */
+	if (pc_verdict_init(&scratch, "", "", "") < 0)
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	memset(&c, 0, sizeof(c));
+	c.v = &scratch;
+	r = check_signature(ctx, &c, commit, "", user, err);
+	pc_verdict_release(&scratch);
+	return r < 0 ? r : 0;
 }
 
 int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
@@ -342,7 +362,7 @@ int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 				r = check_tree_changes(ctx, c, commit, label, err);
 		}
 		if (r == 0 && p->rules.signed_commits)
-			r = check_signature(ctx, c, commit, label, err);
+			r = check_signature(ctx, c, commit, label, NULL, err);
 		git_commit_free(commit);
 		commit = NULL;
 	}

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "evaluate.h"
 #include "policy.h"
+#include "pushers.h"
 #include "repo.h"
 #include "report.h"
 
@@ -142,19 +143,59 @@ static int write_audit(hook_run *h, const char *pusher, const char *identity, lo
 	return 0;
 }
 
+/*
+ * The first-pusher index gets an entry for every commit new to the
+ * repository that an accepted update brings, before git applies it; a
+ * push whose entries cannot be written is not accepted.
+ */
+static int record_first_pushers(hook_run *h, const pc_push *push, pc_error *err)
+{
+	pc_pushers *px = NULL;
+	git_oid *all = NULL;
+	size_t i, n = 0, total = 0;
+	int r;
+
+	/*
+	 * Entries name policy users (whose names are plain tokens); a pusher
+	 * the policy does not know approves nothing, so leaves no entry.
+	 */
+	if (!push->pusher || !pc_policy_user(h->policy, push->pusher))
+		return 0;
+	for (i = 0; i < h->nverdicts; i++)
+		if (h->verdicts[i].accept)
+			total += push->new_commits[i].n;
+	if (!total)
+		return 0;
+	if (!(all = pc_calloc(total, sizeof(*all))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (i = 0; i < h->nverdicts; i++)
+		if (h->verdicts[i].accept && push->new_commits[i].n) {
+			memcpy(all + n, push->new_commits[i].ids, push->new_commits[i].n * sizeof(*all));
+			n += push->new_commits[i].n;
+		}
+	if ((r = pc_pushers_open(&px, git_repository_path(h->repo), h->policy->audit_key,
+			h->policy->audit_origin, err)) == 0)
+		r = pc_pushers_record(px, push->pusher, all, n, err);
+	pc_pushers_free(px);
+	free(all);
+	return r;
+}
+
 static int judge_and_record(hook_run *h, int all_or_nothing)
 {
 	pc_push push;
+	pc_oidlist *new_commits = NULL;
 	pc_error err = PC_ERROR_INIT;
 	const char *pusher, *identity;
 	long long first = -1;
 	size_t i;
-	int rejected = 0;
+	int rejected = 1;
 
 	pc_identity_from_env(h->policy, &pusher, &identity);
-	if (!(h->verdicts = pc_calloc(h->nupdates, sizeof(*h->verdicts)))) {
+	if (!(h->verdicts = pc_calloc(h->nupdates, sizeof(*h->verdicts))) ||
+	    !(new_commits = pc_calloc(h->nupdates, sizeof(*new_commits)))) {
 		fprintf(stderr, ERR_PREFIX "out of memory\n");
-		return 1;
+		goto done;
 	}
 	memset(&push, 0, sizeof(push));
 	push.repo = h->repo;
@@ -165,21 +206,34 @@ static int judge_and_record(hook_run *h, int all_or_nothing)
 	push.updates = h->updates;
 	push.nupdates = h->nupdates;
 	push.all_or_nothing = all_or_nothing;
+	push.new_commits = new_commits;
 	if (pc_evaluate(h->verdicts, &push, &err) < 0) {
 		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
-		return 1;
+		goto done;
 	}
 	h->nverdicts = h->nupdates;
+	if (record_first_pushers(h, &push, &err) < 0)
+		for (i = 0; i < h->nverdicts; i++)
+			if (h->verdicts[i].accept)
+				pc_verdict_internal(&h->verdicts[i],
+					"this is a server-side problem; show this message to the administrators of the repository",
+					"cannot record who first pushed the new commits, so they cannot be accepted: %s",
+					err.msg);
 	if (write_audit(h, pusher, identity, &first) < 0) {
 		for (i = 0; i < h->nverdicts; i++)
 			h->verdicts[i].accept = 0;
 		pc_report_write(stderr, h->verdicts, h->nverdicts, -1);
-		return 1;
+		goto done;
 	}
 	pc_report_write(stderr, h->verdicts, h->nverdicts, first);
+	rejected = 0;
 	for (i = 0; i < h->nverdicts; i++)
 		if (!h->verdicts[i].accept)
 			rejected = 1;
+done:
+	for (i = 0; new_commits && i < h->nupdates; i++)
+		free(new_commits[i].ids);
+	free(new_commits);
 	return rejected;
 }
 

@@ -17,7 +17,8 @@ test_expect_success 'a feature merged into develop is accepted' '
 		cd work &&
 		git checkout -q -b develop origin/develop &&
 		git merge -q --no-ff -m "Merge feature/login" feature/login &&
-		pc_push accept carol origin develop
+		# carol first pushed the feature, so another owner merges it
+		pc_push accept alice origin develop
 	)
 '
 

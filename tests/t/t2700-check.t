@@ -6,8 +6,11 @@ test_expect_success 'setup' '
 	pc_setup_server pattern2 &&
 	(
 		cd work && git branch -q staging origin/staging &&
-		git checkout -q -b mine origin/staging &&
-		pc_commit overlays/stg/x.yaml "x: 1" "fix: direct on staging"
+		git checkout -q --detach origin/staging &&
+		pc_commit overlays/stg/x.yaml "x: 1" "fix: direct on staging" &&
+		# on no branch of the clone, so that the clone mirrors the server:
+		# the commit is new to both, and its pusher is its first pusher
+		git rev-parse HEAD >../mine
 	) &&
 	wc -l <audit/audit.log >lines.before
 '
@@ -16,14 +19,14 @@ test_expect_success 'check in a clone rejects like the server would, exit 1' '
 	(
 		cd work &&
 		test_expect_code 1 policy-check check --policy ../policy.yml --as alice \
-			refs/heads/staging origin/staging mine >../check.out
+			refs/heads/staging origin/staging $(cat ../mine) >../check.out
 	) &&
 	grep "policy-check: rejected refs/heads/staging" check.out &&
 	grep "promotion: commit [0-9a-f]* \"fix: direct on staging\" is not on develop" check.out
 '
 
 test_expect_success 'the hook gives the same reasons for the same update' '
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin mine:staging 2>../err) &&
+	(cd work && test_must_fail env REMOTE_USER=alice git push origin $(cat ../mine):refs/heads/staging 2>../err) &&
 	sed -n "s/^remote: //p" err | grep -v "audit record" | sed "s/ *$//" >hook.out &&
 	sed "s/ *$//" check.out >check.trim &&
 	test_cmp check.trim hook.out
@@ -46,9 +49,9 @@ test_expect_success 'check: an OLD that is not the ref'\''s value here is stale,
 	(
 		cd work &&
 		test_expect_code 1 policy-check check --policy ../policy.yml --as alice \
-			refs/heads/staging mine mine >../check.out
+			refs/heads/staging $(cat ../mine) $(cat ../mine) >../check.out
 	) &&
-	grep "protect: your view of refs/heads/staging is stale (it is at $(git -C work rev-parse --short=7 origin/staging), you sent $(git -C work rev-parse --short=7 mine)): fetch and retry" check.out
+	grep "protect: your view of refs/heads/staging is stale (it is at $(git -C work rev-parse --short=7 origin/staging), you sent $(git -C work rev-parse --short=7 $(cat mine))): fetch and retry" check.out
 '
 
 test_expect_success 'check: usage errors and a bad policy exit 2' '

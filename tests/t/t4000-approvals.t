@@ -150,7 +150,7 @@ test_expect_success 'an author does not approve their own change (self_approval:
 	approve_as bob develop refs/heads/develop &&
 	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
 	grep "has 1 (alice)" err &&
-	grep "bob authored commits of this push and cannot approve it" err
+	grep "hint: .*; bob cannot approve it: commit [0-9a-f]* \"feat: bob changes prd\" names bob@example.com as its author, and carol first pushed it" err
 '
 
 test_expect_success 'the plain-git recipe approves in the same push as the branch update' '
@@ -210,7 +210,8 @@ test_expect_success 'an optional section does not block' '
 		REMOTE_USER=carol git push -q origin feature/docs &&
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/docs" feature/docs &&
-		REMOTE_USER=carol git push origin develop 2>../err
+		# carol first pushed the change, so she cannot approve it; alice can
+		REMOTE_USER=alice git push origin develop 2>../err
 	) &&
 	grep "accepted refs/heads/develop" err
 '

@@ -43,6 +43,9 @@ change_develop() {
 }
 
 test_expect_success 'setup' '
+	# carol pushes and approves her own changes: what is judged here is
+	# CODEOWNERS, not who may approve (t4000, t8410)
+	echo "approvals: { self_approval: true }" >policy.extra &&
 	pc_setup_server pattern2 &&
 	printf "* @alice @bob @carol\n" >initial &&
 	{

@@ -78,6 +78,9 @@ attempt() {
 }
 
 test_expect_success 'setup: a pattern2 server; a push with no fault is accepted' '
+	# alice pushes and approves her own commits: what is tested here is
+	# the failure points, not who may approve (t8410)
+	echo "approvals: { self_approval: true }" >policy.extra &&
 	pc_setup_server pattern2 &&
 	attempt create &&
 	attempt clean &&
