@@ -64,6 +64,10 @@ static int keyring_load(pc_ctx *ctx, pc_error *err)
 		}
 	}
 	if (p->allowed_signers) {
+		/* Whoever can change allowed_signers can make their key an approver's. */
+		if ((r = pc_check_safe_path(p->allowed_signers, PC_SAFE_NO_SYMLINK, err)) < 0 &&
+		    r != PC_ENOTFOUND)
+			return pc_error_prefix(err, "allowed_signers");
 		if ((r = pc_signers_load(&k->signers, p->allowed_signers, &diags)) < 0) {
 			pc_diag_to_error(&diags, err);
 			pc_diag_clear(&diags);
@@ -234,7 +238,8 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 	*ok = 1;
 	r = 0;
 done:
-	if (!*ok && r == 0) {
+	/* The caller releases `out` only when *ok: on every other way out, even an error. */
+	if (!*ok) {
 		free(out->target);
 		out->target = NULL;
 	}

@@ -544,6 +544,20 @@ static int paths_init(log_paths *p, const char *log)
 	return 0;
 }
 
+/*
+ * Refuse a log that is a symbolic link or world-writable, and a log in a
+ * world-writable directory, even a sticky one: others could create the
+ * lock, the checkpoint or the cache before the hooks do.  A group-writable
+ * log and directory are allowed, for the accounts of one group that share
+ * a log: the log is evidence, not a secret, and an edit breaks the
+ * checkpoint, which only the key signs.
+ */
+static int check_log_safe(const log_paths *p, pc_error *err)
+{
+	return pc_check_safe_path(p->log, PC_SAFE_NO_SYMLINK | PC_SAFE_GROUP_WRITE |
+		PC_SAFE_NO_STICKY_DIR | PC_SAFE_MISSING_OK, err);
+}
+
 /* What an append knows about the log's tail once it holds the lock. */
 typedef struct tail {
 	pc_merkle_edge edge;	/* over the complete lines */
@@ -966,6 +980,8 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &ign, &old_xfsz);
 
+	if ((r = check_log_safe(&p, err)) < 0)
+		goto done;
 	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.lock, "cannot open the audit lock");
 		goto done;
@@ -982,7 +998,7 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 			goto done;
 		}
 	}
-	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.log, "cannot open the audit log for appending");
 		goto done;
 	}
