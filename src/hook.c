@@ -122,6 +122,7 @@ static int write_audit(hook_run *h, const char *pusher, const char *identity, lo
 	cfg.log_path = h->policy->audit_log;
 	cfg.key_path = h->policy->audit_key;
 	cfg.origin = h->policy->audit_origin;
+	cfg.void_on_failure = 1;	/* a failed append rejects the push: no accept may stand */
 	if (!(recs = pc_calloc(h->nverdicts, sizeof(*recs)))) {
 		fprintf(stderr, ERR_PREFIX "out of memory\n");
 		return -1;
