@@ -274,21 +274,32 @@ done:
 	return r;
 }
 
-/* PC_EUNSAFE when others may replace what is in the directory of `file`. */
+/*
+ * PC_EUNSAFE when others may replace what is in the directory of `file`:
+ * a directory writable by others, or by group unless PC_SAFE_GROUP_WRITE
+ * (whoever may write the directory may replace a file they cannot write).
+ * The sticky bit keeps them from replacing a file they do not own.
+ */
 static int check_safe_dir(const char *path, const char *file, unsigned flags, pc_error *err)
 {
 	struct stat st;
 	char *copy, *dir;
-	int r = 0;
+	int r = 0, sticky;
 
 	if (!(copy = pc_strdup(file)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	dir = dirname(copy);
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
-	    (!(st.st_mode & S_ISVTX) || (flags & PC_SAFE_NO_STICKY_DIR)))
-		r = pc_error_set(err, PC_EUNSAFE,
-			"%s: refusing a file in a world-writable directory (%s); run chmod o-w %s, "
-			"or move the file to a directory only its owner can write", path, dir, dir);
+	if (stat(dir, &st) == 0) {
+		sticky = (st.st_mode & S_ISVTX) != 0;
+		if ((st.st_mode & S_IWOTH) && (!sticky || (flags & PC_SAFE_NO_STICKY_DIR)))
+			r = pc_error_set(err, PC_EUNSAFE,
+				"%s: refusing a file in a world-writable directory (%s); run chmod o-w %s, "
+				"or move the file to a directory only its owner can write", path, dir, dir);
+		else if ((st.st_mode & S_IWGRP) && !sticky && !(flags & PC_SAFE_GROUP_WRITE))
+			r = pc_error_set(err, PC_EUNSAFE,
+				"%s: refusing a file in a directory writable by group (%s); run chmod g-w %s, "
+				"or move the file to a directory only its owner can write", path, dir, dir);
+	}
 	free(copy);
 	return r;
 }

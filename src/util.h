@@ -37,11 +37,12 @@ int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_err
 /*
  * Refuse a configuration or key file that others could have changed
  * (PC_EUNSAFE, with the command that fixes it): a file writable by group
- * or others, or in a world-writable directory without the sticky bit (for
- * a symbolic link: the directory of the link and of its target).  Flags:
+ * or others, or in a directory writable by group or others without the
+ * sticky bit (for a symbolic link: the directory of the link and of its
+ * target).  Flags:
  */
 #define PC_SAFE_NO_SYMLINK	0x1u	/* refuse a symbolic link */
-#define PC_SAFE_GROUP_WRITE	0x2u	/* allow a group-writable file: only world-writable is refused */
+#define PC_SAFE_GROUP_WRITE	0x2u	/* allow a group-writable file and directory */
 #define PC_SAFE_NO_STICKY_DIR	0x4u	/* refuse any world-writable directory, even a sticky one */
 #define PC_SAFE_MISSING_OK	0x8u	/* a missing file is fine: check its directory only */
 int pc_check_safe_path(const char *path, unsigned flags, pc_error *err);

@@ -33,8 +33,6 @@ audit/audit.log 0660 accepted
 audit/audit.log 0664 accepted
 audit/audit.log 0662 refused refusing a file writable by others (mode 0662); run chmod o-w
 audit/audit.log 0602 refused refusing a file writable by others (mode 0602); run chmod o-w
-audit 2770 accepted
-audit 0770 accepted
 EOF
 
 test_expect_success 'each mode of the table is accepted or refused, with the fix' '
@@ -57,6 +55,36 @@ test_expect_success 'each mode of the table is accepted or refused, with the fix
 		fi
 	done <cases &&
 	pc_audit_verify
+'
+
+test_expect_success 'a policy or key in a directory writable by group is refused, unless sticky' '
+	mkdir -p conf && cp policy.yml conf/policy.yml &&
+	sed -i "s|log: audit/audit.log|log: ../audit/audit.log|; s|key: audit/audit.key|key: ../audit/audit.key|" conf/policy.yml &&
+	git -C server.git config policycheck.policy "$PWD/conf/policy.yml" &&
+	test_when_finished "git -C server.git config policycheck.policy \"$PWD/policy.yml\"" &&
+	judge conf1 &&
+	chmod 775 conf &&
+	test_must_fail judge conf2 &&
+	grep "policy-check: rejected: .*conf/policy.yml: refusing a file in a directory writable by group (.*conf); run chmod g-w .*conf," err &&
+	chmod 1775 conf &&
+	judge conf3 &&
+	chmod 755 conf &&
+	chmod 770 audit &&
+	test_must_fail judge conf4 &&
+	chmod 700 audit &&
+	grep "policy-check: rejected: .*audit.key: refusing a file in a directory writable by group" err
+'
+
+test_expect_success 'a log shared by a group: group-writable, in a setgid group directory (the key elsewhere)' '
+	mkdir -p keydir && chmod 700 keydir && cp audit/audit.key keydir/ &&
+	sed -i "s|key: audit/audit.key|key: keydir/audit.key|" policy.yml &&
+	test_when_finished "chmod 700 audit && chmod 640 audit/audit.log && sed -i \"s|key: keydir/audit.key|key: audit/audit.key|\" policy.yml" &&
+	chmod 2770 audit && chmod 660 audit/audit.log &&
+	judge shared &&
+	grep "policy-check: accepted refs/heads/feature/mshared" err &&
+	chmod 2777 audit &&
+	test_must_fail judge shared2 &&
+	grep "policy-check: rejected: .*audit.log: refusing a file in a world-writable directory" err
 '
 
 test_expect_success 'a log in a sticky world-writable directory is refused (the key elsewhere)' '
