@@ -499,6 +499,7 @@ typedef struct ref_state {
 	char *ref;
 	char *expect;		/* the value the records explain; NULL: deleted or never set */
 	char *pending_new, *pending_old;	/* last accepted update not yet committed */
+	char *pending_push;	/* its push id: only a void record of that push voids it */
 	uint64_t seq;		/* of the record that set expect */
 	int known, seen, pending;
 } ref_state;
@@ -557,6 +558,7 @@ static void ref_map_release(ref_map *m)
 		free(m->slots[i].expect);
 		free(m->slots[i].pending_new);
 		free(m->slots[i].pending_old);
+		free(m->slots[i].pending_push);
 	}
 	free(m->slots);
 	m->slots = NULL;
@@ -672,8 +674,14 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 		if (set_str(&st->expect, e->new_hex) < 0 || set_str(&st->pending_new, e->new_hex) < 0 ||
 		    set_str(&st->pending_old, e->old_hex) < 0)
 			return PC_ENOMEM;
+		free(st->pending_push);
+		st->pending_push = NULL;
+		if (e->push && !(st->pending_push = pc_strdup(e->push)))
+			return PC_ENOMEM;
 		return 0;
 	}
+	if (voided && (!e->push || !st->pending_push || strcmp(e->push, st->pending_push)))
+		return 0;
 	if (st->pending && same_oid(st->pending_new, e->new_hex)) {
 		/*
 		 * The transaction git ran for an accepted update, or the void of

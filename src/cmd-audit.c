@@ -628,7 +628,7 @@ static int audit_show(int argc, char **argv)
 	size_t nrows = 0, arows = 0, len, i, c;
 	const char *since = NULL, *log = NULL, *line;
 	uint64_t lineno = 0;
-	int json = 0, complete, r, status = 0;
+	int json = 0, complete, r, status = 0, voided;
 
 	memset(&f, 0, sizeof(f));
 	for (i = 1; i < (size_t)argc; i++) {
@@ -675,12 +675,13 @@ static int audit_show(int argc, char **argv)
 			status = 1;
 			continue;
 		}
-		if (show_matches(&f, &e, is_voided(&voids, &e))) {
+		voided = is_voided(&voids, &e);
+		if (show_matches(&f, &e, voided)) {
 			if (json) {
 				fwrite(line, 1, len, stdout);
 				putchar('\n');
 			} else if (pc_grow((void **)&rows, &arows, nrows + 1, sizeof(*rows)) < 0 ||
-				   make_row(&rows[nrows], &e, is_voided(&voids, &e)) < 0) {
+				   make_row(&rows[nrows], &e, voided) < 0) {
 				pc_audit_entry_release(&e);
 				cmd_error("audit show: out of memory");
 				r = PC_ENOMEM;
