@@ -499,6 +499,7 @@ typedef struct ref_state {
 	char *ref;
 	char *expect;		/* the value the records explain; NULL: deleted or never set */
 	char *pending_new, *pending_old;	/* last accepted update not yet committed */
+	char *pending_push;	/* its push id: only a void record of that push voids it */
 	uint64_t seq;		/* of the record that set expect */
 	int known, seen, pending;
 } ref_state;
@@ -557,6 +558,7 @@ static void ref_map_release(ref_map *m)
 		free(m->slots[i].expect);
 		free(m->slots[i].pending_new);
 		free(m->slots[i].pending_old);
+		free(m->slots[i].pending_push);
 	}
 	free(m->slots);
 	m->slots = NULL;
@@ -651,15 +653,17 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 {
 	char a[12], b[12];
 	ref_state *st;
-	int accepted, committed, aborted;
+	int decided, accepted, voided, committed, aborted;
 
 	if (!e->ref || !e->hook || !e->decision)
 		return 0;
-	accepted = (!strcmp(e->hook, "pre-receive") || !strcmp(e->hook, "update")) &&
-		!strcmp(e->decision, "accept");
+	decided = !strcmp(e->hook, "pre-receive") || !strcmp(e->hook, "update");
+	accepted = decided && !strcmp(e->decision, "accept");
+	/* a void record: the append of the accept failed late, and the hook rejected the update */
+	voided = decided && !strcmp(e->decision, "void");
 	committed = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "committed");
 	aborted = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "aborted");
-	if (!accepted && !committed && !aborted)
+	if (!accepted && !voided && !committed && !aborted)
 		return 0;
 	if (!(st = ref_map_get(map, e->ref, 1)))
 		return PC_ENOMEM;
@@ -670,11 +674,20 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 		if (set_str(&st->expect, e->new_hex) < 0 || set_str(&st->pending_new, e->new_hex) < 0 ||
 		    set_str(&st->pending_old, e->old_hex) < 0)
 			return PC_ENOMEM;
+		free(st->pending_push);
+		st->pending_push = NULL;
+		if (e->push && !(st->pending_push = pc_strdup(e->push)))
+			return PC_ENOMEM;
 		return 0;
 	}
+	if (voided && (!e->push || !st->pending_push || strcmp(e->push, st->pending_push)))
+		return 0;
 	if (st->pending && same_oid(st->pending_new, e->new_hex)) {
-		/* The transaction git ran for an accepted update; if it failed the ref stayed put. */
-		if (aborted) {
+		/*
+		 * The transaction git ran for an accepted update, or the void of
+		 * that acceptance; if it failed, or was voided, the ref stayed put.
+		 */
+		if (aborted || voided) {
 			st->seq = e->seq;
 			if (set_str(&st->expect, st->pending_old) < 0)
 				return PC_ENOMEM;
@@ -682,7 +695,7 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 		st->pending = 0;
 		return 0;
 	}
-	if (aborted)
+	if (aborted || voided)
 		return 0;
 	return add_problem(findings, "%s:%llu: %s was committed %s..%s with no accepted decision before it",
 		log, (unsigned long long)e->seq + 1, e->ref, short_oid(a, e->old_hex), short_oid(b, e->new_hex));

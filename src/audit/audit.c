@@ -544,6 +544,20 @@ static int paths_init(log_paths *p, const char *log)
 	return 0;
 }
 
+/*
+ * Refuse a log that is a symbolic link or world-writable, and a log in a
+ * world-writable directory, even a sticky one: others could create the
+ * lock, the checkpoint or the cache before the hooks do.  A group-writable
+ * log and directory are allowed, for the accounts of one group that share
+ * a log: the log is evidence, not a secret, and an edit breaks the
+ * checkpoint, which only the key signs.
+ */
+static int check_log_safe(const log_paths *p, pc_error *err)
+{
+	return pc_check_safe_path(p->log, PC_SAFE_NO_SYMLINK | PC_SAFE_GROUP_WRITE |
+		PC_SAFE_NO_STICKY_DIR | PC_SAFE_MISSING_OK, err);
+}
+
 /* What an append knows about the log's tail once it holds the lock. */
 typedef struct tail {
 	pc_merkle_edge edge;	/* over the complete lines */
@@ -896,6 +910,155 @@ static int repair_record(pc_buf *lines, uint64_t seq, const char *time, const ta
 	return pc_buf_error(lines);
 }
 
+/* Hash the new lines into the tree, then sign it and rename the checkpoint into place. */
+static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
+	pc_note_signer *signer, const pc_buf *lines, pc_error *err)
+{
+	pc_buf cptext = PC_BUF_INIT, note = PC_BUF_INIT;
+	unsigned char root[PC_HASH_LEN], leaf[PC_HASH_LEN];
+	const char *nl;
+	size_t off, len;
+	int r;
+
+	for (off = 0; off < lines->len; off += len + 1) {
+		nl = memchr(lines->ptr + off, '\n', lines->len - off);
+		len = (size_t)(nl - (lines->ptr + off));
+		if ((r = pc_merkle_leaf_hash(leaf, lines->ptr + off, len)) < 0 ||
+		    (r = pc_merkle_edge_append(&t->edge, leaf)) < 0) {
+			r = pc_error_set(err, r, "hashing failed");
+			goto done;
+		}
+		memcpy(t->last_leaf, leaf, PC_HASH_LEN);
+		t->last_len = len;
+	}
+	t->end += lines->len;
+	if ((r = pc_merkle_edge_root(root, &t->edge)) < 0 ||
+	    (r = pc_checkpoint_format(&cptext, cfg->origin, t->edge.size, root)) < 0) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if ((r = pc_note_sign(&note, signer, cptext.ptr, cptext.len, err)) < 0)
+		goto done;
+	r = replace_file(flags, p->checkpoint_tmp, p->checkpoint, note.ptr, note.len, 0644, 1, err);
+done:
+	pc_buf_release(&cptext);
+	pc_buf_release(&note);
+	return r;
+}
+
+static int is_accept(const pc_audit_record *rec)
+{
+	if (rec->decision)
+		return !strcmp(rec->decision, "accept");
+	return rec->verdict && rec->verdict->accept;
+}
+
+/*
+ * The record that voids the accept record `voided` of rec: the same hook,
+ * repo, push, pusher, identity, ref, old, new, op, dry_run and policy,
+ * decision "void", and a reason that names the voided record.
+ */
+static int void_record(pc_buf *lines, uint64_t seq, const char *time, const pc_audit_record *rec,
+	uint64_t voided)
+{
+	pc_audit_record vr = *rec;
+	pc_verdict v;
+	pc_reason reason;
+	char rule[] = "internal", msg[192];
+
+	snprintf(msg, sizeof(msg), "voids record %llu: the audit log could not be synced after that record "
+		"was signed, so the update was rejected and git did not apply it", (unsigned long long)voided);
+	memset(&reason, 0, sizeof(reason));
+	reason.rule = rule;
+	reason.message = msg;
+	vr.decision = "void";
+	if (rec->verdict) {
+		memset(&v, 0, sizeof(v));
+		v.ref = rec->verdict->ref;
+		memcpy(v.old_hex, rec->verdict->old_hex, sizeof(v.old_hex));
+		memcpy(v.new_hex, rec->verdict->new_hex, sizeof(v.new_hex));
+		v.op = rec->verdict->op;
+		v.dry_run = rec->verdict->dry_run;
+		v.reasons = &reason;
+		v.nreasons = 1;
+		vr.verdict = &v;
+	}
+	if (pc_audit_format_record(lines, seq, time, &vr) < 0 || pc_buf_putc(lines, '\n') < 0)
+		return PC_ENOMEM;
+	return 0;
+}
+
+/*
+ * Append a void record for each accept record of recs (the first at seq
+ * `first`), signed like any append; undone when it fails before the
+ * checkpoint is renamed into place.
+ */
+static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
+	pc_note_signer *signer, int logfd, const pc_audit_record *recs, size_t n, uint64_t first,
+	const char *time, pc_error *err)
+{
+	pc_buf lines = PC_BUF_INIT;
+	uint64_t seq = t->edge.size, from = t->end;
+	size_t i;
+	int r = 0, appended = 0, renamed = 0;
+
+	pc_buf_init(&lines, 0);
+	for (i = 0; i < n; i++)
+		if (is_accept(&recs[i]) && (r = void_record(&lines, seq++, time, &recs[i], first + i)) < 0) {
+			r = pc_error_set(err, r, "out of memory");
+			goto done;
+		}
+	if (!lines.len)
+		goto done;
+	appended = 1;
+	if (write_all(logfd, lines.ptr, lines.len) < 0) {
+		r = sys_error(err, p->log, "cannot append to the audit log");
+		goto done;
+	}
+	if (do_sync(flags, logfd) < 0) {
+		r = sys_error(err, p->log, "fdatasync failed");
+		goto done;
+	}
+	if ((r = extend_and_sign(flags, cfg, p, t, signer, &lines, err)) < 0)
+		goto done;
+	renamed = 1;
+	r = sync_dir(flags, p->dir, err);
+done:
+	if (r < 0 && appended && !renamed &&
+	    (fault("truncate") || ftruncate(logfd, (off_t)from) < 0 || do_sync(flags, logfd) < 0))
+		pc_error_prefix(err, "truncating the log back to %llu bytes failed (%s)",
+			(unsigned long long)from, strerror(errno));
+	pc_buf_release(&lines);
+	return r;
+}
+
+/*
+ * The records are signed and in place, but a later step failed (the fsync
+ * of the directory), so the caller rejects the updates they accept.  The
+ * log must not say that git applied them: void each accept record, under
+ * the same lock, and say in err whether that worked.
+ */
+static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
+	pc_note_signer *signer, int logfd, const pc_audit_record *recs, size_t n, uint64_t first,
+	const char *time, int r, pc_error *err)
+{
+	char msg[PC_ERROR_MAX] = "";
+	pc_error verr = PC_ERROR_INIT;
+	size_t i;
+
+	for (i = 0; i < n && !is_accept(&recs[i]); i++)
+		;
+	if (i == n)
+		return;
+	if (err)
+		memcpy(msg, err->msg, sizeof(msg));
+	if (append_voids(flags, cfg, p, t, signer, logfd, recs, n, first, time, &verr) < 0)
+		pc_error_set(err, r, "%s; voiding its accept records failed too (%s): audit reconcile "
+			"will report their refs as changed outside the hooks", msg, verr.msg);
+	else
+		pc_error_set(err, r, "%s; its accept records are voided by the records after them", msg);
+}
+
 #ifdef PC_FAULT_INJECTION
 /*
  * Tests only: PC_AUDIT_TEST_TEAR_MS=n writes the first half of the lines,
@@ -935,13 +1098,12 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	int have_cp = 0;
 	log_paths p;
 	tail t;
-	pc_buf lines = PC_BUF_INIT, cptext = PC_BUF_INIT, note = PC_BUF_INIT;
-	unsigned char root[PC_HASH_LEN], leaf[PC_HASH_LEN];
+	pc_buf lines = PC_BUF_INIT;
 	struct sigaction ign, old_xfsz;
 	struct stat st;
 	char now[32];
 	uint64_t seq, written_from = 0;
-	size_t i, off, skip = 0;
+	size_t i, skip = 0;
 	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0;
 
 	if (first_seq)
@@ -966,6 +1128,8 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &ign, &old_xfsz);
 
+	if ((r = check_log_safe(&p, err)) < 0)
+		goto done;
 	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.lock, "cannot open the audit lock");
 		goto done;
@@ -982,7 +1146,7 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 			goto done;
 		}
 	}
-	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.log, "cannot open the audit log for appending");
 		goto done;
 	}
@@ -1054,31 +1218,14 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 		goto done;
 	}
 
-	for (off = 0; off < lines.len;) {
-		const char *nl = memchr(lines.ptr + off, '\n', lines.len - off);
-		size_t len = (size_t)(nl - (lines.ptr + off));
-		if ((r = pc_merkle_leaf_hash(leaf, lines.ptr + off, len)) < 0 ||
-		    (r = pc_merkle_edge_append(&t.edge, leaf)) < 0) {
-			r = pc_error_set(err, r, "hashing failed");
-			goto done;
-		}
-		memcpy(t.last_leaf, leaf, PC_HASH_LEN);
-		t.last_len = len;
-		off += len + 1;
-	}
-	t.end += lines.len;
-	if ((r = pc_merkle_edge_root(root, &t.edge)) < 0 ||
-	    (r = pc_checkpoint_format(&cptext, cfg->origin, t.edge.size, root)) < 0) {
-		r = pc_error_set(err, r, "out of memory");
-		goto done;
-	}
-	if ((r = pc_note_sign(&note, signer, cptext.ptr, cptext.len, err)) < 0)
-		goto done;
-	if ((r = replace_file(flags, p.checkpoint_tmp, p.checkpoint, note.ptr, note.len, 0644, 1, err)) < 0)
+	if ((r = extend_and_sign(flags, cfg, &p, &t, signer, &lines, err)) < 0)
 		goto done;
 	renamed = 1;
-	if ((r = sync_dir(flags, p.dir, err)) < 0)
+	if ((r = sync_dir(flags, p.dir, err)) < 0) {
+		if (cfg->void_on_failure)
+			void_after_failure(flags, cfg, &p, &t, signer, logfd, recs, n, seq, now, r, err);
 		goto done;
+	}
 	save_state(&p, &t);
 	r = 0;
 done:
@@ -1101,8 +1248,6 @@ done:
 		close(lockfd);	/* releases the lock */
 	sigaction(SIGXFSZ, &old_xfsz, NULL);
 	pc_buf_release(&lines);
-	pc_buf_release(&cptext);
-	pc_buf_release(&note);
 	if (have_paths)
 		paths_release(&p);
 	pc_checkpoint_release(&old_cp);

@@ -25,6 +25,12 @@ typedef struct pc_audit_config {
 	const char *log_path;
 	const char *key_path;	/* PKCS#8 PEM Ed25519 private key */
 	const char *origin;	/* checkpoint origin line */
+	/*
+	 * The records are decisions that only stand if the append succeeds
+	 * (pre-receive, update): when a step fails after the checkpoint is
+	 * renamed into place, follow each accept record with a "void" record.
+	 */
+	int void_on_failure;
 } pc_audit_config;
 
 /* The longest record line written or read (bytes, without the newline). */
@@ -37,7 +43,7 @@ typedef struct pc_audit_record {
 	const char *push;	/* hex id shared by the records of one push */
 	const char *pusher;
 	const char *identity;	/* variable that named the pusher */
-	const char *decision;	/* accept, reject, committed, aborted */
+	const char *decision;	/* accept, reject, committed, aborted (void: written by the append) */
 	const char *policy;	/* "sha256:<hex>" */
 	const pc_verdict *verdict;	/* ref, old, new, op, dry_run, break_glass, reasons, approvals, codeowners */
 	/* for reference-transaction records without a verdict: */

@@ -424,13 +424,71 @@ static int ref_matches(const char *pattern, const char *ref)
 	return yes;
 }
 
-static int show_matches(const show_filter *f, const pc_audit_entry *e)
+/*
+ * An accept record of pre-receive or update is voided by a later "void"
+ * record of the same hook kind, push, ref and new value: "PUSH\nREF\nNEW".
+ */
+static char *void_key(const pc_audit_entry *e)
+{
+	if (!e->hook || (strcmp(e->hook, "pre-receive") && strcmp(e->hook, "update")) ||
+	    !e->push || !e->ref || !e->decision)
+		return NULL;
+	return pc_asprintf("%s\n%s\n%s", e->push, e->ref, e->new_hex ? e->new_hex : "");
+}
+
+/* The keys of the log's void records; only lines that can be one are parsed. */
+static int collect_voids(pc_strlist *voids, const char *log, pc_error *err)
+{
+	static const char mark[] = "\"decision\":\"void\"";
+	pc_audit_reader *rd = NULL;
+	pc_json_doc doc = PC_JSON_DOC_INIT;
+	pc_audit_entry e;
+	pc_error lerr = PC_ERROR_INIT;
+	const char *line;
+	char *key;
+	size_t len;
+	int complete, r;
+
+	if ((r = pc_audit_reader_open(&rd, log, err)) < 0)
+		return r;
+	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0 && complete) {
+		if (!memmem(line, len, mark, sizeof(mark) - 1) ||
+		    pc_audit_entry_parse(&e, &doc, line, len, &lerr) < 0)
+			continue;	/* an invalid line is reported by the main pass */
+		key = strcmp(e.decision, "void") ? NULL : void_key(&e);
+		pc_audit_entry_release(&e);
+		if (key && pc_strlist_add(voids, key) < 0)
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		free(key);
+		if (r < 0)
+			break;
+	}
+	pc_json_doc_release(&doc);
+	pc_audit_reader_free(rd);
+	return r < 0 ? r : 0;
+}
+
+/* An accept record that a void record took back. */
+static int is_voided(const pc_strlist *voids, const pc_audit_entry *e)
+{
+	char *key;
+	int yes;
+
+	if (!voids->n || !e->decision || strcmp(e->decision, "accept") || !(key = void_key(e)))
+		return 0;
+	yes = pc_strlist_has(voids, key);
+	free(key);
+	return yes;
+}
+
+static int show_matches(const show_filter *f, const pc_audit_entry *e, int voided)
 {
 	int64_t t;
 
 	if (f->ref && !ref_matches(f->ref, e->ref))
 		return 0;
-	if (f->decision && (!e->decision || strcmp(f->decision, e->decision)))
+	/* a voided accept is no acceptance: --decision voided finds it, accept does not */
+	if (f->decision && (!e->decision || strcmp(f->decision, voided ? "voided" : e->decision)))
 		return 0;
 	if (f->break_glass && !e->break_glass)
 		return 0;
@@ -455,7 +513,7 @@ static const char *short_hex(char buf[8], const char *hex)
 	return buf;
 }
 
-static int make_row(show_row *row, const pc_audit_entry *e)
+static int make_row(show_row *row, const pc_audit_entry *e, int voided)
 {
 	pc_buf b = PC_BUF_INIT;
 	char o[8], n[8], seq[24], when[32];
@@ -484,6 +542,10 @@ static int make_row(show_row *row, const pc_audit_entry *e)
 			if (e->dry_run) {
 				pc_buf_puts(&b, " (dry-run)");
 				row->width[i] += 10;
+			}
+			if (voided) {
+				pc_buf_puts(&b, " (voided)");
+				row->width[i] += 9;
 			}
 		} else if (i == 7) {
 			size_t k;
@@ -561,11 +623,12 @@ static int audit_show(int argc, char **argv)
 	pc_json_doc doc = PC_JSON_DOC_INIT;
 	pc_audit_entry e;
 	show_filter f;
+	pc_strlist voids = PC_STRLIST_INIT;
 	show_row *rows = NULL;
 	size_t nrows = 0, arows = 0, len, i, c;
 	const char *since = NULL, *log = NULL, *line;
 	uint64_t lineno = 0;
-	int json = 0, complete, r, status = 0;
+	int json = 0, complete, r, status = 0, voided;
 
 	memset(&f, 0, sizeof(f));
 	for (i = 1; i < (size_t)argc; i++) {
@@ -595,8 +658,9 @@ static int audit_show(int argc, char **argv)
 		}
 		f.have_since = 1;
 	}
-	if (pc_audit_reader_open(&rd, log, &err) < 0) {
+	if (collect_voids(&voids, log, &err) < 0 || pc_audit_reader_open(&rd, log, &err) < 0) {
 		cmd_error("audit show: %s", err.msg);
+		pc_strlist_clear(&voids);
 		return 2;
 	}
 	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0) {
@@ -611,12 +675,13 @@ static int audit_show(int argc, char **argv)
 			status = 1;
 			continue;
 		}
-		if (show_matches(&f, &e)) {
+		voided = is_voided(&voids, &e);
+		if (show_matches(&f, &e, voided)) {
 			if (json) {
 				fwrite(line, 1, len, stdout);
 				putchar('\n');
 			} else if (pc_grow((void **)&rows, &arows, nrows + 1, sizeof(*rows)) < 0 ||
-				   make_row(&rows[nrows], &e) < 0) {
+				   make_row(&rows[nrows], &e, voided) < 0) {
 				pc_audit_entry_release(&e);
 				cmd_error("audit show: out of memory");
 				r = PC_ENOMEM;
@@ -639,6 +704,7 @@ static int audit_show(int argc, char **argv)
 		free(rows[i].details);
 	}
 	free(rows);
+	pc_strlist_clear(&voids);
 	pc_json_doc_release(&doc);
 	pc_audit_reader_free(rd);
 	if (fflush(stdout) != 0 && status == 0)

@@ -347,8 +347,8 @@ int cmd_lint(int argc, char **argv)
 		pc_diag_print(&diags, stderr);
 		goto done;
 	}
-	if (pc_check_safe_path(policy_path, 0, &err) < 0 && err.code == PC_EUNSAFE)
-		fprintf(stderr, "policy-check: warning: %s\n", err.msg);
+	if (pc_check_safe_path(policy_path, PC_SAFE_NO_SYMLINK, &err) < 0 && err.code == PC_EUNSAFE)
+		fprintf(stderr, "policy-check: warning: the hooks will refuse this policy: %s\n", err.msg);
 	lint_keys(policy, &diags);
 	if (repo && (r = lint_repo(policy, repo, repo_dir ? repo_dir : ".", &diags)) != 0)
 		goto done;

@@ -274,46 +274,66 @@ done:
 	return r;
 }
 
-/* PC_EUNSAFE when others may replace what is in the directory of `file`. */
-static int check_safe_dir(const char *path, const char *file, pc_error *err)
+/*
+ * PC_EUNSAFE when others may replace what is in the directory of `file`:
+ * a directory writable by others, or by group unless PC_SAFE_GROUP_WRITE
+ * (whoever may write the directory may replace a file they cannot write).
+ * The sticky bit keeps them from replacing a file they do not own.
+ */
+static int check_safe_dir(const char *path, const char *file, unsigned flags, pc_error *err)
 {
 	struct stat st;
 	char *copy, *dir;
-	int r = 0;
+	int r = 0, sticky;
 
 	if (!(copy = pc_strdup(file)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	dir = dirname(copy);
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-		r = pc_error_set(err, PC_EUNSAFE,
-			"%s: refusing a file in a world-writable directory (%s)", path, dir);
+	if (stat(dir, &st) == 0) {
+		sticky = (st.st_mode & S_ISVTX) != 0;
+		if ((st.st_mode & S_IWOTH) && (!sticky || (flags & PC_SAFE_NO_STICKY_DIR)))
+			r = pc_error_set(err, PC_EUNSAFE,
+				"%s: refusing a file in a world-writable directory (%s); run chmod o-w %s, "
+				"or move the file to a directory only its owner can write", path, dir, dir);
+		else if ((st.st_mode & S_IWGRP) && !sticky && !(flags & PC_SAFE_GROUP_WRITE))
+			r = pc_error_set(err, PC_EUNSAFE,
+				"%s: refusing a file in a directory writable by group (%s); run chmod g-w %s, "
+				"or move the file to a directory only its owner can write", path, dir, dir);
+	}
 	free(copy);
 	return r;
 }
 
-int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err)
+int pc_check_safe_path(const char *path, unsigned flags, pc_error *err)
 {
 	struct stat st;
 	char *target = NULL;
+	mode_t unsafe = (flags & PC_SAFE_GROUP_WRITE) ? S_IWOTH : (S_IWGRP | S_IWOTH);
 	int r;
 
-	if (lstat(path, &st) < 0)
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT && (flags & PC_SAFE_MISSING_OK))
+			return check_safe_dir(path, path, flags, err);
 		return pc_error_set(err, errno == ENOENT ? PC_ENOTFOUND : PC_EIO,
 			"%s: %s", path, strerror(errno));
+	}
 	if (S_ISLNK(st.st_mode)) {
-		if (refuse_symlink)
+		if (flags & PC_SAFE_NO_SYMLINK)
 			return pc_error_set(err, PC_EUNSAFE,
-				"%s: refusing a symbolic link; point the configuration at the real file", path);
+				"%s: refusing a symbolic link: whoever can change the link or its target "
+				"changes the file; point the configuration at the real file", path);
 		if (stat(path, &st) < 0 || !(target = realpath(path, NULL)))
 			return pc_error_set(err, PC_EIO, "%s: %s", path, strerror(errno));
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
+	if (st.st_mode & unsafe)
 		r = pc_error_set(err, PC_EUNSAFE,
-			"%s: refusing a file writable by group or others (mode %04o); run chmod go-w on it",
-			path, (unsigned)(st.st_mode & 07777));
+			"%s: refusing a file writable by %s (mode %04o); run chmod %s %s",
+			path, (st.st_mode & unsafe & S_IWGRP) ? "group or others" : "others",
+			(unsigned)(st.st_mode & 07777), (flags & PC_SAFE_GROUP_WRITE) ? "o-w" : "go-w",
+			target ? target : path);
 	/* Whoever may replace the link, or the file it points to, controls the file. */
-	else if ((r = check_safe_dir(path, path, err)) == 0 && target)
-		r = check_safe_dir(path, target, err);
+	else if ((r = check_safe_dir(path, path, flags, err)) == 0 && target)
+		r = check_safe_dir(path, target, flags, err);
 	free(target);
 	return r;
 }

@@ -36,11 +36,17 @@ void pc_strlist_clear(pc_strlist *l);
 int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_error *err);
 
 /*
- * Refuse a configuration or key file that others could have changed: a
- * symlink (when refuse_symlink), or a file or parent directory writable by
- * group or others.
+ * Refuse a configuration or key file that others could have changed
+ * (PC_EUNSAFE, with the command that fixes it): a file writable by group
+ * or others, or in a directory writable by group or others without the
+ * sticky bit (for a symbolic link: the directory of the link and of its
+ * target).  Flags:
  */
-int pc_check_safe_path(const char *path, int refuse_symlink, pc_error *err);
+#define PC_SAFE_NO_SYMLINK	0x1u	/* refuse a symbolic link */
+#define PC_SAFE_GROUP_WRITE	0x2u	/* allow a group-writable file and directory */
+#define PC_SAFE_NO_STICKY_DIR	0x4u	/* refuse any world-writable directory, even a sticky one */
+#define PC_SAFE_MISSING_OK	0x8u	/* a missing file is fine: check its directory only */
+int pc_check_safe_path(const char *path, unsigned flags, pc_error *err);
 
 /* Hex encode n bytes into out (2n+1 bytes). */
 void pc_hex(char *out, const unsigned char *in, size_t n);

@@ -150,7 +150,7 @@ int pc_note_signer_load(pc_note_signer **out, const char *key_path, const char *
 		return pc_error_set(err, PC_EINVAL,
 			"audit origin '%s' cannot name a key: use a non-empty name without spaces or '+', "
 			"such as git.example.com/policy-check", name);
-	if ((r = pc_check_safe_path(key_path, 0, err)) < 0) {
+	if ((r = pc_check_safe_path(key_path, PC_SAFE_NO_SYMLINK, err)) < 0) {
 		if (r == PC_ENOTFOUND)
 			pc_error_set(err, r, "%s: the audit key does not exist; create it with "
 				"policy-check audit keygen --origin %s PREFIX, or fix audit.key in the policy",

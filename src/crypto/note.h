@@ -39,8 +39,8 @@ int pc_note_key_id(uint32_t *out, const char *name, const unsigned char pub[32])
 
 /*
  * Load a private key file for signing as `name`.  The file must be safe
- * (pc_check_safe_path) and not readable by others; encrypted keys are
- * refused.  The key material read is wiped.
+ * (pc_check_safe_path), not a symbolic link, and not readable by others;
+ * encrypted keys are refused.  The key material read is wiped.
  */
 int pc_note_signer_load(pc_note_signer **out, const char *key_path, const char *name, pc_error *err);
 void pc_note_signer_free(pc_note_signer *s);

@@ -39,41 +39,54 @@ void pc_keyring_free(struct pc_keyring *k)
 	free(k);
 }
 
+/* The keys of the policy's users and allowed_signers; an error is the same on every call. */
 static int keyring_load(pc_ctx *ctx, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	struct pc_keyring *k;
 	pc_diag diags = PC_DIAG_INIT;
 	size_t i, j;
-	int r;
+	int r = PC_ERROR;
 
 	if (ctx->keyring)
 		return 0;
 	if (!(k = pc_calloc(1, sizeof(*k))))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	ctx->keyring = k;
 	for (i = 0; i < p->nusers; i++) {
 		for (j = 0; j < p->users[i].keys.n; j++) {
 			pc_sshkey *key = NULL;
-			if ((r = pc_sshkey_parse(&key, p->users[i].keys.items[j], err)) < 0)
-				return pc_error_prefix(err, "users.%s.keys", p->users[i].name);
+			if ((r = pc_sshkey_parse(&key, p->users[i].keys.items[j], err)) < 0) {
+				r = pc_error_prefix(err, "users.%s.keys", p->users[i].name);
+				goto done;
+			}
 			if (pc_grow((void **)&k->keys, &k->alloc, k->n + 1, sizeof(*k->keys)) < 0) {
 				pc_sshkey_free(key);
-				return pc_error_set(err, PC_ENOMEM, "out of memory");
+				r = pc_error_set(err, PC_ENOMEM, "out of memory");
+				goto done;
 			}
 			k->keys[k->n].user = p->users[i].name;
 			k->keys[k->n++].key = key;
 		}
 	}
 	if (p->allowed_signers) {
+		/* Whoever can change allowed_signers can make their key an approver's. */
+		if ((r = pc_check_safe_path(p->allowed_signers, PC_SAFE_NO_SYMLINK, err)) < 0 &&
+		    r != PC_ENOTFOUND) {
+			r = pc_error_prefix(err, "allowed_signers");
+			goto done;
+		}
 		if ((r = pc_signers_load(&k->signers, p->allowed_signers, &diags)) < 0) {
 			pc_diag_to_error(&diags, err);
-			pc_diag_clear(&diags);
-			return r;
+			goto done;
 		}
-		pc_diag_clear(&diags);
 	}
-	return 0;
+	ctx->keyring = k;
+	k = NULL;	/* transferred */
+	r = 0;
+done:
+	pc_diag_clear(&diags);
+	pc_keyring_free(k);
+	return r;
 }
 
 int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char **user,
@@ -274,7 +287,8 @@ int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, i
 	*ok = 1;
 	r = 0;
 done:
-	if (!*ok && r == 0) {
+	/* The caller releases `out` only when *ok: on every other way out, even an error. */
+	if (!*ok) {
 		free(out->target);
 		out->target = NULL;
 	}

@@ -91,6 +91,12 @@ static int open_and_load(hook_run *h)
 		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
 		return -1;
 	}
+	/* Whoever can change the policy decides every push: only its owner may. */
+	if ((r = pc_check_safe_path(path, PC_SAFE_NO_SYMLINK, &err)) < 0 && r != PC_ENOTFOUND) {
+		fprintf(stderr, ERR_PREFIX "%s\n", err.msg);
+		free(path);
+		return -1;
+	}
 	r = pc_policy_load(&h->policy, path, &diags);
 	if (r < 0) {
 		fprintf(stderr, ERR_PREFIX "the server's policy %s is invalid; every push is rejected until an administrator fixes it:\n", path);
@@ -117,6 +123,7 @@ static int write_audit(hook_run *h, const char *pusher, const char *identity, lo
 	cfg.log_path = h->policy->audit_log;
 	cfg.key_path = h->policy->audit_key;
 	cfg.origin = h->policy->audit_origin;
+	cfg.void_on_failure = 1;	/* a failed append rejects the push: no accept may stand */
 	if (!(recs = pc_calloc(h->nverdicts, sizeof(*recs)))) {
 		fprintf(stderr, ERR_PREFIX "out of memory\n");
 		return -1;

@@ -35,7 +35,7 @@ unchanged () {
 }
 
 grep -q "define PC_FAULT_INJECTION 1" "$PC_BUILD_DIR/config.h" && test_set_prereq FAULT_INJECTION
-mkdir -p mnt && mount -t tmpfs -o size=64k tmpfs mnt 2>/dev/null && umount mnt && test_set_prereq TMPFS
+mkdir -p mnt && mount -t tmpfs -o size=64k,mode=0700 tmpfs mnt 2>/dev/null && umount mnt && test_set_prereq TMPFS
 
 test_expect_success 'setup' '
 	policy-check audit keygen --origin example.com/audit k >/dev/null 2>&1 &&
@@ -155,7 +155,7 @@ test_expect_success 'a file size limit (EFBIG) makes the append fail and loses n
 '
 
 test_expect_success TMPFS 'a full file system (ENOSPC) makes the append fail and loses nothing' '
-	mount -t tmpfs -o size=64k tmpfs mnt &&
+	mount -t tmpfs -o size=64k,mode=0700 tmpfs mnt &&
 	test_when_finished "umount mnt" &&
 	"$HELPER" --log mnt/a.log --key k.key --origin example.com/audit --count 3 >/dev/null &&
 	{ dd if=/dev/zero of=mnt/filler bs=4096 count=100 2>/dev/null; :; } &&

@@ -27,6 +27,10 @@ export GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
 	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 unset GL_USERNAME GL_USER GITEA_PUSHER_NAME REMOTE_USER GIT_DIR GIT_WORK_TREE
 
+# The hooks refuse a policy, key or allowed_signers that group or others
+# can write: the files the tests write must not depend on the caller's umask.
+umask 022
+
 # A test that replaced /dev/null with a file would break every later test.
 if ! test -c /dev/null; then
 	echo "Bail out! /dev/null is not a character device; restore it: mknod -m 666 /dev/null c 1 3"
