@@ -441,14 +441,19 @@ static int judge(pc_ctx *ctx, pc_change *c, pc_error *err)
 		r = check_tag(ctx, c);
 		break;
 	case PC_REF_APPROVAL:
-		return pc_approval_ref_check(ctx, c, err);
+		/* An approval of a commit the server lacks stores that commit too. */
+		if ((r = pc_approval_ref_check(ctx, c, err)) < 0 || c->v->op == PC_OP_DELETE ||
+		    (r = compute_new_commits(ctx, c, err)) < 0)
+			return r;
+		break;
 	case PC_REF_OTHER:
 		r = check_other(ctx, c);
 		break;
 	}
 	if (r < 0)
 		return r;
-	if (c->v->op != PC_OP_DELETE && c->nrepo_new)
+	/* Every ref that stores something new, whatever its class. */
+	if (c->v->op != PC_OP_DELETE)
 		r = pc_rules_check(ctx, c, err);
 	return r;
 }
