@@ -22,41 +22,66 @@ static int pattern_list_match(const pc_strlist *patterns, const char *name)
 	return 0;
 }
 
-static int add_walk(pc_oidset *set, pc_ctx *ctx, const git_oid *tip, const git_oid *hide,
-	pc_error *err)
+/* Add the commit `id` peels to, once; a tip that is no commit-ish reaches no commit. */
+static int add_tip(git_oid **tips, size_t *n, size_t *alloc, pc_oidset *seen, pc_ctx *ctx,
+	const git_oid *id, pc_error *err)
 {
-	git_oid *ids = NULL;
-	size_t n = 0, i;
-	int r;
+	git_object *obj = NULL, *commit = NULL;
+	int r = 0;
 
-	r = pc_repo_walk(&ids, &n, ctx->repo, tip, hide, hide ? 1 : 0,
-		(size_t)ctx->policy->limits.max_commits, err);
-	for (i = 0; r == 0 && i < n; i++)
-		if (pc_oidset_add(set, &ids[i]) < 0)
-			r = pc_error_set(err, PC_ENOMEM, "out of memory");
-	free(ids);
-	return r;
+	if (git_object_lookup(&obj, ctx->repo, id, GIT_OBJECT_ANY) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_error_clear();
+		goto done;
+	}
+	if (seen && (r = pc_oidset_add(seen, git_object_id(commit))) <= 0)
+		goto done;
+	if (pc_grow((void **)tips, alloc, *n + 1, sizeof(**tips)) < 0) {
+		r = PC_ENOMEM;
+		goto done;
+	}
+	git_oid_cpy(&(*tips)[(*n)++], git_object_id(commit));
+	r = 0;
+done:
+	git_object_free(commit);
+	git_object_free(obj);
+	return r < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
 }
 
 /*
- * Every commit reachable, after this push, from a branch matching one of
- * `patterns`, limited to those not on OLD (the only ones we ask about).
+ * The commits of the update (NEW --not OLD) that a branch matching
+ * `patterns` reaches after this push: the only ones we ask about.  A
+ * commit both NEW and a tip reach is below one of their merge bases, so
+ * this is a walk from the merge bases of NEW and all the tips taken
+ * together, down to OLD.  That walk stays inside NEW --not OLD: its cost
+ * and limits.max_commits follow what the push brings, not how long or how
+ * many the matching branches are (a long feature branch, or hundreds of
+ * them, once walked each to the limit, locking out every promotion).
  */
 static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
 	pc_error *err)
 {
 	const pc_push *push = ctx->push;
-	const git_oid *hide = git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id;
 	const git_oid *tip;
-	size_t i;
-	int r;
+	git_oidarray bases = { NULL, 0 };
+	pc_oidset seen = PC_OIDSET_INIT;
+	git_oid *tips = NULL, *ids = NULL;
+	size_t ntips = 0, alloc = 0, nids = 0, i;
+	int r, e;
 
+	/*
+	 * tips[0] is NEW, for git_merge_bases_many: NEW against all the others
+	 * (a branch at NEW itself is one of them, and reaches all of NEW).
+	 */
+	if ((r = add_tip(&tips, &ntips, &alloc, NULL, ctx, &c->u->new_id, err)) < 0 || !ntips)
+		goto done;
 	for (i = 0; i < ctx->refs.n; i++) {
 		const char *name = ctx->refs.names[i];
 		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11))
 			continue;
-		if ((tip = pc_ctx_tip_after(ctx, name)) && (r = add_walk(set, ctx, tip, hide, err)) < 0)
-			return r;
+		if ((tip = pc_ctx_tip_after(ctx, name)) &&
+		    (r = add_tip(&tips, &ntips, &alloc, &seen, ctx, tip, err)) < 0)
+			goto done;
 	}
 	/* Branches created by this same push. */
 	for (i = 0; i < push->nupdates; i++) {
@@ -64,10 +89,33 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11) ||
 		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id))
 			continue;
-		if ((r = add_walk(set, ctx, &push->updates[i].new_id, hide, err)) < 0)
-			return r;
+		if ((r = add_tip(&tips, &ntips, &alloc, &seen, ctx, &push->updates[i].new_id, err)) < 0)
+			goto done;
 	}
-	return 0;
+	if (ntips < 2)
+		goto done;
+	e = git_merge_bases_many(&bases, ctx->repo, ntips, tips);
+	if (e == GIT_ENOTFOUND) {
+		git_error_clear();
+		goto done;
+	}
+	if (e < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot find what the branches share: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	r = pc_repo_walk_many(&ids, &nids, ctx->repo, bases.ids, bases.count,
+		git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id, git_oid_is_zero(&c->u->old_id) ? 0 : 1,
+		(size_t)ctx->policy->limits.max_commits, err);
+	for (i = 0; r == 0 && i < nids; i++)
+		if (pc_oidset_add(set, &ids[i]) < 0)
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	free(ids);
+	free(tips);
+	pc_oidset_clear(&seen);
+	git_oidarray_dispose(&bases);
+	return r;
 }
 
 static const char *list_text(pc_buf *b, const pc_strlist *l)
