@@ -48,15 +48,62 @@ done:
 	return r < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
 }
 
+/* Walk from `tips` down to OLD into `set`: inside NEW --not OLD when the tips are. */
+static int walk_into(pc_oidset *set, pc_ctx *ctx, pc_change *c, const git_oid *tips, size_t ntips,
+	pc_error *err)
+{
+	const git_oid *old = git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id;
+	git_oid *ids = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (!ntips)
+		return 0;
+	r = pc_repo_walk_many(&ids, &n, ctx->repo, tips, ntips, old, old ? 1 : 0,
+		(size_t)ctx->policy->limits.max_commits, err);
+	for (i = 0; r == 0 && i < n; i++)
+		if (pc_oidset_add(set, &ids[i]) < 0)
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	free(ids);
+	return r;
+}
+
+static int is_merge(pc_ctx *ctx, const git_oid *id, int *merge, pc_error *err);
+
+/* 1 when every non-merge commit of the update is in `set`. */
+static int covers(pc_ctx *ctx, pc_change *c, const pc_oidset *set, pc_error *err)
+{
+	size_t i;
+	int merge, r;
+
+	for (i = 0; i < c->nbranch_new; i++) {
+		if (pc_oidset_has(set, &c->branch_new[i]))
+			continue;
+		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
+			return r;
+		if (!merge)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * The commits of the update (NEW --not OLD) that a branch matching
- * `patterns` reaches after this push: the only ones we ask about.  A
- * commit both NEW and a tip reach is below one of their merge bases, so
- * this is a walk from the merge bases of NEW and all the tips taken
- * together, down to OLD.  That walk stays inside NEW --not OLD: its cost
- * and limits.max_commits follow what the push brings, not how long or how
- * many the matching branches are (a long feature branch, or hundreds of
- * them, once walked each to the limit, locking out every promotion).
+ * `patterns` reaches after this push: the only ones we ask about.  The
+ * walks stay inside NEW --not OLD, which the push already bounds, so
+ * their cost and limits.max_commits follow what the push brings, not how
+ * long or how many the matching branches are (one walk per branch down to
+ * OLD, each counted against the limit, let a feature branch longer than
+ * the limit lock out every promotion).
+ *
+ * The usual promotion merges branches whose tips the update itself
+ * reaches: a walk from those tips answers.  Otherwise (a branch that moved
+ * on after it was merged, or a commit on no branch) a commit of the update
+ * is on a branch exactly when it is below a merge base of NEW and that
+ * branch: the merge bases of NEW and all the tips at once
+ * (git_merge_bases_many), and a walk from them down to OLD.  Finding
+ * those bases reads the branches' own commits down to where they meet
+ * NEW's history, once for all of them.
  */
 static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
 	pc_error *err)
@@ -64,9 +111,9 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 	const pc_push *push = ctx->push;
 	const git_oid *tip;
 	git_oidarray bases = { NULL, 0 };
-	pc_oidset seen = PC_OIDSET_INIT;
-	git_oid *tips = NULL, *ids = NULL;
-	size_t ntips = 0, alloc = 0, nids = 0, i;
+	pc_oidset seen = PC_OIDSET_INIT, update = PC_OIDSET_INIT;
+	git_oid *tips = NULL, *inside = NULL;
+	size_t ntips = 0, alloc = 0, ninside = 0, i;
 	int r, e;
 
 	/*
@@ -94,6 +141,22 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 	}
 	if (ntips < 2)
 		goto done;
+	/* The tips inside the update. */
+	for (i = 0; i < c->nbranch_new; i++)
+		if (pc_oidset_add(&update, &c->branch_new[i]) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+	if (!(inside = pc_calloc(ntips, sizeof(*inside)))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 1; i < ntips; i++)
+		if (pc_oidset_has(&update, &tips[i]))
+			git_oid_cpy(&inside[ninside++], &tips[i]);
+	if ((r = walk_into(set, ctx, c, inside, ninside, err)) < 0 ||
+	    (r = covers(ctx, c, set, err)) != 0)
+		goto done;
 	e = git_merge_bases_many(&bases, ctx->repo, ntips, tips);
 	if (e == GIT_ENOTFOUND) {
 		git_error_clear();
@@ -104,18 +167,14 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 			git_error_last() ? git_error_last()->message : "unknown error");
 		goto done;
 	}
-	r = pc_repo_walk_many(&ids, &nids, ctx->repo, bases.ids, bases.count,
-		git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id, git_oid_is_zero(&c->u->old_id) ? 0 : 1,
-		(size_t)ctx->policy->limits.max_commits, err);
-	for (i = 0; r == 0 && i < nids; i++)
-		if (pc_oidset_add(set, &ids[i]) < 0)
-			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = walk_into(set, ctx, c, bases.ids, bases.count, err);
 done:
-	free(ids);
+	free(inside);
 	free(tips);
 	pc_oidset_clear(&seen);
+	pc_oidset_clear(&update);
 	git_oidarray_dispose(&bases);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static const char *list_text(pc_buf *b, const pc_strlist *l)

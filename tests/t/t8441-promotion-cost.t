@@ -43,6 +43,23 @@ test_expect_success 'a develop promotion of another feature is accepted despite 
 	! grep max_commits err
 '
 
+test_expect_success 'a feature branch that moved on after its merge still covers what was merged' '
+	(
+		cd work &&
+		git checkout -q -b feature/moved origin/develop &&
+		pc_commit overlays/dev/moved.yaml "moved: 1" "feat: moved" &&
+		REMOTE_USER=carol git push -q origin feature/moved &&
+		git checkout -q -B develop origin/develop &&
+		git merge -q --no-ff -m "Merge feature/moved" feature/moved &&
+		git checkout -q feature/moved &&
+		pc_commit overlays/dev/moved.yaml "moved: 2" "feat: moved on" &&
+		REMOTE_USER=carol git push -q origin feature/moved &&
+		git checkout -q develop &&
+		REMOTE_USER=alice git push origin develop 2>../err
+	) &&
+	grep "remote: policy-check: accepted refs/heads/develop" err
+'
+
 test_expect_success 'a commit on no feature branch is still rejected, and named' '
 	(
 		cd work &&
