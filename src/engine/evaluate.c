@@ -340,6 +340,28 @@ static int compute_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
 	return r;
 }
 
+/*
+ * A valid approval of a commit the server lacks stores that commit too:
+ * what it brings is walked from the commit its name gives (the approval
+ * check made sure the tag points there; the tag object itself is read
+ * raw there, as libgit2 may refuse to parse it).
+ */
+static int approval_new_commits(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	size_t limit = (size_t)ctx->policy->limits.max_commits;
+	git_oid named;
+	int r;
+
+	if (c->v->op != PC_OP_CREATE || c->v->nreasons ||
+	    git_oid_fromstrn(&named, c->short_name, GIT_OID_HEXSZ) < 0)
+		return 0;
+	r = pc_repo_walk(&c->repo_new, &c->nrepo_new, ctx->repo, &named, ctx->hide, ctx->nhide, limit, err);
+	if (r == PC_ELIMIT)
+		return pc_error_set(err, PC_ELIMIT,
+			"push brings more than %zu new commits (limits.max_commits)", limit);
+	return r;
+}
+
 static int check_protected(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
@@ -450,14 +472,17 @@ static int judge(pc_ctx *ctx, pc_change *c, pc_error *err)
 		r = check_tag(ctx, c);
 		break;
 	case PC_REF_APPROVAL:
-		return pc_approval_ref_check(ctx, c, err);
+		if ((r = pc_approval_ref_check(ctx, c, err)) < 0 || (r = approval_new_commits(ctx, c, err)) < 0)
+			return r;
+		return c->nrepo_new ? pc_rules_check(ctx, c, err) : 0;
 	case PC_REF_OTHER:
 		r = check_other(ctx, c);
 		break;
 	}
 	if (r < 0)
 		return r;
-	if (c->v->op != PC_OP_DELETE && c->nrepo_new)
+	/* Every ref that stores something new, whatever its class. */
+	if (c->v->op != PC_OP_DELETE)
 		r = pc_rules_check(ctx, c, err);
 	return r;
 }

@@ -22,14 +22,44 @@ static int pattern_list_match(const pc_strlist *patterns, const char *name)
 	return 0;
 }
 
-static int add_walk(pc_oidset *set, pc_ctx *ctx, const git_oid *tip, const git_oid *hide,
+/* Add the commit `id` peels to, once; a tip that is no commit-ish reaches no commit. */
+static int add_tip(git_oid **tips, size_t *n, size_t *alloc, pc_oidset *seen, pc_ctx *ctx,
+	const git_oid *id, pc_error *err)
+{
+	git_object *obj = NULL, *commit = NULL;
+	int r = 0;
+
+	if (git_object_lookup(&obj, ctx->repo, id, GIT_OBJECT_ANY) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_error_clear();
+		goto done;
+	}
+	if (seen && (r = pc_oidset_add(seen, git_object_id(commit))) <= 0)
+		goto done;
+	if (pc_grow((void **)tips, alloc, *n + 1, sizeof(**tips)) < 0) {
+		r = PC_ENOMEM;
+		goto done;
+	}
+	git_oid_cpy(&(*tips)[(*n)++], git_object_id(commit));
+	r = 0;
+done:
+	git_object_free(commit);
+	git_object_free(obj);
+	return r < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
+}
+
+/* Walk from `tips` down to OLD into `set`: inside NEW --not OLD when the tips are. */
+static int walk_into(pc_oidset *set, pc_ctx *ctx, pc_change *c, const git_oid *tips, size_t ntips,
 	pc_error *err)
 {
+	const git_oid *old = git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id;
 	git_oid *ids = NULL;
 	size_t n = 0, i;
 	int r;
 
-	r = pc_repo_walk(&ids, &n, ctx->repo, tip, hide, hide ? 1 : 0,
+	if (!ntips)
+		return 0;
+	r = pc_repo_walk_many(&ids, &n, ctx->repo, tips, ntips, old, old ? 1 : 0,
 		(size_t)ctx->policy->limits.max_commits, err);
 	for (i = 0; r == 0 && i < n; i++)
 		if (pc_oidset_add(set, &ids[i]) < 0)
@@ -38,25 +68,67 @@ static int add_walk(pc_oidset *set, pc_ctx *ctx, const git_oid *tip, const git_o
 	return r;
 }
 
+static int is_merge(pc_ctx *ctx, const git_oid *id, int *merge, pc_error *err);
+
+/* 1 when every non-merge commit of the update is in `set`. */
+static int covers(pc_ctx *ctx, pc_change *c, const pc_oidset *set, pc_error *err)
+{
+	size_t i;
+	int merge, r;
+
+	for (i = 0; i < c->nbranch_new; i++) {
+		if (pc_oidset_has(set, &c->branch_new[i]))
+			continue;
+		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
+			return r;
+		if (!merge)
+			return 0;
+	}
+	return 1;
+}
+
 /*
- * Every commit reachable, after this push, from a branch matching one of
- * `patterns`, limited to those not on OLD (the only ones we ask about).
+ * The commits of the update (NEW --not OLD) that a branch matching
+ * `patterns` reaches after this push: the only ones we ask about.  The
+ * walks stay inside NEW --not OLD, which the push already bounds, so
+ * their cost and limits.max_commits follow what the push brings, not how
+ * long or how many the matching branches are (one walk per branch down to
+ * OLD, each counted against the limit, let a feature branch longer than
+ * the limit lock out every promotion).
+ *
+ * The usual promotion merges branches whose tips the update itself
+ * reaches: a walk from those tips answers.  Otherwise (a branch that moved
+ * on after it was merged, or a commit on no branch) a commit of the update
+ * is on a branch exactly when it is below a merge base of NEW and that
+ * branch: the merge bases of NEW and all the tips at once
+ * (git_merge_bases_many), and a walk from them down to OLD.  Finding
+ * those bases reads the branches' own commits down to where they meet
+ * NEW's history, once for all of them.
  */
 static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
 	pc_error *err)
 {
 	const pc_push *push = ctx->push;
-	const git_oid *hide = git_oid_is_zero(&c->u->old_id) ? NULL : &c->u->old_id;
 	const git_oid *tip;
-	size_t i;
-	int r;
+	git_oidarray bases = { NULL, 0 };
+	pc_oidset seen = PC_OIDSET_INIT, update = PC_OIDSET_INIT;
+	git_oid *tips = NULL, *inside = NULL;
+	size_t ntips = 0, alloc = 0, ninside = 0, i;
+	int r, e;
 
+	/*
+	 * tips[0] is NEW, for git_merge_bases_many: NEW against all the others
+	 * (a branch at NEW itself is one of them, and reaches all of NEW).
+	 */
+	if ((r = add_tip(&tips, &ntips, &alloc, NULL, ctx, &c->u->new_id, err)) < 0 || !ntips)
+		goto done;
 	for (i = 0; i < ctx->refs.n; i++) {
 		const char *name = ctx->refs.names[i];
 		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11))
 			continue;
-		if ((tip = pc_ctx_tip_after(ctx, name)) && (r = add_walk(set, ctx, tip, hide, err)) < 0)
-			return r;
+		if ((tip = pc_ctx_tip_after(ctx, name)) &&
+		    (r = add_tip(&tips, &ntips, &alloc, &seen, ctx, tip, err)) < 0)
+			goto done;
 	}
 	/* Branches created by this same push. */
 	for (i = 0; i < push->nupdates; i++) {
@@ -65,10 +137,45 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id) ||
 		    !pc_ctx_applies(ctx, i))
 			continue;
-		if ((r = add_walk(set, ctx, &push->updates[i].new_id, hide, err)) < 0)
-			return r;
+		if ((r = add_tip(&tips, &ntips, &alloc, &seen, ctx, &push->updates[i].new_id, err)) < 0)
+			goto done;
 	}
-	return 0;
+	if (ntips < 2)
+		goto done;
+	/* The tips inside the update. */
+	for (i = 0; i < c->nbranch_new; i++)
+		if (pc_oidset_add(&update, &c->branch_new[i]) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+	if (!(inside = pc_calloc(ntips, sizeof(*inside)))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 1; i < ntips; i++)
+		if (pc_oidset_has(&update, &tips[i]))
+			git_oid_cpy(&inside[ninside++], &tips[i]);
+	if ((r = walk_into(set, ctx, c, inside, ninside, err)) < 0 ||
+	    (r = covers(ctx, c, set, err)) != 0)
+		goto done;
+	e = git_merge_bases_many(&bases, ctx->repo, ntips, tips);
+	if (e == GIT_ENOTFOUND) {
+		git_error_clear();
+		goto done;
+	}
+	if (e < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot find what the branches share: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	r = walk_into(set, ctx, c, bases.ids, bases.count, err);
+done:
+	free(inside);
+	free(tips);
+	pc_oidset_clear(&seen);
+	pc_oidset_clear(&update);
+	git_oidarray_dispose(&bases);
+	return r < 0 ? r : 0;
 }
 
 static const char *list_text(pc_buf *b, const pc_strlist *l)

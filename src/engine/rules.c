@@ -169,6 +169,7 @@ static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, const ch
 typedef struct tree_check {
 	pc_ctx *ctx;
 	pc_change *c;
+	const char *kind;	/* "commit", "tree" */
 	const char *label;
 	git_odb *odb;
 	pc_error *err;
@@ -192,54 +193,116 @@ static int check_added(const pc_tree_change *ch, void *payload)
 		else if (m == 1)
 			r = pc_verdict_reject(t->c->v, "rules",
 				"remove the file from the commits (git rebase -i) and push again",
-				"commit %s adds %s, which matches rules.deny_paths '%s'",
-				t->label, ch->path, p->rules.deny_paths.items[j]);
+				"%s %s adds %s, which matches rules.deny_paths '%s'",
+				t->kind, t->label, ch->path, p->rules.deny_paths.items[j]);
 	}
 	if (p->rules.max_blob_size && r == 0 &&
 	    (ch->new_mode == GIT_FILEMODE_BLOB || ch->new_mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
 		if (git_odb_read_header(&size, &type, t->odb, &ch->new_id) < 0)
-			return pc_error_set(t->err, PC_EIO, "cannot read commit %s: %s", t->label,
+			return pc_error_set(t->err, PC_EIO, "cannot read %s %s: %s", t->kind, t->label,
 				git_error_last() ? git_error_last()->message : "unknown error");
 		if ((uint64_t)size > p->rules.max_blob_size)
 			r = pc_verdict_reject(t->c->v, "rules",
 				"keep large files out of the repository (an artifact store, or Git LFS)",
-				"commit %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
-				t->label, ch->path, size, (unsigned long long)p->rules.max_blob_size);
+				"%s %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
+				t->kind, t->label, ch->path, size, (unsigned long long)p->rules.max_blob_size);
 	}
 	/* A rejection is recorded in the verdict; only errors stop the walk. */
 	return r < 0 ? r : 0;
 }
 
-/* deny_paths and max_blob_size look at what each new non-merge commit adds. */
+/*
+ * deny_paths and max_blob_size look at every file a new commit brings of
+ * its own: a file none of its parents has at that path.  For a merge that
+ * is what the merge itself added (an "evil" merge, or a content merge);
+ * what it took from a parent is that parent's, checked with it when it was
+ * new, or already in the repository.
+ */
 static int check_tree_changes(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
 	pc_error *err)
 {
+	unsigned int np = git_commit_parentcount(commit), k;
 	git_commit *parent = NULL;
-	git_tree *a = NULL, *b = NULL;
+	git_tree **trees = NULL, *tree = NULL;
 	tree_check t;
 	int r = 0;
 
 	memset(&t, 0, sizeof(t));
-	if (git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) < 0)
-		goto git_error;
-	if ((parent && git_commit_tree(&a, parent) < 0) || git_commit_tree(&b, commit) < 0)
-		goto git_error;
-	if (git_repository_odb(&t.odb, ctx->repo) < 0)
+	if (np && !(trees = pc_calloc(np, sizeof(*trees))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (k = 0; k < np; k++) {
+		if (git_commit_parent(&parent, commit, k) < 0 || git_commit_tree(&trees[k], parent) < 0)
+			goto git_error;
+		git_commit_free(parent);
+		parent = NULL;
+	}
+	if (git_commit_tree(&tree, commit) < 0 || git_repository_odb(&t.odb, ctx->repo) < 0)
 		goto git_error;
 	t.ctx = ctx;
 	t.c = c;
+	t.kind = "commit";
 	t.label = label;
 	t.err = err;
-	r = pc_repo_diff_trees(ctx->repo, a, b, check_added, &t, err);
+	r = pc_repo_new_files(ctx->repo, tree, (const git_tree *const *)trees, np, check_added, &t, err);
 	goto done;
 git_error:
 	r = pc_error_set(err, PC_EIO, "cannot read commit %s: %s", label,
 		git_error_last() ? git_error_last()->message : "unknown error");
 done:
 	git_odb_free(t.odb);
-	git_tree_free(a);
-	git_tree_free(b);
+	for (k = 0; trees && k < np; k++)
+		git_tree_free(trees[k]);
+	free(trees);
+	git_tree_free(tree);
 	git_commit_free(parent);
+	return r;
+}
+
+/*
+ * A ref to a tree or a blob, directly or through annotated tags, brings no
+ * commit but stores those objects all the same: every file of the tree is
+ * its own, and the blob must fit max_blob_size.
+ */
+static int check_object(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_object *obj = NULL, *target = NULL;
+	char hex[8];
+	tree_check t;
+	git_object_size_t size;
+	int r = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (git_object_lookup(&obj, ctx->repo, &c->u->new_id, GIT_OBJECT_ANY) < 0)
+		goto git_error;
+	if (git_object_type(obj) == GIT_OBJECT_TAG ? git_tag_peel(&target, (git_tag *)obj) < 0 :
+	    git_object_dup(&target, obj) < 0)
+		goto git_error;
+	pc_oid_short(hex, git_object_id(target));
+	if (git_object_type(target) == GIT_OBJECT_TREE) {
+		if (git_repository_odb(&t.odb, ctx->repo) < 0)
+			goto git_error;
+		t.ctx = ctx;
+		t.c = c;
+		t.kind = "tree";
+		t.label = hex;
+		t.err = err;
+		r = pc_repo_new_files(ctx->repo, (git_tree *)target, NULL, 0, check_added, &t, err);
+	} else if (git_object_type(target) == GIT_OBJECT_BLOB && p->rules.max_blob_size &&
+	    (size = git_blob_rawsize((git_blob *)target)) > p->rules.max_blob_size) {
+		r = pc_verdict_reject(c->v, "rules",
+			"keep large files out of the repository (an artifact store, or Git LFS)",
+			"%s points at blob %s of %llu bytes, over rules.max_blob_size (%llu bytes)",
+			c->u->ref, hex, (unsigned long long)size, (unsigned long long)p->rules.max_blob_size);
+	}
+	goto done;
+git_error:
+	r = pc_error_set(err, PC_EIO, "cannot read %s: %s", c->u->ref,
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_odb_free(t.odb);
+	git_object_free(target);
+	git_object_free(obj);
 	return r;
 }
 
@@ -349,18 +412,18 @@ int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		return 0;
 	if ((r = compile_rules(ctx, err)) < 0)
 		return r;
+	if (!c->nrepo_new)
+		return need_tree ? check_object(ctx, c, err) : 0;
 	for (i = 0; i < c->nrepo_new && r == 0; i++) {
 		if (git_commit_lookup(&commit, ctx->repo, &c->repo_new[i]) < 0)
 			return pc_error_set(err, PC_EIO, "cannot read a new commit: %s",
 				git_error_last() ? git_error_last()->message : "unknown error");
 		pc_commit_label(label, sizeof(label), ctx->repo, &c->repo_new[i]);
-		/* Merges made by git carry git's own message and bring no content of their own. */
-		if (git_commit_parentcount(commit) <= 1) {
-			if (p->rules.commit_message)
-				r = check_message(ctx, c, commit, label, &nbad);
-			if (r == 0 && need_tree)
-				r = check_tree_changes(ctx, c, commit, label, err);
-		}
+		/* Merges made by git carry git's own message. */
+		if (git_commit_parentcount(commit) <= 1 && p->rules.commit_message)
+			r = check_message(ctx, c, commit, label, &nbad);
+		if (r == 0 && need_tree)
+			r = check_tree_changes(ctx, c, commit, label, err);
 		if (r == 0 && p->rules.signed_commits)
 			r = check_signature(ctx, c, commit, label, NULL, err);
 		git_commit_free(commit);

@@ -230,6 +230,12 @@ void pc_refs_clear(pc_refs *refs)
 int pc_repo_walk(git_oid **out, size_t *n, git_repository *repo, const git_oid *tip,
 	const git_oid *hide, size_t nhide, size_t limit, pc_error *err)
 {
+	return pc_repo_walk_many(out, n, repo, tip, 1, hide, nhide, limit, err);
+}
+
+int pc_repo_walk_many(git_oid **out, size_t *n, git_repository *repo, const git_oid *tips,
+	size_t ntips, const git_oid *hide, size_t nhide, size_t limit, pc_error *err)
+{
 	git_revwalk *walk = NULL;
 	git_oid *ids = NULL, id;
 	size_t count = 0, alloc = 0, i;
@@ -243,11 +249,13 @@ int pc_repo_walk(git_oid **out, size_t *n, git_repository *repo, const git_oid *
 		goto done;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
-	if (git_revwalk_push(walk, tip) < 0) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), tip);
-		r = git_fail(err, PC_ENOTFOUND, hex);
-		goto done;
+	for (i = 0; i < ntips; i++) {
+		if (git_revwalk_push(walk, &tips[i]) < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &tips[i]);
+			r = git_fail(err, PC_ENOTFOUND, hex);
+			goto done;
+		}
 	}
 	for (i = 0; i < nhide; i++) {
 		if (git_oid_is_zero(&hide[i]))
@@ -424,6 +432,93 @@ int pc_repo_diff_trees(git_repository *repo, const git_tree *a, const git_tree *
 	w.payload = payload;
 	w.err = err;
 	r = walk_trees(&w, a, b, 0);
+	pc_buf_release(&w.path);
+	return r;
+}
+
+/* The entry of `tree` named like `e`, when it is the same file or subtree. */
+static int same_entry(const git_tree *tree, const git_tree_entry *e)
+{
+	const git_tree_entry *p = tree ? git_tree_entry_byname(tree, git_tree_entry_name(e)) : NULL;
+
+	return p && git_oid_equal(git_tree_entry_id(p), git_tree_entry_id(e)) &&
+		git_tree_entry_filemode(p) == git_tree_entry_filemode(e);
+}
+
+static int walk_new(tree_walk *w, const git_tree *tree, git_tree **parents, size_t np, unsigned depth)
+{
+	size_t n = git_tree_entrycount(tree), len = w->path.len, i, k, nsub;
+	const git_tree_entry *e, *pe;
+	git_tree **sub = NULL, *t = NULL;
+	pc_tree_change ch;
+	int r = 0, seen;
+
+	for (i = 0; i < n && r == 0; i++) {
+		e = git_tree_entry_byindex(tree, i);
+		for (k = 0, seen = 0; k < np && !seen; k++)
+			seen = same_entry(parents[k], e);
+		if (seen)
+			continue;	/* a parent has it: it is that parent's, checked with it */
+		if (len)
+			pc_buf_putc(&w->path, '/');
+		pc_buf_puts(&w->path, git_tree_entry_name(e));
+		if (pc_buf_error(&w->path)) {
+			r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
+			break;
+		}
+		if (!is_tree(e)) {
+			memset(&ch, 0, sizeof(ch));
+			ch.path = w->path.ptr;
+			git_oid_cpy(&ch.new_id, git_tree_entry_id(e));
+			ch.new_mode = (uint32_t)git_tree_entry_filemode(e);
+			r = w->cb(&ch, w->payload);
+			pc_buf_truncate(&w->path, len);
+			continue;
+		}
+		if (depth >= PC_TREE_DEPTH_MAX) {
+			r = pc_error_set(w->err, PC_ELIMIT, "trees are nested more than %d levels deep, under %.100s",
+				PC_TREE_DEPTH_MAX, w->path.ptr);
+			break;
+		}
+		/* The parents' subtrees at this path; parents without one drop out. */
+		if (np && !sub && !(sub = pc_calloc(np, sizeof(*sub)))) {
+			r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
+			break;
+		}
+		for (k = 0, nsub = 0; k < np && r == 0; k++) {
+			pe = parents[k] ? git_tree_entry_byname(parents[k], git_tree_entry_name(e)) : NULL;
+			if (pe && is_tree(pe) && git_tree_lookup(&sub[nsub++], w->repo, git_tree_entry_id(pe)) < 0)
+				r = git_fail(w->err, PC_EIO, "cannot read tree");
+		}
+		if (r == 0 && git_tree_lookup(&t, w->repo, git_tree_entry_id(e)) < 0)
+			r = git_fail(w->err, PC_EIO, "cannot read tree");
+		if (r == 0)
+			r = walk_new(w, t, sub, nsub, depth + 1);
+		git_tree_free(t);
+		t = NULL;
+		for (k = 0; k < nsub; k++) {
+			git_tree_free(sub[k]);
+			sub[k] = NULL;
+		}
+		pc_buf_truncate(&w->path, len);
+	}
+	pc_buf_truncate(&w->path, len);
+	free(sub);
+	return r;
+}
+
+int pc_repo_new_files(git_repository *repo, const git_tree *tree, const git_tree *const *parents,
+	size_t nparents, pc_tree_change_cb cb, void *payload, pc_error *err)
+{
+	tree_walk w;
+	int r;
+
+	w.repo = repo;
+	pc_buf_init(&w.path, 0);
+	w.cb = cb;
+	w.payload = payload;
+	w.err = err;
+	r = walk_new(&w, tree, (git_tree **)parents, nparents, 0);
 	pc_buf_release(&w.path);
 	return r;
 }

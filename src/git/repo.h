@@ -55,6 +55,9 @@ void pc_refs_clear(pc_refs *refs);
  */
 int pc_repo_walk(git_oid **out, size_t *n, git_repository *repo, const git_oid *tip,
 	const git_oid *hide, size_t nhide, size_t limit, pc_error *err);
+/* The same from several tips at once: reachable from any of `tips`. */
+int pc_repo_walk_many(git_oid **out, size_t *n, git_repository *repo, const git_oid *tips,
+	size_t ntips, const git_oid *hide, size_t nhide, size_t limit, pc_error *err);
 
 /*
  * Paths that differ between two commits' trees (a zero `from` means the
@@ -90,6 +93,17 @@ typedef int (*pc_tree_change_cb)(const pc_tree_change *change, void *payload);
 #define PC_TREE_DEPTH_MAX 4096
 int pc_repo_diff_trees(git_repository *repo, const git_tree *a, const git_tree *b,
 	pc_tree_change_cb cb, void *payload, pc_error *err);
+
+/*
+ * Call `cb` for every file of `tree` that none of `parents` (nparents trees,
+ * any of them NULL: the empty tree) has at the same path with the same id
+ * and mode: what a commit with these parents brings of its own, merges
+ * included.  The change has no old side.  A subtree equal to one parent's
+ * at its path is skipped without being read.  Trees nested deeper than
+ * PC_TREE_DEPTH_MAX are refused with PC_ELIMIT.
+ */
+int pc_repo_new_files(git_repository *repo, const git_tree *tree, const git_tree *const *parents,
+	size_t nparents, pc_tree_change_cb cb, void *payload, pc_error *err);
 
 /*
  * Read the blob at `path` in commit `commit`.  PC_ENOTFOUND when absent.

@@ -18,7 +18,7 @@ B=${PC_BUILD_DIR:?run through make bench}
 S=${PC_SRC_DIR:?run through make bench}
 W=$B/bench-work
 RESULTS=$B/bench-results.md
-ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8"}
+ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9"}
 BT=$B/tests/bench/bench-time
 GEN=$B/tests/bench/bench-gen
 HOOK=$B/hooks/pre-receive
@@ -375,6 +375,78 @@ scenario4() {
 	git -C "$R" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$H"
 }
 
+# mirror NAME: a repository sharing the benchmark's objects and refs
+# (alternates), with the same policy, for a variant of its ref set.
+mirror() {
+	m=$W/$1.git
+	rm -rf "$m"
+	git init -q --bare "$m"
+	echo "$R/objects" >"$m/objects/info/alternates"
+	git -C "$R" for-each-ref --format='create %(refname) %(objectname)' | git -C "$m" update-ref --stdin
+	git -C "$m" config policycheck.policy "$W/policy.yml"
+	echo "$m"
+}
+
+scenario9() {
+	say "9. a develop promotion (a merge of feature/small) with 300 feature branches, and with a 20,000-commit one"
+	H=$(git -C "$R" rev-parse main) SMALL=$(tip "$R" small)
+	# The merge of feature/small into develop, as a promotion pushes it:
+	# made now, after every commit of the repository (a merge dated before
+	# the hidden branches makes every walk that hides them read them).
+	now=$(( $(git -C "$R" log -1 --format=%ct "$(tip "$R" big-100k)") + 60 ))
+	MERGE=$(GIT_COMMITTER_DATE="$now +0000" git -C "$R" commit-tree -p "$H" -p "$SMALL" \
+		-m "Merge feature/small" "$SMALL^{tree}")
+	MOVED=$(GIT_COMMITTER_DATE="$now +0000" git -C "$R" commit-tree -p "$SMALL" \
+		-m "feat: small moved on" "$SMALL^{tree}")
+	hook_stdin "$W/promo.in" "$H" "$MERGE" refs/heads/develop
+	M1=$(mirror one)
+	M300=$(mirror many)
+	i=0
+	while [ $i -lt 300 ]; do
+		i=$((i + 1))
+		printf 'commit refs/heads/feature/f%03d\ncommitter bench <bench@example.com> 1700000000 +0000\n' $i
+		printf 'data <<END\nfeat: f%03d\nEND\nfrom %s\nM 644 inline bench/f%03d.txt\ndata <<END\n%d\nEND\n\n' \
+			$i "$H" $i $i
+	done | git -C "$M300" fast-import --quiet || die "fast-import of 300 branches failed"
+	# The first 20,000 commits of the 100,000-commit chain: none on develop.
+	MLONG=$(mirror long)
+	git -C "$MLONG" update-ref refs/heads/feature/long "$(git -C "$R" rev-parse "$(tip "$R" big-100k)~80000")"
+	[ "$(git -C "$MLONG" rev-list --count refs/heads/feature/long --not main)" = 20000 ] ||
+		die "feature/long is not 20,000 commits ahead of main"
+	# The same, with feature/small one commit past what develop merges:
+	# its tip is not in the update, so the merge bases are needed.
+	MMOVED=$(mirror moved)
+	git -C "$MMOVED" update-ref refs/heads/feature/long "$(git -C "$MLONG" rev-parse feature/long)"
+	git -C "$MMOVED" update-ref refs/heads/feature/small "$MOVED"
+	for m in "$M1" "$M300" "$MLONG" "$MMOVED"; do
+		for u in u00 u01; do
+			approve "$m" "$MERGE" refs/heads/develop $u
+		done
+		(R=$m; check_accepts "$W/promo.in")
+	done
+	set -- $(REMOTE_USER=u02 "$BT" -n 15 -w 2 -i "$W/promo.in" \
+		--env "GIT_DIR=$M1" "$HOOK" \
+		--vs --env "GIT_DIR=$M300" "$HOOK" \
+		--vs --env "GIT_DIR=$MLONG" "$HOOK" \
+		--vs --env "GIT_DIR=$MMOVED" "$HOOK" \
+		--vs --env "GIT_DIR=$M1" git rev-list "$H..$MERGE")
+	one=$1 many=$6 long=${11} moved=${16} git=${21}
+	r=$(ratio "$many" "$one")
+	row "9. promotion to develop (merge of feature/small, 3 commits) with 300 feature branches vs with 1" \
+		"$(fmt_ms "$many") (cpu $(fmt_ms "$7"))" "$(fmt_ms "$one") ours, 1 feature branch" "$r" \
+		"<= 1.5x" "$(verdict le "$r" 1.5)"
+	r=$(ratio "$long" "$one")
+	row "9b. the same with a 20,000-commit feature branch not on develop vs without" \
+		"$(fmt_ms "$long") (cpu $(fmt_ms "${12}"))" "$(fmt_ms "$one") ours, 1 feature branch" "$r" \
+		"<= 1.25x (the branch is not read)" "$(verdict le "$r" 1.25)"
+	row "9c. the same, feature/small moved on past the merge (merge bases read the 20,000 commits once) vs without" \
+		"$(fmt_ms "$moved") (cpu $(fmt_ms "${17}"))" "$(fmt_ms "$one") ours, 1 feature branch" \
+		"$(ratio "$moved" "$one")" "(information: no limit counts them)" "-"
+	row "9d. the promotion with 1 feature branch vs git rev-list of the range" \
+		"$(fmt_ms "$one") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$git") git rev-list" "$(ratio "$one" "$git")" "(information)" "-"
+	rm -rf "$M1" "$M300" "$MLONG" "$MMOVED"
+}
+
 npm_codeowners() {
 	NPM_DIR=$B/bench-npm
 	if [ -f "$NPM_DIR/node_modules/codeowners/package.json" ]; then
@@ -537,7 +609,7 @@ R=$W/bench.git
 : >"$NOTES"
 # The short CPU-bound measurements first: after the pushes of 100,000
 # commits (close to 1 GiB of memory) the machine is slower for a while.
-for s in 8 1 2 5 6 3 4 7; do
+for s in 8 1 2 5 6 9 3 4 7; do
 	if want $s; then
 		"scenario$s"
 	fi

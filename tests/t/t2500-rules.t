@@ -41,14 +41,15 @@ test_expect_success 'a denied path is rejected even when a later commit removes 
 	grep "rules: commit [0-9a-f]* \"feat: config\" adds config/.env, which matches rules.deny_paths" err
 '
 
-test_expect_success 'a commit first sent under an approval ref still meets the rules when a branch brings it' '
+test_expect_success 'a commit sent under an approval ref meets the rules there, and when a branch brings it' '
 	(
 		cd work && git reset -q --hard origin/feature/ok &&
 		pc_commit keys/server.pem "PRIVATE" "feat: add cert" &&
 		git -c gpg.format=ssh -c user.signingkey=../keys/bob tag -s -m "policy-check approval v1" \
 			-m "target: refs/heads/feature/ok" smuggle HEAD &&
-		REMOTE_USER=bob git push origin "smuggle:refs/approvals/$(git rev-parse HEAD)/bob" 2>../err &&
-		grep "accepted refs/approvals/" ../err &&
+		test_must_fail env REMOTE_USER=bob git push origin "smuggle:refs/approvals/$(git rev-parse HEAD)/bob" 2>../err &&
+		grep "rejected refs/approvals/" ../err &&
+		grep "rules: commit [0-9a-f]* \"feat: add cert\" adds keys/server.pem, which matches rules.deny_paths" ../err &&
 		test_must_fail env REMOTE_USER=carol git push origin feature/ok 2>../err
 	) &&
 	grep "rules: commit [0-9a-f]* \"feat: add cert\" adds keys/server.pem, which matches rules.deny_paths" err

@@ -280,6 +280,105 @@ static void test_random_pairs(git_repository *repo)
 	pc_buf_release(&theirs);
 }
 
+/* "mode id path" of one file, for pc_repo_new_files and the brute-force listing. */
+static int add_file(const pc_tree_change *ch, void *payload)
+{
+	pc_buf *b = payload;
+	char n[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(n, sizeof(n), &ch->new_id);
+	return pc_buf_printf(b, "%06o %s %s\n", ch->new_mode, n, ch->path) < 0;
+}
+
+/*
+ * The files of `tree` that no parent has at the same path with the same id
+ * and mode, by brute force: every file of each tree listed, and the lines
+ * of `tree` that appear in no parent's listing.
+ */
+static void new_files_brute(pc_buf *out, git_repository *repo, const git_tree *tree,
+	const git_tree *const *parents, size_t np)
+{
+	pc_buf all = PC_BUF_INIT, par = PC_BUF_INIT, line = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	const char *l, *e;
+	size_t k;
+
+	pc_repo_diff_trees(repo, NULL, tree, add_file, &all, &err);
+	for (k = 0; k < np; k++) {
+		pc_buf_putc(&par, '\n');
+		pc_repo_diff_trees(repo, NULL, parents[k], add_file, &par, &err);
+	}
+	for (l = all.ptr; l && *l; l = e + 1) {
+		e = strchr(l, '\n');
+		pc_buf_clear(&line);
+		pc_buf_putc(&line, '\n');
+		pc_buf_put(&line, l, (size_t)(e - l + 1));
+		if (!par.ptr || !strstr(par.ptr, line.ptr))
+			pc_buf_put(out, l, (size_t)(e - l + 1));
+	}
+	pc_buf_release(&all);
+	pc_buf_release(&par);
+	pc_buf_release(&line);
+}
+
+static void test_new_files(git_repository *repo)
+{
+	pc_buf ours = PC_BUF_INIT, want = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	unsigned round, k, none = 0, some = 0;
+	int all_ok = 1, empty;
+
+	for (round = 0; round < 300; round++) {
+		node *b = random_dir(0), *d[3];
+		git_oid id;
+		git_tree *t[3] = { NULL, NULL, NULL };
+		size_t i, np;
+
+		/* d[0], d[1]: the parents, from one base; d[2] the merge: d[0] with some of d[1] and edits. */
+		for (i = 0; i < 3; i++)
+			d[i] = copy_dir(b);
+		for (k = 1 + rnd(3); k > 0; k--)
+			mutate(d[0], 0), mutate(d[1], 0);
+		for (i = 0; i < NNAMES; i++) {
+			node_free(d[2][i].sub);
+			d[2][i] = (rnd(2) ? d[0] : d[1])[i];
+			d[2][i].sub = d[2][i].sub ? copy_dir(d[2][i].sub) : NULL;
+		}
+		for (k = rnd(3); k > 0; k--)
+			mutate(d[2], 0);
+		for (i = 0; i < 3; i++)
+			if (write_dir(&id, &empty, repo, d[i]) < 0 || git_tree_lookup(&t[i], repo, &id) < 0)
+				all_ok = 0;
+		for (np = 0; all_ok && np <= 2; np++) {
+			const git_tree *const parents[2] = { t[0], t[1] };
+
+			pc_buf_clear(&ours);
+			pc_buf_clear(&want);
+			if (pc_repo_new_files(repo, t[2], parents, np, add_file, &ours, &err) != 0)
+				pc_buf_printf(&ours, "error: %s\n", err.msg);
+			new_files_brute(&want, repo, t[2], parents, np);
+			if (strcmp(ours.ptr ? ours.ptr : "", want.ptr ? want.ptr : "")) {
+				all_ok = 0;
+				first_difference(ours.ptr ? ours.ptr : "", want.ptr ? want.ptr : "", round, np);
+			}
+			if (np == 2 && ours.len)
+				some++;
+			else if (np == 2)
+				none++;
+		}
+		for (i = 0; i < 3; i++) {
+			git_tree_free(t[i]);
+			node_free(d[i]);
+		}
+		node_free(b);
+	}
+	ok(all_ok, "300 random merges against 0, 1 and 2 parents: the files no parent has, as brute force lists them");
+	ok(some > 100 && none > 10, "the merges bring files of their own in most rounds (%u) and none in some (%u)",
+		some, none);
+	pc_buf_release(&ours);
+	pc_buf_release(&want);
+}
+
 static int commit_tree_of(git_oid *out, git_repository *repo, const git_oid *tree_id)
 {
 	git_signature *sig = NULL;
@@ -566,6 +665,7 @@ int main(void)
 	test_merges(repo);
 	test_merge_directory_file(repo);
 	test_depth_limit(repo);
+	test_new_files(repo);
 	git_repository_free(repo);
 	if ((cmd = pc_asprintf("rm -rf '%s'", dir))) {
 		if (system(cmd) != 0)
