@@ -1,5 +1,5 @@
 /*
- * bench-glob: the glob matcher (src/glob.c) on patterns that make a
+ * bench-glob: the glob matcher (src/core/glob.c) on patterns that make a
  * backtracking matcher try every way to split a name among its stars,
  * against 4 KiB names, next to glibc's fnmatch(3) on a benign pattern that
  * scans the same name once ("*b", no match), measured in the same run.
