@@ -6,7 +6,7 @@
 #include "evaluate.h"
 #include "policy.h"
 #include "repo.h"
-#include "report.h"
+#include "session.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -36,7 +36,6 @@ static int resolve_rev(git_oid *out, git_repository *repo, const char *rev)
 /* Load the policy named on the command line, or the repository's. */
 int cmd_load_policy(pc_policy **out, const char *policy_path, git_repository *repo)
 {
-	pc_diag diags = PC_DIAG_INIT;
 	pc_error err = PC_ERROR_INIT;
 	char *path = NULL;
 	int r;
@@ -48,13 +47,7 @@ int cmd_load_policy(pc_policy **out, const char *policy_path, git_repository *re
 		}
 		policy_path = path;
 	}
-	r = pc_policy_load(out, policy_path, &diags);
-	if (r < 0) {
-		if (!diags.n)
-			cmd_error("cannot load the policy %s", policy_path);
-		pc_diag_print(&diags, stderr);
-	}
-	pc_diag_clear(&diags);
+	r = pc_session_load_policy(out, policy_path, stderr, NULL);
 	free(path);
 	return r < 0 ? -1 : 0;
 }
@@ -69,17 +62,12 @@ int cmd_check(int argc, char **argv)
 		{ "push-option", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *repo_dir = ".", *policy_path = NULL, *as = NULL, *identity = NULL;
+	const char *repo_dir = ".", *policy_path = NULL, *as = NULL;
 	int use_stdin = 0, c, r = 2;
-	pc_strlist options = PC_STRLIST_INIT;
-	git_repository *repo = NULL;
-	pc_policy *policy = NULL;
-	pc_update *updates = NULL;
-	pc_verdict *verdicts = NULL;
+	pc_session s;
 	pc_error err = PC_ERROR_INIT;
-	size_t nupdates = 0, i;
-	pc_push push;
 
+	pc_session_init(&s, NULL);
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': repo_dir = optarg; break;
@@ -87,7 +75,7 @@ int cmd_check(int argc, char **argv)
 		case 'a': as = optarg; break;
 		case 's': use_stdin = 1; break;
 		case 'o':
-			if (pc_strlist_add(&options, optarg) < 0)
+			if (pc_strlist_add(&s.options, optarg) < 0)
 				goto done;
 			break;
 		default: cmd_die_usage(NULL);
@@ -95,67 +83,55 @@ int cmd_check(int argc, char **argv)
 	}
 	if (use_stdin ? optind != argc : optind + 3 != argc)
 		cmd_die_usage(NULL);
-	if (pc_repo_open(&repo, repo_dir, &err) < 0) {
+	if (pc_repo_open(&s.repo, repo_dir, &err) < 0) {
 		cmd_error("check: %s", err.msg);
 		goto done;
 	}
-	if (cmd_load_policy(&policy, policy_path, repo) < 0)
+	if (cmd_load_policy(&s.policy, policy_path, s.repo) < 0)
 		goto done;
 	if (use_stdin) {
-		if (pc_updates_read(&updates, &nupdates, stdin, (size_t)policy->limits.max_refs, &err) < 0) {
+		if (pc_session_read_updates(&s, stdin, &err) < 0) {
 			cmd_error("check: %s", err.msg);
 			goto done;
 		}
 	} else {
 		char *ref = strncmp(argv[optind], "refs/", 5) ?
 			pc_asprintf("refs/heads/%s", argv[optind]) : pc_strdup(argv[optind]);
+		char old_hex[PC_HEX_MAX], new_hex[PC_HEX_MAX];
+		git_oid old_id, new_id;
 		int valid = 0;
 
-		if (!ref || !(updates = pc_calloc(1, sizeof(*updates)))) {
+		if (!ref)
+			goto done;
+		if (git_reference_name_is_valid(&valid, ref) < 0 || !valid) {
+			cmd_error("check: invalid ref name '%s'", ref);
 			free(ref);
 			goto done;
 		}
-		updates[0].ref = ref;
-		nupdates = 1;
-		if (git_reference_name_is_valid(&valid, ref) < 0 || !valid) {
-			cmd_error("check: invalid ref name '%s'", ref);
+		if (resolve_rev(&old_id, s.repo, argv[optind + 1]) < 0 ||
+		    resolve_rev(&new_id, s.repo, argv[optind + 2]) < 0) {
+			free(ref);
 			goto done;
 		}
-		if (resolve_rev(&updates[0].old_id, repo, argv[optind + 1]) < 0 ||
-		    resolve_rev(&updates[0].new_id, repo, argv[optind + 2]) < 0)
+		git_oid_tostr(old_hex, sizeof(old_hex), &old_id);
+		git_oid_tostr(new_hex, sizeof(new_hex), &new_id);
+		r = pc_session_add_update(&s, ref, old_hex, new_hex, &err);
+		free(ref);
+		if (r < 0) {
+			r = 2;
+			cmd_error("check: %s", err.msg);
 			goto done;
+		}
+		r = 2;
 	}
-	if (!as)
-		pc_identity_from_env(policy, &as, &identity);
-	else
-		identity = "--as";
-	if (!(verdicts = pc_calloc(nupdates ? nupdates : 1, sizeof(*verdicts))))
-		goto done;
-	memset(&push, 0, sizeof(push));
-	push.repo = repo;
-	push.policy = policy;
-	push.pusher = as;
-	push.identity = identity;
-	push.options = &options;
-	push.updates = updates;
-	push.nupdates = nupdates;
-	push.all_or_nothing = 1;
-	if (pc_evaluate(verdicts, &push, &err) < 0) {
+	pc_session_identify(&s, as);
+	if (pc_session_judge(&s, 1, &err) < 0) {
 		cmd_error("check: %s", err.msg);
 		goto done;
 	}
-	pc_report_write(stdout, verdicts, nupdates, -1);
-	r = 0;
-	for (i = 0; i < nupdates; i++) {
-		if (!verdicts[i].accept)
-			r = 1;
-		pc_verdict_release(&verdicts[i]);
-	}
+	pc_session_report(&s, stdout);
+	r = pc_session_rejected(&s);
 done:
-	free(verdicts);
-	pc_updates_free(updates, nupdates);
-	pc_policy_free(policy);
-	pc_strlist_clear(&options);
-	git_repository_free(repo);
+	pc_session_release(&s);
 	return r;
 }

@@ -44,28 +44,6 @@ typedef struct pc_push {
 } pc_push;
 
 /*
- * Parse one pre-receive line "OLD NEW REF" (no newline).  Ids must be full
- * hex of the repository's hash length; the ref name must be valid.
- */
-int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err);
-void pc_update_release(pc_update *u);
-
-/*
- * Read pre-receive updates from a stream (one per line), bounded by
- * max_refs lines of PC_UPDATE_LINE_MAX bytes each.
- */
-int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_error *err);
-void pc_updates_free(pc_update *u, size_t n);
-
-/*
- * The pusher: the first non-empty variable of the policy's identity.env.
- * *user and *var are NULL when none is set.
- */
-void pc_identity_from_env(const pc_policy *p, const char **user, const char **var);
-/* Push options from GIT_PUSH_OPTION_COUNT / GIT_PUSH_OPTION_<i>. */
-int pc_push_options_from_env(pc_strlist *out, pc_error *err);
-
-/*
  * Evaluate every update of the push.  verdicts[] must hold nupdates
  * entries; each is initialised here and released by the caller with
  * pc_verdict_release().  Errors while judging one ref become an "internal"

@@ -3,7 +3,7 @@
  * stdin: "OLD NEW REF" lines, one at a time (pc_update_parse) and as a
  * stream (pc_updates_read, with a small max_refs so the limit is reached).
  */
-#include "evaluate.h"
+#include "session.h"
 
 #include <stdio.h>
 #include <string.h>

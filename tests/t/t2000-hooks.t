@@ -63,7 +63,8 @@ test_expect_success 'a missing audit key rejects the push: nothing is accepted w
 		cd work &&
 		test_must_fail env REMOTE_USER=carol git push origin feature/one 2>../err
 	) &&
-	grep "remote: policy-check: rejected: cannot write the audit record" err &&
+	grep "remote: policy-check: rejected refs/heads/feature/one" err &&
+	grep "remote:   internal: cannot write the audit record, so nothing can be accepted" err &&
 	mv audit/audit.key.away audit/audit.key &&
 	test "$(git -C server.git rev-parse feature/one)" != "$(git -C work rev-parse feature/one)"
 '

@@ -39,7 +39,7 @@ test_expect_success 'the directory fsync after the checkpoint fails: the push is
 	git -C server.git for-each-ref >refs.before &&
 	test_must_fail push 2 PC_FAULT=fsync:3 &&
 	test "$(cat faults.log)" = fsync:3 &&
-	grep "remote: policy-check: rejected: .*fsync of the directory of the audit log failed.*its accept records are voided" err &&
+	grep "remote:   internal: cannot write the audit record, so nothing can be accepted: .*fsync of the directory of the audit log failed.*its accept records are voided" err &&
 	git -C server.git for-each-ref >refs.after &&
 	test_cmp refs.before refs.after &&
 	test $(grep -c "\"decision\":\"accept\"" new-records) = 2 &&

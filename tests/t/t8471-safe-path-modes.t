@@ -47,7 +47,7 @@ test_expect_success 'each mode of the table is accepted or refused, with the fix
 			echo "$file $mode: $got, expected $expect"; cat err; return 1
 		fi &&
 		if test "$expect" = refused; then
-			grep "policy-check: rejected: .*$file: $message $PWD/$file\$" err || {
+			grep "\(policy-check: rejected: \|internal: cannot write the audit record, so nothing can be accepted: \).*$file: $message $PWD/$file\$" err || {
 				echo "$file $mode: the message does not say how to fix it"; cat err; return 1
 			}
 		else
@@ -72,7 +72,7 @@ test_expect_success 'a policy or key in a directory writable by group is refused
 	chmod 770 audit &&
 	test_must_fail judge conf4 &&
 	chmod 700 audit &&
-	grep "policy-check: rejected: .*audit.key: refusing a file in a directory writable by group" err
+	grep "internal: cannot write the audit record, so nothing can be accepted: .*audit.key: refusing a file in a directory writable by group" err
 '
 
 test_expect_success 'a log shared by a group: group-writable, in a setgid group directory (the key elsewhere)' '
@@ -84,7 +84,7 @@ test_expect_success 'a log shared by a group: group-writable, in a setgid group 
 	grep "policy-check: accepted refs/heads/feature/mshared" err &&
 	chmod 2777 audit &&
 	test_must_fail judge shared2 &&
-	grep "policy-check: rejected: .*audit.log: refusing a file in a world-writable directory" err
+	grep "internal: cannot write the audit record, so nothing can be accepted: .*audit.log: refusing a file in a world-writable directory" err
 '
 
 test_expect_success 'a log in a sticky world-writable directory is refused (the key elsewhere)' '
@@ -93,7 +93,7 @@ test_expect_success 'a log in a sticky world-writable directory is refused (the 
 	chmod 1777 audit &&
 	test_when_finished "chmod 700 audit && sed -i \"s|key: keydir/audit.key|key: audit/audit.key|\" policy.yml" &&
 	test_must_fail judge sticky &&
-	grep "policy-check: rejected: .*audit.log: refusing a file in a world-writable directory" err
+	grep "internal: cannot write the audit record, so nothing can be accepted: .*audit.log: refusing a file in a world-writable directory" err
 '
 
 test_expect_success 'the first append refuses a new log in a world-writable directory, before creating anything' '
@@ -101,7 +101,7 @@ test_expect_success 'the first append refuses a new log in a world-writable dire
 	sed -i "s|log: audit/audit.log|log: newlog/audit.log|" policy.yml &&
 	test_when_finished "sed -i \"s|log: newlog/audit.log|log: audit/audit.log|\" policy.yml" &&
 	test_must_fail judge newlog &&
-	grep "policy-check: rejected: .*newlog/audit.log: refusing a file in a world-writable directory" err &&
+	grep "internal: cannot write the audit record, so nothing can be accepted: .*newlog/audit.log: refusing a file in a world-writable directory" err &&
 	test -z "$(ls -A newlog)"
 '
 
