@@ -1,0 +1,1025 @@
+/*
+ * overlay.c: Pattern3 sees what Kustomize sees.  An environment's overlay
+ * is read from the trunk's tree the way `kustomize build` would read it
+ * from a checkout: symbolic links (blobs of mode 120000) are followed, but
+ * only inside the repository; every kustomization file name Kustomize
+ * accepts is read; resources, bases, components and patches are followed
+ * to what they include.  Whatever cannot be judged from the tree (a remote
+ * URL that changed, a file that does not parse, a cycle, a path leaving
+ * the repository) is a reason to reject, never a reason to accept.
+ */
+#include "overlay.h"
+#include "kustomize.h"
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LINK_HOPS_MAX 40		/* as Linux's MAXSYMLINKS */
+#define LINK_TARGET_MAX 4096
+#define INCLUDE_DEPTH_MAX 32
+#define KUSTOMIZATIONS_MAX 1000		/* read per closure */
+#define SCAN_ENTRIES_MAX 100000		/* tree entries per overlay scan */
+#define KUSTOMIZATION_MAX_SIZE (1 << 20)
+
+/* A commit's tree, and the paths looked at in it (when `seen` is set). */
+typedef struct tree_view {
+	git_repository *repo;
+	git_tree *root;
+	pc_strlist *seen;
+} tree_view;
+
+static int open_view(tree_view *tv, git_repository *repo, const git_oid *commit, pc_error *err)
+{
+	git_commit *c = NULL;
+	int r = 0;
+
+	memset(tv, 0, sizeof(*tv));
+	tv->repo = repo;
+	if (git_oid_is_zero(commit))
+		return 0;
+	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&tv->root, c) < 0)
+		r = pc_error_set(err, PC_EIO, "cannot read the tree of a commit: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+	git_commit_free(c);
+	return r;
+}
+
+static int see(tree_view *tv, const char *path)
+{
+	if (!tv->seen || pc_strlist_has(tv->seen, path))
+		return 0;
+	return pc_strlist_add(tv->seen, path) < 0 ? PC_ENOMEM : 0;
+}
+
+/*
+ * out = dir joined with rel, with "." and ".." applied lexically.  A
+ * result above the top of the repository, or an absolute rel, is
+ * PC_EINVAL: it leaves the repository.
+ */
+static int join_path(pc_buf *out, const char *dir, const char *rel)
+{
+	const char *p = rel, *end;
+	size_t n;
+
+	pc_buf_clear(out);
+	if (*rel == '/')
+		return PC_EINVAL;
+	pc_buf_puts(out, dir);
+	while (*p) {
+		end = strchr(p, '/');
+		n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash;
+			if (!out->len)
+				return PC_EINVAL;
+			slash = strrchr(out->ptr, '/');
+			pc_buf_truncate(out, slash ? (size_t)(slash - out->ptr) : 0);
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			if (out->len)
+				pc_buf_putc(out, '/');
+			pc_buf_put(out, p, n);
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return pc_buf_error(out) ? PC_ENOMEM : 0;
+}
+
+static void dir_of(pc_buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	pc_buf_clear(out);
+	if (slash)
+		pc_buf_put(out, path, (size_t)(slash - path));
+}
+
+static int read_blob(char **out, size_t *len, git_repository *repo, const git_oid *id,
+	size_t limit, const char *path, pc_error *err)
+{
+	git_blob *blob = NULL;
+	int r = 0;
+
+	*out = NULL;
+	if (git_blob_lookup(&blob, repo, id) < 0)
+		return pc_error_set(err, PC_EIO, "cannot read %s: %s", path,
+			git_error_last() ? git_error_last()->message : "unknown error");
+	if (git_blob_rawsize(blob) > limit)
+		r = pc_error_set(err, PC_ELIMIT, "%s is over %zu bytes", path, limit);
+	else if (!(*out = pc_strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))))
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	else
+		*len = (size_t)git_blob_rawsize(blob);
+	git_blob_free(blob);
+	return r;
+}
+
+/*
+ * Find `path` in the tree, following symbolic links at every component as
+ * a checkout would.  *final receives the path it lands on; *out (optional)
+ * its entry.  PC_ENOTFOUND when nothing is there; PC_EINVAL, with a
+ * message, for a link that leaves the repository, a loop or too many links.
+ */
+static int lookup(git_tree_entry **out, pc_buf *final, tree_view *tv, const char *path,
+	pc_error *err)
+{
+	pc_buf cur = PC_BUF_INIT, next = PC_BUF_INIT, dir = PC_BUF_INIT;
+	git_tree_entry *e = NULL;
+	char *target = NULL;
+	size_t pos, len, hops = 0;
+	int r;
+
+	if (out)
+		*out = NULL;
+	if ((r = join_path(&cur, "", path)) < 0) {
+		r = r == PC_EINVAL ? pc_error_set(err, PC_EINVAL, "%s leaves the repository", path) :
+			pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+restart:
+	if (!tv->root || !cur.len) {
+		r = cur.len ? PC_ENOTFOUND : 0;	/* "" is the top directory */
+		goto found;
+	}
+	for (pos = 0;;) {
+		const char *slash = strchr(cur.ptr + pos, '/');
+		size_t end = slash ? (size_t)(slash - cur.ptr) : cur.len;
+		char save = cur.ptr[end];
+
+		cur.ptr[end] = '\0';
+		git_tree_entry_free(e);
+		e = NULL;
+		r = git_tree_entry_bypath(&e, tv->root, cur.ptr);
+		if (r < 0) {
+			git_error_clear();
+			cur.ptr[end] = save;
+			r = PC_ENOTFOUND;
+			goto found;
+		}
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+			if ((r = see(tv, cur.ptr)) < 0)
+				goto nomem;
+			if (++hops > LINK_HOPS_MAX) {
+				r = pc_error_set(err, PC_EINVAL, "%s: too many symbolic links (a loop?)", path);
+				goto done;
+			}
+			free(target);
+			if ((r = read_blob(&target, &len, tv->repo, git_tree_entry_id(e), LINK_TARGET_MAX,
+					cur.ptr, err)) < 0)
+				goto done;
+			if (strlen(target) != len) {
+				r = pc_error_set(err, PC_EINVAL, "symbolic link %s has a NUL byte", cur.ptr);
+				goto done;
+			}
+			dir_of(&dir, cur.ptr);
+			if (join_path(&next, dir.ptr, target) < 0) {
+				r = pc_error_set(err, PC_EINVAL,
+					"symbolic link %s -> %s leaves the repository", cur.ptr, target);
+				goto done;
+			}
+			cur.ptr[end] = save;
+			if (save)
+				pc_buf_puts(&next, cur.ptr + end);
+			if (pc_buf_error(&next))
+				goto nomem;
+			pc_buf_clear(&cur);
+			pc_buf_put(&cur, next.ptr, next.len);
+			if (pc_buf_error(&cur))
+				goto nomem;
+			goto restart;
+		}
+		cur.ptr[end] = save;
+		if (!save)
+			break;
+		if (git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+			r = PC_ENOTFOUND;
+			goto found;
+		}
+		pos = end + 1;
+	}
+	r = 0;
+found:
+	if (see(tv, cur.ptr) < 0)
+		goto nomem;
+	if (final) {
+		pc_buf_clear(final);
+		pc_buf_put(final, cur.ptr, cur.len);
+		if (pc_buf_error(final))
+			goto nomem;
+	}
+	if (r == 0 && out) {
+		*out = e;
+		e = NULL; /* transferred */
+	}
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	git_tree_entry_free(e);
+	free(target);
+	pc_buf_release(&cur);
+	pc_buf_release(&next);
+	pc_buf_release(&dir);
+	return r;
+}
+
+/* An image as an overlay ends up with it, and the file that set it. */
+typedef struct eimage {
+	pc_kimage im;
+	char *file;
+} eimage;
+
+typedef struct eimages {
+	eimage *items;
+	size_t n, alloc;
+} eimages;
+
+static void eimages_clear(eimages *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->items[i].im.name);
+		free(l->items[i].im.new_name);
+		free(l->items[i].im.new_tag);
+		free(l->items[i].im.digest);
+		free(l->items[i].file);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_value(const pc_kimage *a, const pc_kimage *b)
+{
+	return same_str(a->new_name, b->new_name) && same_str(a->new_tag, b->new_tag) &&
+		same_str(a->digest, b->digest);
+}
+
+static int same_image(const pc_kimage *a, const pc_kimage *b)
+{
+	return !strcmp(a->name, b->name) && same_value(a, b);
+}
+
+static const eimage *find_image(const eimages *l, const pc_kimage *im)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (same_image(&l->items[i].im, im))
+			return &l->items[i];
+	return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? pc_strdup(s) : NULL;
+}
+
+/* Add `outer`'s fields over `inner`'s (either may be NULL), unless present. */
+static int eimages_add(eimages *l, const pc_kimage *outer, const pc_kimage *inner, const char *file)
+{
+	pc_kimage m;
+	eimage *e;
+
+	m.name = outer ? outer->name : inner->name;
+	m.new_name = outer && outer->new_name ? outer->new_name : inner ? inner->new_name : NULL;
+	m.new_tag = outer && outer->new_tag ? outer->new_tag : inner ? inner->new_tag : NULL;
+	m.digest = outer && outer->digest ? outer->digest : inner ? inner->digest : NULL;
+	if (find_image(l, &m))
+		return 0;
+	if (pc_grow((void **)&l->items, &l->alloc, l->n + 1, sizeof(*l->items)) < 0)
+		return PC_ENOMEM;
+	e = &l->items[l->n];
+	memset(e, 0, sizeof(*e));
+	l->n++;
+	if (!(e->im.name = pc_strdup(m.name)) || (m.new_name && !(e->im.new_name = pc_strdup(m.new_name))) ||
+	    (m.new_tag && !(e->im.new_tag = pc_strdup(m.new_tag))) ||
+	    (m.digest && !(e->im.digest = dup_or_null(m.digest))) || !(e->file = pc_strdup(file)))
+		return PC_ENOMEM;
+	return 0;
+}
+
+/* What one kustomization directory resolves to. */
+typedef struct closure {
+	tree_view *tv;
+	pc_strlist stack;	/* directories being read: a cycle is an error */
+	pc_strlist remotes;	/* "FILE: URL" for what comes from outside */
+	size_t nread;
+} closure;
+
+static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, unsigned depth,
+	pc_error *err);
+
+static int is_host_like(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	return s[0] != '.' && memchr(s, '.', n) != NULL;
+}
+
+/* One include of `kfile` (in directory `dir`), merged into `acc`. */
+static int read_include(eimages *acc, closure *cl, const char *kfile, const char *dir,
+	const char *inc, int files_only, unsigned depth, pc_error *err)
+{
+	pc_buf path = PC_BUF_INIT, final = PC_BUF_INIT, sub = PC_BUF_INIT;
+	git_tree_entry *e = NULL;
+	char *remote = NULL;
+	int r;
+
+	if (!files_only && pc_kustomize_is_remote(inc))
+		goto remote;
+	if ((r = join_path(&path, dir, inc)) == PC_EINVAL) {
+		r = pc_error_set(err, PC_EINVAL, "%s includes %s, which leaves the repository", kfile, inc);
+		goto done;
+	} else if (r < 0) {
+		goto nomem;
+	}
+	r = lookup(&e, &final, cl->tv, path.ptr, err);
+	if (r == PC_ENOTFOUND) {
+		if (!files_only && is_host_like(inc))
+			goto remote;
+		r = pc_error_set(err, PC_EINVAL, "%s includes %s, which is not in the repository", kfile, inc);
+		goto done;
+	}
+	if (r < 0)
+		goto done;
+	if (!final.len || git_tree_entry_filemode(e) == GIT_FILEMODE_TREE) {
+		if (files_only) {
+			r = pc_error_set(err, PC_EINVAL, "%s names %s as a file, but it is a directory", kfile, inc);
+			goto done;
+		}
+		r = read_dir(acc, &sub, cl, final.ptr, depth + 1, err);
+		goto done;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		r = pc_error_set(err, PC_EINVAL, "%s includes %s, which is a submodule", kfile, inc);
+		goto done;
+	}
+	r = 0;	/* a resource or patch file: it sets no image of the images: lists */
+	goto done;
+remote:
+	if (!(remote = pc_asprintf("%s: %s", kfile, inc)) || pc_strlist_add(&cl->remotes, remote) < 0)
+		goto nomem;
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	free(remote);
+	git_tree_entry_free(e);
+	pc_buf_release(&path);
+	pc_buf_release(&final);
+	pc_buf_release(&sub);
+	return r;
+}
+
+/* The kustomization file of directory `dir`, as Kustomize picks it: exactly one. */
+static int find_kustomization(git_tree_entry **out, pc_buf *kfile, closure *cl, const char *dir,
+	pc_error *err)
+{
+	pc_buf probe = PC_BUF_INIT, final = PC_BUF_INIT;
+	git_tree_entry *e = NULL;
+	size_t i, found = 0;
+	int r = 0;
+
+	*out = NULL;
+	for (i = 0; r >= 0 && i < PC_ARRAY_SIZE(pc_kustomization_names); i++) {
+		pc_buf_clear(&probe);
+		pc_buf_printf(&probe, "%s%s%s", dir, *dir ? "/" : "", pc_kustomization_names[i]);
+		if (pc_buf_error(&probe)) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			break;
+		}
+		r = lookup(&e, &final, cl->tv, probe.ptr, err);
+		if (r == PC_ENOTFOUND) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+			git_tree_entry_free(e);
+			e = NULL;
+			continue;
+		}
+		if (found++) {
+			r = pc_error_set(err, PC_EINVAL,
+				"%s has more than one kustomization file; Kustomize refuses that", *dir ? dir : ".");
+			break;
+		}
+		*out = e;
+		e = NULL;
+		pc_buf_clear(kfile);
+		pc_buf_puts(kfile, probe.ptr);
+	}
+	if (r == 0 && !found)
+		r = pc_error_set(err, PC_ENOTFOUND, "%s has no kustomization file", *dir ? dir : ".");
+	if (r < 0) {
+		git_tree_entry_free(*out);
+		*out = NULL;
+	}
+	git_tree_entry_free(e);
+	pc_buf_release(&probe);
+	pc_buf_release(&final);
+	return r;
+}
+
+/*
+ * The images that directory `dir`'s kustomization ends up with: its own
+ * over those of what it includes.  An own entry overrides the fields it
+ * sets of an included image of the same name, unless the included entry
+ * renamed that image (then Kustomize would not match it: both are kept).
+ */
+static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, unsigned depth,
+	pc_error *err)
+{
+	git_tree_entry *e = NULL;
+	pc_kustomization *k = NULL;
+	eimages acc = { NULL, 0, 0 };
+	unsigned char *used = NULL;
+	char *text = NULL;
+	size_t len, i, j;
+	int r, pushed = 0;
+
+	if (depth > INCLUDE_DEPTH_MAX)
+		return pc_error_set(err, PC_ELIMIT, "%s: includes nest deeper than %d", dir, INCLUDE_DEPTH_MAX);
+	if (pc_strlist_has(&cl->stack, dir))
+		return pc_error_set(err, PC_EINVAL, "include cycle through %s", *dir ? dir : ".");
+	if (++cl->nread > KUSTOMIZATIONS_MAX)
+		return pc_error_set(err, PC_ELIMIT, "more than %d kustomizations included", KUSTOMIZATIONS_MAX);
+	if ((r = find_kustomization(&e, kfile, cl, dir, err)) < 0)
+		return r;
+	if ((r = read_blob(&text, &len, cl->tv->repo, git_tree_entry_id(e), KUSTOMIZATION_MAX_SIZE,
+			kfile->ptr, err)) < 0 ||
+	    (r = pc_kustomization_parse(&k, kfile->ptr, text, len, err)) < 0)
+		goto done;
+	if (pc_strlist_add(&cl->stack, dir) < 0)
+		goto nomem;
+	pushed = 1;
+	for (i = 0; i < k->includes.n; i++)
+		if ((r = read_include(&acc, cl, kfile->ptr, dir, k->includes.items[i], 0, depth, err)) < 0)
+			goto done;
+	for (i = 0; i < k->files.n; i++)
+		if ((r = read_include(&acc, cl, kfile->ptr, dir, k->files.items[i], 1, depth, err)) < 0)
+			goto done;
+	for (i = 0; i < k->remotes.n; i++) {
+		char *s = pc_asprintf("%s: %s", kfile->ptr, k->remotes.items[i]);
+		if (!s || pc_strlist_add(&cl->remotes, s) < 0) {
+			free(s);
+			goto nomem;
+		}
+		free(s);
+	}
+	if (k->nimages && !(used = pc_calloc(k->nimages, 1)))
+		goto nomem;
+	for (i = 0; i < acc.n; i++) {
+		const pc_kimage *in = &acc.items[i].im, *own = NULL;
+		if (!in->new_name || !strcmp(in->new_name, in->name))
+			for (j = 0; j < k->nimages && !own; j++)
+				if (!strcmp(k->images[j].name, in->name)) {
+					own = &k->images[j];
+					used[j] = 1;
+				}
+		if (eimages_add(out, own, in, own ? kfile->ptr : acc.items[i].file) < 0)
+			goto nomem;
+	}
+	for (j = 0; j < k->nimages; j++)
+		if (!used[j] && eimages_add(out, &k->images[j], NULL, kfile->ptr) < 0)
+			goto nomem;
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	if (pushed)
+		free(cl->stack.items[--cl->stack.n]);
+	free(used);
+	free(text);
+	eimages_clear(&acc);
+	pc_kustomization_free(k);
+	git_tree_entry_free(e);
+	return r;
+}
+
+/* 1 when one path is the other or a directory above it ("" is above all). */
+static int related(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > lb)
+		return related(b, a);
+	return !la || (!strncmp(a, b, la) && (la == lb || b[la] == '/'));
+}
+
+/* The images and remote includes of directory `dir`'s kustomization. */
+static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, tree_view *tv,
+	const char *dir, pc_error *err)
+{
+	closure cl;
+	pc_buf final = PC_BUF_INIT;
+	int r;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.tv = tv;
+	r = lookup(NULL, &final, tv, dir, err);
+	if (r == PC_ENOTFOUND)
+		r = pc_error_set(err, PC_ENOTFOUND, "%s is not in the repository", dir);
+	if (r == 0)
+		r = read_dir(images, kfile, &cl, final.ptr, 0, err);
+	*remotes = cl.remotes;
+	pc_strlist_clear(&cl.stack);
+	pc_buf_release(&final);
+	return r;
+}
+
+typedef struct scan {
+	const char *prefix;	/* the walked directory */
+	pc_strlist *kdirs;	/* directories (relative) with a kustomization file */
+	pc_strlist *links;	/* symbolic links (full paths) */
+	size_t n;
+	int failed;		/* PC_ENOMEM or PC_ELIMIT */
+} scan;
+
+static int scan_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	scan *s = payload;
+	const char *name = git_tree_entry_name(e);
+	char *path = NULL;
+	size_t rl = strlen(root);
+
+	if (++s->n > SCAN_ENTRIES_MAX) {
+		s->failed = PC_ELIMIT;
+		return -1;
+	}
+	if (s->links && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		if (!(path = pc_asprintf("%s%s%s%s", s->prefix, *s->prefix ? "/" : "", root, name)) ||
+		    pc_strlist_add(s->links, path) < 0)
+			s->failed = PC_ENOMEM;
+		free(path);
+	}
+	if (!s->failed && s->kdirs && git_tree_entry_type(e) == GIT_OBJECT_BLOB && pc_is_kustomization(name)) {
+		if (!(path = pc_strndup(root, rl ? rl - 1 : 0)) ||
+		    (!pc_strlist_has(s->kdirs, path) && pc_strlist_add(s->kdirs, path) < 0))
+			s->failed = PC_ENOMEM;
+		free(path);
+	}
+	return s->failed ? -1 : 0;
+}
+
+/*
+ * Walk directory `dir` (following links to it when `follow`): its
+ * kustomization directories and its symbolic links.  Nothing when it is
+ * not a directory.
+ */
+static int scan_dir(tree_view *tv, const char *dir, int follow, pc_strlist *kdirs,
+	pc_strlist *links, pc_error *err)
+{
+	pc_buf path = PC_BUF_INIT, final = PC_BUF_INIT;
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	scan s;
+	int r;
+
+	if (join_path(&path, "", dir) < 0 || !tv->root) {
+		r = 0;
+		goto done;
+	}
+	if (follow) {
+		/* A directory that does not resolve holds nothing to walk; links are judged apart. */
+		r = lookup(&e, &final, tv, path.ptr, err);
+		if (r < 0 && r != PC_ENOMEM) {
+			r = 0;
+			goto done;
+		}
+	} else {
+		r = path.len ? git_tree_entry_bypath(&e, tv->root, path.ptr) : 0;
+		git_error_clear();
+		if (r < 0) {
+			r = 0;
+			goto done;
+		}
+		pc_buf_puts(&final, path.ptr);
+	}
+	if (r < 0 || (e && git_tree_entry_filemode(e) != GIT_FILEMODE_TREE))
+		goto done;
+	if (e ? git_tree_lookup(&t, tv->repo, git_tree_entry_id(e)) < 0 : git_tree_dup(&t, tv->root) < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot read %s: %s", dir,
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	memset(&s, 0, sizeof(s));
+	s.prefix = final.ptr;
+	s.kdirs = kdirs;
+	s.links = links;
+	if (git_tree_walk(t, GIT_TREEWALK_PRE, scan_cb, &s) < 0 || s.failed) {
+		git_error_clear();
+		r = s.failed == PC_ENOMEM ? pc_error_set(err, PC_ENOMEM, "out of memory") :
+			s.failed == PC_ELIMIT ?
+			pc_error_set(err, PC_ELIMIT, "%s has more than %d entries", dir, SCAN_ENTRIES_MAX) :
+			pc_error_set(err, PC_EIO, "cannot read %s", dir);
+		goto done;
+	}
+	r = 0;
+done:
+	git_tree_free(t);
+	git_tree_entry_free(e);
+	pc_buf_release(&path);
+	pc_buf_release(&final);
+	return r;
+}
+
+static void describe(pc_buf *b, const pc_kimage *im)
+{
+	pc_buf_clear(b);
+	if (im->new_name)
+		pc_buf_printf(b, "name %s", im->new_name);
+	if (im->new_tag)
+		pc_buf_printf(b, "%stag %s", b->len ? ", " : "", im->new_tag);
+	if (im->digest)
+		pc_buf_printf(b, "%sdigest %s", b->len ? ", " : "", im->digest);
+}
+
+static int changed_any(const pc_change *c, const pc_strlist *seen)
+{
+	size_t i, j;
+
+	for (i = 0; i < seen->n; i++)
+		for (j = 0; j < c->paths.n; j++)
+			if (related(seen->items[i], c->paths.items[j]))
+				return 1;
+	return 0;
+}
+
+static void env_dir(pc_buf *out, const pc_environment *env, const char *rel)
+{
+	pc_buf_clear(out);
+	pc_buf_put(out, env->path, strlen(env->path) - 1);	/* the path ends with '/' */
+	if (*rel)
+		pc_buf_printf(out, "/%s", rel);
+}
+
+typedef struct after_state {
+	pc_ctx *ctx;
+	pc_change *c;
+	const pc_environment *env, *prev;
+	tree_view now, base;
+	pc_strlist reported;	/* "name\nvalue" already reported for this environment */
+} after_state;
+
+static int report_image(after_state *st, const eimage *im, const char *kfile, const eimages *prev,
+	const char *prev_file)
+{
+	pc_buf value = PC_BUF_INIT, there = PC_BUF_INIT, key = PC_BUF_INIT, who = PC_BUF_INIT;
+	pc_verdict *v = st->c->v;
+	size_t i;
+	int r = 0;
+
+	describe(&value, &im->im);
+	pc_buf_printf(&key, "%s\n%s", im->im.name, value.ptr);
+	for (i = 0; i < prev->n; i++)
+		if (!strcmp(prev->items[i].im.name, im->im.name)) {
+			describe(&there, &prev->items[i].im);
+			break;
+		}
+	if (i == prev->n)
+		pc_buf_puts(&there, "no such image");
+	if (strcmp(im->file, kfile))
+		pc_buf_printf(&who, "%s, included by %s,", im->file, kfile);
+	else
+		pc_buf_puts(&who, im->file);
+	if (pc_buf_error(&value) || pc_buf_error(&there) || pc_buf_error(&key) || pc_buf_error(&who))
+		r = PC_ENOMEM;
+	else if (pc_strlist_has(&st->reported, key.ptr))
+		r = 0;
+	else if (pc_strlist_add(&st->reported, key.ptr) < 0)
+		r = PC_ENOMEM;
+	else if ((r = pc_verdict_reject(v, "environment", NULL,
+			"%s sets image %s to %s, which %s has not run yet (%s has %s)",
+			who.ptr, im->im.name, value.ptr, st->prev->name, prev_file, there.ptr)) == 0) {
+		/* The hint needs the value: add it to the reason just made. */
+		free(v->reasons[v->nreasons - 1].hint);
+		if (!(v->reasons[v->nreasons - 1].hint = pc_asprintf("promote %s to %s first",
+				value.ptr, st->prev->name)))
+			r = PC_ENOMEM;
+	}
+	pc_buf_release(&value);
+	pc_buf_release(&there);
+	pc_buf_release(&key);
+	pc_buf_release(&who);
+	return r;
+}
+
+/* One kustomization directory `rel` of the environment. */
+static int after_dir(after_state *st, const char *rel, pc_error *err)
+{
+	eimages now = { NULL, 0, 0 }, base = { NULL, 0, 0 }, prev = { NULL, 0, 0 };
+	pc_strlist rnow = PC_STRLIST_INIT, rbase = PC_STRLIST_INIT, rprev = PC_STRLIST_INIT;
+	pc_strlist seen = PC_STRLIST_INIT;
+	pc_buf dir = PC_BUF_INIT, kfile = PC_BUF_INIT, bfile = PC_BUF_INIT, pfile = PC_BUF_INIT;
+	pc_error why = PC_ERROR_INIT, ignored = PC_ERROR_INIT;
+	size_t i;
+	int r, rn;
+
+	env_dir(&dir, st->env, rel);
+	if (pc_buf_error(&dir))
+		goto nomem;
+	st->now.seen = &seen;
+	rn = resolve(&now, &rnow, &kfile, &st->now, dir.ptr, &why);
+	st->now.seen = NULL;
+	if (rn == PC_ENOMEM)
+		goto nomem;
+	/* Nothing it reads changed: the base judged it already. */
+	if (!changed_any(st->c, &seen)) {
+		r = 0;
+		goto done;
+	}
+	if (rn < 0) {
+		r = pc_verdict_reject(st->c->v, "environment",
+			"make it build with Kustomize from files in the repository, then push again",
+			"cannot judge the images of %s for %s: %s", dir.ptr, st->env->name, why.msg);
+		goto done;
+	}
+	if (resolve(&base, &rbase, &bfile, &st->base, dir.ptr, &ignored) == PC_ENOMEM)
+		goto nomem;
+	for (i = 0; i < rnow.n; i++)
+		if (!pc_strlist_has(&rbase, rnow.items[i]) &&
+		    (r = pc_verdict_reject(st->c->v, "environment",
+				"copy what it brings into the repository, or change the URL in a push that changes no image",
+				"%s brings remote %s for %s; its images cannot be checked against %s",
+				rnow.items[i], strchr(rnow.items[i], ' ') + 1, st->env->name, st->prev->name)) < 0)
+			goto done;
+	env_dir(&dir, st->prev, rel);
+	if (pc_buf_error(&dir))
+		goto nomem;
+	if ((r = resolve(&prev, &rprev, &pfile, &st->base, dir.ptr, &ignored)) == PC_ENOMEM)
+		goto nomem;
+	if (r < 0 || !pfile.len) {
+		pc_buf_clear(&pfile);
+		pc_buf_puts(&pfile, dir.ptr);
+	}
+	for (i = 0; i < now.n; i++) {
+		const eimage *im = &now.items[i];
+		if ((!im->im.new_name && !im->im.new_tag && !im->im.digest) ||
+		    find_image(&base, &im->im) || find_image(&prev, &im->im))
+			continue;
+		if ((r = report_image(st, im, kfile.ptr, &prev, pfile.ptr)) == PC_ENOMEM)
+			goto nomem;
+		if (r < 0)
+			goto done;
+	}
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	eimages_clear(&now);
+	eimages_clear(&base);
+	eimages_clear(&prev);
+	pc_strlist_clear(&rnow);
+	pc_strlist_clear(&rbase);
+	pc_strlist_clear(&rprev);
+	pc_strlist_clear(&seen);
+	pc_buf_release(&dir);
+	pc_buf_release(&kfile);
+	pc_buf_release(&bfile);
+	pc_buf_release(&pfile);
+	return r;
+}
+
+int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env, pc_error *err)
+{
+	after_state st;
+	pc_strlist kdirs = PC_STRLIST_INIT;
+	size_t i;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	st.c = c;
+	st.env = env;
+	if (!env->after || !(st.prev = pc_policy_environment(ctx->policy, env->after)))
+		return 0;
+	if ((r = pc_change_paths(ctx, c, err)) < 0 ||
+	    (r = open_view(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
+	    (r = open_view(&st.base, ctx->repo, &c->base, err)) < 0 ||
+	    (r = scan_dir(&st.now, env->path, 1, &kdirs, NULL, err)) < 0)
+		goto done;
+	for (i = 0; i < kdirs.n; i++)
+		if ((r = after_dir(&st, kdirs.items[i], err)) < 0)
+			goto done;
+	r = 0;
+done:
+	pc_strlist_clear(&kdirs);
+	pc_strlist_clear(&st.reported);
+	git_tree_free(st.now.root);
+	git_tree_free(st.base.root);
+	return r;
+}
+
+/* A symbolic link of an overlay or shared path, at NEW. */
+typedef struct link_info {
+	char *path;
+	char *landing;		/* NULL when it does not resolve */
+	unsigned char *sits;	/* environments it sits in */
+	unsigned char *reaches;	/* environments it lands in */
+	int sits_shared, reaches_shared;
+} link_info;
+
+/*
+ * 1 when `path` is in `area` (an environment's "overlays/prd/" or a shared
+ * path, matched as a prefix), or is a directory or link above it, such as
+ * "overlays" or "overlays/prd" itself.
+ */
+static int in_area(const char *path, const char *area)
+{
+	size_t la = strlen(area), lp = strlen(path);
+
+	if (!strncmp(path, area, la))
+		return 1;
+	if (la && area[la - 1] == '/')
+		la--;
+	return lp <= la && !strncmp(area, path, lp) && (!lp || lp == la || area[lp] == '/');
+}
+
+static void areas_of(const pc_policy *p, const char *path, unsigned char *envs, int *shared)
+{
+	size_t j;
+
+	for (j = 0; j < p->nenvironments; j++)
+		if (in_area(path, p->environments[j].path))
+			envs[j] = 1;
+	for (j = 0; j < p->shared_paths.n; j++)
+		if (in_area(path, p->shared_paths.items[j]))
+			*shared = 1;
+}
+
+static int any_set(const unsigned char *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i])
+			return 1;
+	return 0;
+}
+
+/* Symbolic links in, at or above the overlays and shared paths. */
+static int collect_links(pc_strlist *links, tree_view *tv, const pc_policy *p, pc_error *err)
+{
+	pc_buf prefix = PC_BUF_INIT;
+	git_tree_entry *e = NULL;
+	const char *a;
+	size_t i, n, len;
+	int r = 0, link;
+
+	n = p->nenvironments + p->shared_paths.n;
+	for (i = 0; r == 0 && i < n && tv->root; i++) {
+		a = i < p->nenvironments ? p->environments[i].path :
+			p->shared_paths.items[i - p->nenvironments];
+		len = strlen(a);
+		if (len && a[len - 1] == '/')
+			len--;
+		/* Each directory on the way, and the area itself, may be a link. */
+		for (pc_buf_clear(&prefix); prefix.len < len; pc_buf_putc(&prefix, a[prefix.len])) {
+			if (a[prefix.len] != '/' || !prefix.len)
+				continue;
+			if (pc_buf_error(&prefix))
+				goto nomem;
+			if (git_tree_entry_bypath(&e, tv->root, prefix.ptr) < 0) {
+				git_error_clear();
+				continue;
+			}
+			link = git_tree_entry_filemode(e) == GIT_FILEMODE_LINK;
+			git_tree_entry_free(e);
+			if (link && !pc_strlist_has(links, prefix.ptr) && pc_strlist_add(links, prefix.ptr) < 0)
+				goto nomem;
+		}
+		if (pc_buf_error(&prefix))
+			goto nomem;
+		if (prefix.len && git_tree_entry_bypath(&e, tv->root, prefix.ptr) == 0) {
+			link = git_tree_entry_filemode(e) == GIT_FILEMODE_LINK;
+			git_tree_entry_free(e);
+			if (link && !pc_strlist_has(links, prefix.ptr) && pc_strlist_add(links, prefix.ptr) < 0)
+				goto nomem;
+		}
+		git_error_clear();
+		r = scan_dir(tv, a, 0, NULL, links, err);
+	}
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	pc_buf_release(&prefix);
+	return r;
+}
+
+int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, pc_strlist *bad,
+	pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	size_t m = p->nenvironments, i, j, k, nlinks = 0;
+	unsigned char *hits = NULL, *shared = NULL;
+	link_info *links = NULL;
+	pc_strlist paths = PC_STRLIST_INIT;
+	pc_buf final = PC_BUF_INIT;
+	tree_view tv;
+	pc_error why = PC_ERROR_INIT;
+	char *msg = NULL;
+	int r;
+
+	*hits_out = *shared_out = NULL;
+	memset(&tv, 0, sizeof(tv));
+	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = open_view(&tv, ctx->repo, &c->u->new_id, err)) < 0 ||
+	    (r = collect_links(&paths, &tv, p, err)) < 0)
+		goto done;
+	if (!(hits = pc_calloc(c->paths.n * (m ? m : 1) + 1, 1)) || !(shared = pc_calloc(c->paths.n + 1, 1)) ||
+	    (paths.n && !(links = pc_calloc(paths.n, sizeof(*links)))))
+		goto nomem;
+	nlinks = paths.n;
+	for (i = 0; i < paths.n; i++) {
+		link_info *l = &links[i];
+		l->path = paths.items[i];
+		if (!(l->sits = pc_calloc(m + 1, 1)) || !(l->reaches = pc_calloc(m + 1, 1)))
+			goto nomem;
+		areas_of(p, l->path, l->sits, &l->sits_shared);
+		r = lookup(NULL, &final, &tv, l->path, &why);
+		if (r == PC_ENOMEM)
+			goto nomem;
+		if (r == 0 || r == PC_ENOTFOUND) {
+			/* Where it lands, or would land when what it names is missing. */
+			areas_of(p, final.ptr, l->reaches, &l->reaches_shared);
+			if (!(l->landing = pc_strdup(final.ptr)))
+				goto nomem;
+		}
+		if (!bad || !pc_strlist_has(&c->paths, l->path))
+			continue;
+		msg = NULL;
+		if (r == PC_ENOTFOUND)
+			msg = pc_asprintf("symbolic link %s points to %s, which does not exist", l->path, final.ptr);
+		else if (r < 0)
+			msg = pc_asprintf("symbolic link %s cannot be followed: %s", l->path, why.msg);
+		else if (!any_set(l->reaches, m) && !l->reaches_shared && (any_set(l->sits, m) || l->sits_shared))
+			msg = pc_asprintf("symbolic link %s points to %s, outside every environment and shared path",
+				l->path, *final.ptr ? final.ptr : "the top of the repository");
+		else
+			continue;
+		if (!msg || pc_strlist_add(bad, msg) < 0)
+			goto nomem;
+		free(msg);
+		msg = NULL;
+	}
+	for (i = 0; i < c->paths.n; i++) {
+		const char *path = c->paths.items[i];
+		unsigned char *h = hits + i * m;
+		int sh = 0;
+
+		areas_of(p, path, h, &sh);
+		for (k = 0; k < nlinks; k++) {
+			const link_info *l = &links[k];
+			if (!l->landing)
+				continue;
+			/* The link itself changed: it changes where it lands. */
+			if (related(path, l->path) && strlen(path) >= strlen(l->path)) {
+				for (j = 0; j < m; j++)
+					h[j] |= l->reaches[j];
+				sh |= l->reaches_shared;
+			}
+			/* Its landing changed: it changes where the link sits. */
+			if (related(path, l->landing) && strlen(path) >= strlen(l->landing)) {
+				for (j = 0; j < m; j++)
+					h[j] |= l->sits[j];
+				sh |= l->sits_shared;
+			}
+		}
+		shared[i] = (unsigned char)sh;
+	}
+	*hits_out = hits;
+	*shared_out = shared;
+	hits = shared = NULL; /* transferred */
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	free(msg);
+	for (i = 0; i < nlinks; i++) {
+		free(links[i].landing);
+		free(links[i].sits);
+		free(links[i].reaches);
+	}
+	free(links);
+	free(hits);
+	free(shared);
+	pc_strlist_clear(&paths);
+	pc_buf_release(&final);
+	git_tree_free(tv.root);
+	return r;
+}
