@@ -317,6 +317,19 @@ typedef struct closure {
 static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, unsigned depth,
 	pc_error *err);
 
+/*
+ * Remember that `kfile` brings `what` from outside the repository, as
+ * "LEN:FILEWHAT" (the length keeps any file name and URL apart).
+ */
+static int add_remote(closure *cl, const char *kfile, const char *what)
+{
+	char *s = pc_asprintf("%zu:%s%s", strlen(kfile), kfile, what);
+	int r = s && pc_strlist_add(&cl->remotes, s) == 0 ? 0 : PC_ENOMEM;
+
+	free(s);
+	return r;
+}
+
 static int is_host_like(const char *s)
 {
 	const char *slash = strchr(s, '/');
@@ -331,7 +344,6 @@ static int read_include(eimages *acc, closure *cl, const char *kfile, const char
 {
 	pc_buf path = PC_BUF_INIT, final = PC_BUF_INIT, sub = PC_BUF_INIT;
 	git_tree_entry *e = NULL;
-	char *remote = NULL;
 	int r;
 
 	if (!files_only && pc_kustomize_is_remote(inc))
@@ -366,14 +378,13 @@ static int read_include(eimages *acc, closure *cl, const char *kfile, const char
 	r = 0;	/* a resource or patch file: it sets no image of the images: lists */
 	goto done;
 remote:
-	if (!(remote = pc_asprintf("%s: %s", kfile, inc)) || pc_strlist_add(&cl->remotes, remote) < 0)
+	if ((r = add_remote(cl, kfile, inc)) < 0)
 		goto nomem;
 	r = 0;
 	goto done;
 nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
-	free(remote);
 	git_tree_entry_free(e);
 	pc_buf_release(&path);
 	pc_buf_release(&final);
@@ -470,14 +481,9 @@ static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, u
 	for (i = 0; i < k->files.n; i++)
 		if ((r = read_include(&acc, cl, kfile->ptr, dir, k->files.items[i], 1, depth, err)) < 0)
 			goto done;
-	for (i = 0; i < k->remotes.n; i++) {
-		char *s = pc_asprintf("%s: %s", kfile->ptr, k->remotes.items[i]);
-		if (!s || pc_strlist_add(&cl->remotes, s) < 0) {
-			free(s);
+	for (i = 0; i < k->remotes.n; i++)
+		if (add_remote(cl, kfile->ptr, k->remotes.items[i]) < 0)
 			goto nomem;
-		}
-		free(s);
-	}
 	if (k->nimages && !(used = pc_calloc(k->nimages, 1)))
 		goto nomem;
 	for (i = 0; i < acc.n; i++) {
@@ -749,13 +755,19 @@ static int after_dir(after_state *st, const char *rel, pc_error *err)
 	}
 	if (resolve(&base, &rbase, &bfile, &st->base, dir.ptr, &ignored) == PC_ENOMEM)
 		goto nomem;
-	for (i = 0; i < rnow.n; i++)
-		if (!pc_strlist_has(&rbase, rnow.items[i]) &&
-		    (r = pc_verdict_reject(st->c->v, "environment",
-				"copy what it brings into the repository, or change the URL in a push that changes no image",
-				"%s brings remote %s for %s; its images cannot be checked against %s",
-				rnow.items[i], strchr(rnow.items[i], ' ') + 1, st->env->name, st->prev->name)) < 0)
+	for (i = 0; i < rnow.n; i++) {
+		char *file;
+		size_t flen = strtoul(rnow.items[i], &file, 10);
+
+		if (pc_strlist_has(&rbase, rnow.items[i]))
+			continue;
+		file++;	/* the ':' */
+		if ((r = pc_verdict_reject(st->c->v, "environment",
+				"copy what it brings into the repository and point the kustomization at that copy",
+				"%.*s includes %s from outside the repository; what it deploys to %s cannot be checked against %s",
+				(int)flen, file, file + flen, st->env->name, st->prev->name)) < 0)
 			goto done;
+	}
 	env_dir(&dir, st->prev, rel);
 	if (pc_buf_error(&dir))
 		goto nomem;
