@@ -20,6 +20,7 @@
 #define INCLUDE_DEPTH_MAX 32
 #define KUSTOMIZATIONS_MAX 1000		/* read per closure */
 #define SCAN_ENTRIES_MAX 100000		/* tree entries per overlay scan */
+#define DIR_LINKS_MAX 64		/* links followed into directories per environment */
 #define KUSTOMIZATION_MAX_SIZE (1 << 20)
 
 /* A commit's tree, and the paths looked at in it (when `seen` is set). */
@@ -314,8 +315,8 @@ typedef struct closure {
 	size_t nread;
 } closure;
 
-static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, unsigned depth,
-	pc_error *err);
+static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, const char *shown,
+	unsigned depth, pc_error *err);
 
 /*
  * Remember that `kfile` brings `what` from outside the repository, as
@@ -368,7 +369,7 @@ static int read_include(eimages *acc, closure *cl, const char *kfile, const char
 			r = pc_error_set(err, PC_EINVAL, "%s names %s as a file, but it is a directory", kfile, inc);
 			goto done;
 		}
-		r = read_dir(acc, &sub, cl, final.ptr, depth + 1, err);
+		r = read_dir(acc, &sub, cl, final.ptr, NULL, depth + 1, err);
 		goto done;
 	}
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
@@ -392,9 +393,13 @@ done:
 	return r;
 }
 
-/* The kustomization file of directory `dir`, as Kustomize picks it: exactly one. */
+/*
+ * The kustomization file of directory `dir`, as Kustomize picks it: exactly
+ * one.  *kfile names it in directory `shown` (the path the overlay reached
+ * it by) when given.
+ */
 static int find_kustomization(git_tree_entry **out, pc_buf *kfile, closure *cl, const char *dir,
-	pc_error *err)
+	const char *shown, pc_error *err)
 {
 	pc_buf probe = PC_BUF_INIT, final = PC_BUF_INIT;
 	git_tree_entry *e = NULL;
@@ -429,7 +434,10 @@ static int find_kustomization(git_tree_entry **out, pc_buf *kfile, closure *cl, 
 		*out = e;
 		e = NULL;
 		pc_buf_clear(kfile);
-		pc_buf_puts(kfile, probe.ptr);
+		if (shown)
+			pc_buf_printf(kfile, "%s%s%s", shown, *shown ? "/" : "", pc_kustomization_names[i]);
+		else
+			pc_buf_puts(kfile, probe.ptr);
 	}
 	if (r == 0 && !found)
 		r = pc_error_set(err, PC_ENOTFOUND, "%s has no kustomization file", *dir ? dir : ".");
@@ -449,8 +457,8 @@ static int find_kustomization(git_tree_entry **out, pc_buf *kfile, closure *cl, 
  * sets of an included image of the same name, unless the included entry
  * renamed that image (then Kustomize would not match it: both are kept).
  */
-static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, unsigned depth,
-	pc_error *err)
+static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, const char *shown,
+	unsigned depth, pc_error *err)
 {
 	git_tree_entry *e = NULL;
 	pc_kustomization *k = NULL;
@@ -466,8 +474,12 @@ static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, u
 		return pc_error_set(err, PC_EINVAL, "include cycle through %s", *dir ? dir : ".");
 	if (++cl->nread > KUSTOMIZATIONS_MAX)
 		return pc_error_set(err, PC_ELIMIT, "more than %d kustomizations included", KUSTOMIZATIONS_MAX);
-	if ((r = find_kustomization(&e, kfile, cl, dir, err)) < 0)
+	if ((r = find_kustomization(&e, kfile, cl, dir, shown, err)) < 0)
 		return r;
+	if (pc_buf_error(kfile)) {
+		git_tree_entry_free(e);
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	}
 	if ((r = read_blob(&text, &len, cl->tv->repo, git_tree_entry_id(e), KUSTOMIZATION_MAX_SIZE,
 			kfile->ptr, err)) < 0 ||
 	    (r = pc_kustomization_parse(&k, kfile->ptr, text, len, err)) < 0)
@@ -539,7 +551,7 @@ static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, tree_vie
 	if (r == PC_ENOTFOUND)
 		r = pc_error_set(err, PC_ENOTFOUND, "%s is not in the repository", dir);
 	if (r == 0)
-		r = read_dir(images, kfile, &cl, final.ptr, 0, err);
+		r = read_dir(images, kfile, &cl, final.ptr, dir, 0, err);
 	*remotes = cl.remotes;
 	pc_strlist_clear(&cl.stack);
 	pc_buf_release(&final);
@@ -549,7 +561,8 @@ static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, tree_vie
 typedef struct scan {
 	const char *prefix;	/* the walked directory */
 	pc_strlist *kdirs;	/* directories (relative) with a kustomization file */
-	pc_strlist *links;	/* symbolic links (full paths) */
+	pc_strlist *links;	/* symbolic links (full paths, or relative with rel_links) */
+	int rel_links;
 	size_t n;
 	int failed;		/* PC_ENOMEM or PC_ELIMIT */
 } scan;
@@ -566,7 +579,8 @@ static int scan_cb(const char *root, const git_tree_entry *e, void *payload)
 		return -1;
 	}
 	if (s->links && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-		if (!(path = pc_asprintf("%s%s%s%s", s->prefix, *s->prefix ? "/" : "", root, name)) ||
+		const char *prefix = s->rel_links ? "" : s->prefix;
+		if (!(path = pc_asprintf("%s%s%s%s", prefix, *prefix ? "/" : "", root, name)) ||
 		    pc_strlist_add(s->links, path) < 0)
 			s->failed = PC_ENOMEM;
 		free(path);
@@ -586,7 +600,7 @@ static int scan_cb(const char *root, const git_tree_entry *e, void *payload)
  * not a directory.
  */
 static int scan_dir(tree_view *tv, const char *dir, int follow, pc_strlist *kdirs,
-	pc_strlist *links, pc_error *err)
+	pc_strlist *links, int rel_links, pc_error *err)
 {
 	pc_buf path = PC_BUF_INIT, final = PC_BUF_INIT;
 	git_tree_entry *e = NULL;
@@ -625,6 +639,7 @@ static int scan_dir(tree_view *tv, const char *dir, int follow, pc_strlist *kdir
 	s.prefix = final.ptr;
 	s.kdirs = kdirs;
 	s.links = links;
+	s.rel_links = rel_links;
 	if (git_tree_walk(t, GIT_TREEWALK_PRE, scan_cb, &s) < 0 || s.failed) {
 		git_error_clear();
 		r = s.failed == PC_ENOMEM ? pc_error_set(err, PC_ENOMEM, "out of memory") :
@@ -806,10 +821,58 @@ done:
 	return r;
 }
 
+/*
+ * A link in the overlay to a directory makes that directory part of the
+ * overlay, as a checkout would: its kustomization directories are the
+ * environment's too (links within it as well, up to a bound).
+ */
+static int follow_dir_links(after_state *st, pc_strlist *kdirs, pc_strlist *links, pc_error *err)
+{
+	pc_strlist sub_k = PC_STRLIST_INIT, sub_l = PC_STRLIST_INIT;
+	pc_buf dir = PC_BUF_INIT, rel = PC_BUF_INIT;
+	size_t q, i;
+	int r = 0;
+
+	for (q = 0; r == 0 && q < links->n; q++) {
+		if (q >= DIR_LINKS_MAX) {
+			r = pc_verdict_reject(st->c->v, "environment", "link fewer directories into the overlay",
+				"%s links more than %d directories into its overlay; they cannot all be judged",
+				st->env->name, DIR_LINKS_MAX);
+			break;
+		}
+		env_dir(&dir, st->env, links->items[q]);
+		pc_strlist_clear(&sub_k);
+		pc_strlist_clear(&sub_l);
+		if (pc_buf_error(&dir))
+			goto nomem;
+		if ((r = scan_dir(&st->now, dir.ptr, 1, &sub_k, &sub_l, 1, err)) < 0)
+			break;
+		for (i = 0; i < sub_k.n + sub_l.n; i++) {
+			const char *sub = i < sub_k.n ? sub_k.items[i] : sub_l.items[i - sub_k.n];
+			pc_strlist *to = i < sub_k.n ? kdirs : links;
+			pc_buf_clear(&rel);
+			pc_buf_printf(&rel, "%s%s%s", links->items[q], *sub ? "/" : "", sub);
+			if (pc_buf_error(&rel))
+				goto nomem;
+			if (!pc_strlist_has(to, rel.ptr) && pc_strlist_add(to, rel.ptr) < 0)
+				goto nomem;
+		}
+	}
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	pc_strlist_clear(&sub_k);
+	pc_strlist_clear(&sub_l);
+	pc_buf_release(&dir);
+	pc_buf_release(&rel);
+	return r;
+}
+
 int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env, pc_error *err)
 {
 	after_state st;
-	pc_strlist kdirs = PC_STRLIST_INIT;
+	pc_strlist kdirs = PC_STRLIST_INIT, links = PC_STRLIST_INIT;
 	size_t i;
 	int r;
 
@@ -822,7 +885,8 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	if ((r = pc_change_paths(ctx, c, err)) < 0 ||
 	    (r = open_view(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
 	    (r = open_view(&st.base, ctx->repo, &c->base, err)) < 0 ||
-	    (r = scan_dir(&st.now, env->path, 1, &kdirs, NULL, err)) < 0)
+	    (r = scan_dir(&st.now, env->path, 1, &kdirs, &links, 1, err)) < 0 ||
+	    (r = follow_dir_links(&st, &kdirs, &links, err)) < 0)
 		goto done;
 	for (i = 0; i < kdirs.n; i++)
 		if ((r = after_dir(&st, kdirs.items[i], err)) < 0)
@@ -830,6 +894,7 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	r = 0;
 done:
 	pc_strlist_clear(&kdirs);
+	pc_strlist_clear(&links);
 	pc_strlist_clear(&st.reported);
 	git_tree_free(st.now.root);
 	git_tree_free(st.base.root);
@@ -923,7 +988,7 @@ static int collect_links(pc_strlist *links, tree_view *tv, const pc_policy *p, p
 				goto nomem;
 		}
 		git_error_clear();
-		r = scan_dir(tv, a, 0, NULL, links, err);
+		r = scan_dir(tv, a, 0, NULL, links, 0, err);
 	}
 	goto done;
 nomem:

@@ -143,4 +143,19 @@ test_expect_success 'then a stg bump that reaches prd through the link is judged
 	! grep "sets image app to tag 1.2.0, which dev has not run yet" err
 '
 
+test_expect_success 'a directory link into another overlay brings its kustomizations along' '
+	(
+		cd work &&
+		git reset -q --hard origin/main &&
+		mkdir -p overlays/dev/web &&
+		printf "resources: [../../../base]\nimages:\n- name: web\n  newTag: \"2.0\"\n" \
+			>overlays/dev/web/kustomization.yaml &&
+		git add overlays && git commit -q -m "feat: dev web" && push_main feature/web &&
+		grep "accepted refs/heads/main" ../err &&
+		link ../dev/web overlays/prd/web &&
+		test_must_fail push_main
+	) &&
+	grep "environment: overlays/prd/web/kustomization.yaml sets image web to tag 2.0, which stg has not run yet (overlays/stg/web has no such image)" err
+'
+
 test_done
