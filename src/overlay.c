@@ -126,7 +126,7 @@ static int read_blob(char **out, size_t *len, git_repository *repo, const git_oi
 static int lookup(git_tree_entry **out, pc_buf *final, tree_view *tv, const char *path,
 	pc_error *err)
 {
-	pc_buf cur = PC_BUF_INIT, next = PC_BUF_INIT, dir = PC_BUF_INIT;
+	pc_buf cur = PC_BUF_INIT, next = PC_BUF_INIT, dir = PC_BUF_INIT, link = PC_BUF_INIT;
 	git_tree_entry *e = NULL;
 	char *target = NULL;
 	size_t pos, len, hops = 0;
@@ -174,21 +174,23 @@ restart:
 				r = pc_error_set(err, PC_EINVAL, "symbolic link %s has a NUL byte", cur.ptr);
 				goto done;
 			}
+			/* The target, then what followed the link, from the link's directory. */
 			dir_of(&dir, cur.ptr);
-			if (join_path(&next, dir.ptr, target) < 0) {
-				r = pc_error_set(err, PC_EINVAL,
-					"symbolic link %s -> %s leaves the repository", cur.ptr, target);
-				goto done;
-			}
-			cur.ptr[end] = save;
+			pc_buf_clear(&link);
+			pc_buf_puts(&link, cur.ptr);
+			pc_buf_clear(&next);
+			pc_buf_puts(&next, target);
 			if (save)
-				pc_buf_puts(&next, cur.ptr + end);
-			if (pc_buf_error(&next))
+				pc_buf_printf(&next, "/%s", cur.ptr + end + 1);
+			if (pc_buf_error(&next) || pc_buf_error(&dir) || pc_buf_error(&link))
 				goto nomem;
-			pc_buf_clear(&cur);
-			pc_buf_put(&cur, next.ptr, next.len);
-			if (pc_buf_error(&cur))
+			if ((r = join_path(&cur, dir.ptr, next.ptr)) == PC_EINVAL) {
+				r = pc_error_set(err, PC_EINVAL, "symbolic link %s -> %s leaves the repository",
+					link.ptr, target);
+				goto done;
+			} else if (r < 0) {
 				goto nomem;
+			}
 			goto restart;
 		}
 		cur.ptr[end] = save;
@@ -223,6 +225,7 @@ done:
 	pc_buf_release(&cur);
 	pc_buf_release(&next);
 	pc_buf_release(&dir);
+	pc_buf_release(&link);
 	return r;
 }
 
@@ -311,7 +314,7 @@ static int eimages_add(eimages *l, const pc_kimage *outer, const pc_kimage *inne
 typedef struct closure {
 	tree_view *tv;
 	pc_strlist stack;	/* directories being read: a cycle is an error */
-	pc_strlist remotes;	/* "FILE: URL" for what comes from outside */
+	pc_strlist remotes;	/* what comes from outside, see add_remote */
 	size_t nread;
 } closure;
 
@@ -331,12 +334,12 @@ static int add_remote(closure *cl, const char *kfile, const char *what)
 	return r;
 }
 
+/* "github.com/org/repo//dir?ref=v1": a host name, then a path on it. */
 static int is_host_like(const char *s)
 {
 	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
 
-	return s[0] != '.' && memchr(s, '.', n) != NULL;
+	return slash && s[0] != '.' && memchr(s, '.', (size_t)(slash - s)) != NULL;
 }
 
 /* One include of `kfile` (in directory `dir`), merged into `acc`. */
