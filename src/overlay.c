@@ -690,6 +690,60 @@ static void env_dir(pc_buf *out, const pc_environment *env, const char *rel)
 		pc_buf_printf(out, "/%s", rel);
 }
 
+/*
+ * The kustomization directories of an environment at NEW, relative to its
+ * path.  A link in the overlay to a directory makes that directory part of
+ * the overlay, as a checkout would: its kustomization directories are the
+ * environment's too (links within it as well).  *over is set when more
+ * than DIR_LINKS_MAX links had to be followed; the rest are left out.
+ */
+static int overlay_dirs(pc_strlist *kdirs, int *over, tree_view *tv, const pc_environment *env,
+	pc_error *err)
+{
+	pc_strlist links = PC_STRLIST_INIT, sub_k = PC_STRLIST_INIT, sub_l = PC_STRLIST_INIT;
+	pc_buf dir = PC_BUF_INIT, rel = PC_BUF_INIT;
+	size_t q, i;
+	int r;
+
+	*over = 0;
+	if ((r = scan_dir(tv, env->path, 1, kdirs, &links, 1, err)) < 0)
+		goto done;
+	for (q = 0; q < links.n; q++) {
+		if (q >= DIR_LINKS_MAX) {
+			*over = 1;
+			break;
+		}
+		env_dir(&dir, env, links.items[q]);
+		pc_strlist_clear(&sub_k);
+		pc_strlist_clear(&sub_l);
+		if (pc_buf_error(&dir))
+			goto nomem;
+		if ((r = scan_dir(tv, dir.ptr, 1, &sub_k, &sub_l, 1, err)) < 0)
+			goto done;
+		for (i = 0; i < sub_k.n + sub_l.n; i++) {
+			const char *sub = i < sub_k.n ? sub_k.items[i] : sub_l.items[i - sub_k.n];
+			pc_strlist *to = i < sub_k.n ? kdirs : &links;
+			pc_buf_clear(&rel);
+			pc_buf_printf(&rel, "%s%s%s", links.items[q], *sub ? "/" : "", sub);
+			if (pc_buf_error(&rel))
+				goto nomem;
+			if (!pc_strlist_has(to, rel.ptr) && pc_strlist_add(to, rel.ptr) < 0)
+				goto nomem;
+		}
+	}
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	pc_strlist_clear(&links);
+	pc_strlist_clear(&sub_k);
+	pc_strlist_clear(&sub_l);
+	pc_buf_release(&dir);
+	pc_buf_release(&rel);
+	return r;
+}
+
 typedef struct after_state {
 	pc_ctx *ctx;
 	pc_change *c;
@@ -824,60 +878,12 @@ done:
 	return r;
 }
 
-/*
- * A link in the overlay to a directory makes that directory part of the
- * overlay, as a checkout would: its kustomization directories are the
- * environment's too (links within it as well, up to a bound).
- */
-static int follow_dir_links(after_state *st, pc_strlist *kdirs, pc_strlist *links, pc_error *err)
-{
-	pc_strlist sub_k = PC_STRLIST_INIT, sub_l = PC_STRLIST_INIT;
-	pc_buf dir = PC_BUF_INIT, rel = PC_BUF_INIT;
-	size_t q, i;
-	int r = 0;
-
-	for (q = 0; r == 0 && q < links->n; q++) {
-		if (q >= DIR_LINKS_MAX) {
-			r = pc_verdict_reject(st->c->v, "environment", "link fewer directories into the overlay",
-				"%s links more than %d directories into its overlay; they cannot all be judged",
-				st->env->name, DIR_LINKS_MAX);
-			break;
-		}
-		env_dir(&dir, st->env, links->items[q]);
-		pc_strlist_clear(&sub_k);
-		pc_strlist_clear(&sub_l);
-		if (pc_buf_error(&dir))
-			goto nomem;
-		if ((r = scan_dir(&st->now, dir.ptr, 1, &sub_k, &sub_l, 1, err)) < 0)
-			break;
-		for (i = 0; i < sub_k.n + sub_l.n; i++) {
-			const char *sub = i < sub_k.n ? sub_k.items[i] : sub_l.items[i - sub_k.n];
-			pc_strlist *to = i < sub_k.n ? kdirs : links;
-			pc_buf_clear(&rel);
-			pc_buf_printf(&rel, "%s%s%s", links->items[q], *sub ? "/" : "", sub);
-			if (pc_buf_error(&rel))
-				goto nomem;
-			if (!pc_strlist_has(to, rel.ptr) && pc_strlist_add(to, rel.ptr) < 0)
-				goto nomem;
-		}
-	}
-	goto done;
-nomem:
-	r = pc_error_set(err, PC_ENOMEM, "out of memory");
-done:
-	pc_strlist_clear(&sub_k);
-	pc_strlist_clear(&sub_l);
-	pc_buf_release(&dir);
-	pc_buf_release(&rel);
-	return r;
-}
-
 int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env, pc_error *err)
 {
 	after_state st;
-	pc_strlist kdirs = PC_STRLIST_INIT, links = PC_STRLIST_INIT;
+	pc_strlist kdirs = PC_STRLIST_INIT;
 	size_t i;
-	int r;
+	int r, over;
 
 	memset(&st, 0, sizeof(st));
 	st.ctx = ctx;
@@ -888,8 +894,11 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	if ((r = pc_change_paths(ctx, c, err)) < 0 ||
 	    (r = open_view(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
 	    (r = open_view(&st.base, ctx->repo, &c->base, err)) < 0 ||
-	    (r = scan_dir(&st.now, env->path, 1, &kdirs, &links, 1, err)) < 0 ||
-	    (r = follow_dir_links(&st, &kdirs, &links, err)) < 0)
+	    (r = overlay_dirs(&kdirs, &over, &st.now, env, err)) < 0)
+		goto done;
+	if (over && (r = pc_verdict_reject(c->v, "environment", "link fewer directories into the overlay",
+			"%s links more than %d directories into its overlay; they cannot all be judged",
+			env->name, DIR_LINKS_MAX)) < 0)
 		goto done;
 	for (i = 0; i < kdirs.n; i++)
 		if ((r = after_dir(&st, kdirs.items[i], err)) < 0)
@@ -897,7 +906,6 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	r = 0;
 done:
 	pc_strlist_clear(&kdirs);
-	pc_strlist_clear(&links);
 	pc_strlist_clear(&st.reported);
 	git_tree_free(st.now.root);
 	git_tree_free(st.base.root);
@@ -1001,6 +1009,52 @@ done:
 	return r;
 }
 
+/*
+ * A changed path that environment j's kustomizations read at NEW (an
+ * included component, base or patch file, outside the overlay) is a change
+ * to environment j (a shared path stays shared).  What does not resolve is
+ * left to pc_overlay_after_check.
+ */
+static int included_paths(unsigned char *hits, const unsigned char *shared, size_t m, size_t j,
+	tree_view *tv, const pc_change *c, const pc_environment *env, pc_error *err)
+{
+	pc_strlist kdirs = PC_STRLIST_INIT, seen = PC_STRLIST_INIT, remotes = PC_STRLIST_INIT;
+	pc_buf dir = PC_BUF_INIT, kfile = PC_BUF_INIT;
+	eimages images = { NULL, 0, 0 };
+	pc_error ignored = PC_ERROR_INIT;
+	size_t k, i, s;
+	int r, over;
+
+	if ((r = overlay_dirs(&kdirs, &over, tv, env, err)) < 0)
+		goto done;
+	for (k = 0; k < kdirs.n; k++) {
+		env_dir(&dir, env, kdirs.items[k]);
+		if (pc_buf_error(&dir))
+			goto nomem;
+		tv->seen = &seen;
+		r = resolve(&images, &remotes, &kfile, tv, dir.ptr, &ignored);
+		tv->seen = NULL;
+		eimages_clear(&images);
+		pc_strlist_clear(&remotes);
+		if (r == PC_ENOMEM)
+			goto nomem;
+	}
+	for (i = 0; i < c->paths.n; i++)
+		for (s = 0; !shared[i] && !hits[i * m + j] && s < seen.n; s++)
+			if (related(seen.items[s], c->paths.items[i]))
+				hits[i * m + j] = 1;
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	pc_strlist_clear(&kdirs);
+	pc_strlist_clear(&seen);
+	pc_buf_release(&dir);
+	pc_buf_release(&kfile);
+	return r;
+}
+
 int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, pc_strlist *bad,
 	pc_ctx *ctx, pc_change *c, pc_error *err)
 {
@@ -1081,6 +1135,9 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 		}
 		shared[i] = (unsigned char)sh;
 	}
+	for (j = 0; j < m; j++)
+		if ((r = included_paths(hits, shared, m, j, &tv, c, &p->environments[j], err)) < 0)
+			goto done;
 	*hits_out = hits;
 	*shared_out = shared;
 	hits = shared = NULL; /* transferred */

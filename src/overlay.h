@@ -15,7 +15,8 @@
  * reaches the environment (or shared path) it lies under; a symbolic link
  * also reaches where it lands, and a path also reaches the environment of
  * every link, sitting in an overlay or shared path at NEW, that lands on it
- * or above it.  When `bad` is given, it receives one message per changed
+ * or above it, and of every kustomization that reads it at NEW (a component
+ * or base outside the overlay; a shared path stays shared).  When `bad` is given, it receives one message per changed
  * link in an overlay or shared path whose landing is not inside the
  * repository under an environment or shared path.  Free both with free().
  */

@@ -158,4 +158,26 @@ test_expect_success 'a remote resource URL that changes is rejected with a reaso
 	grep "environment: overlays/stg/kustomization.yaml includes https://github.com/example/app//deploy?ref=v2 from outside the repository; what it deploys to stg cannot be checked against dev" err
 '
 
+test_expect_success 'a component included by stg and prd is a change to both' '
+	(
+		cd work &&
+		git reset -q --hard origin/main &&
+		pc_commit components/labels/kustomization.yaml "kind: Component" "feat: labels" &&
+		push_main feature/labels &&
+		grep "accepted refs/heads/main" ../err &&
+		kust overlays/stg/kustomization.yaml "components: [../../components/labels]" "images:" \
+			"- name: app" "  newTag: \"1.1.0\"" "  digest: $D" &&
+		git commit -q -am "feat: stg labels" && push_main feature/stg-labels &&
+		grep "accepted refs/heads/main" ../err &&
+		kust overlays/prd/kustomization.yml \
+			"components: [../../components/prd-images, ../../components/labels]" &&
+		git commit -q -am "feat: prd labels" && push_main feature/prd-labels &&
+		grep "accepted refs/heads/main" ../err &&
+		printf "kind: Component\nlabels:\n- pairs: {team: web}\n" >components/labels/kustomization.yaml &&
+		git commit -q -am "feat: team label" &&
+		test_must_fail push_main
+	) &&
+	grep "environment: push changes the overlays of 2 environments (stg, prd); one environment per push" err
+'
+
 test_done

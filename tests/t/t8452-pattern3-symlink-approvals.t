@@ -52,4 +52,23 @@ test_expect_success 'a link inside stg needs no prd approver' '
 	grep "accepted refs/heads/main" err
 '
 
+test_expect_success 'a change to a component prd includes needs the prd approvers' '
+	(
+		cd work &&
+		git reset -q --hard origin/main &&
+		pc_commit components/labels/kustomization.yaml "kind: Component" "feat: labels" &&
+		push_main feature/labels &&
+		grep "accepted refs/heads/main" ../err &&
+		echo "components: [../../components/labels]" >>overlays/prd/kustomization.yaml &&
+		git commit -q -am "feat: prd labels" &&
+		REMOTE_USER=carol git push -q -f origin HEAD:refs/heads/feature/prd-labels &&
+		REMOTE_USER=bob git push origin HEAD:main 2>../err &&
+		grep "accepted refs/heads/main" ../err &&
+		printf "kind: Component\nlabels:\n- pairs: {team: web}\n" >components/labels/kustomization.yaml &&
+		git commit -q -am "feat: team label" &&
+		test_must_fail push_main
+	) &&
+	grep "approval: .*(environments.prd.approvers)" err
+'
+
 test_done
