@@ -20,15 +20,77 @@
 #define INCLUDE_DEPTH_MAX 32
 #define KUSTOMIZATIONS_MAX 1000		/* read per closure */
 #define SCAN_ENTRIES_MAX 100000		/* tree entries per overlay scan */
-#define DIR_LINKS_MAX 64		/* links followed into directories per environment */
+#define DIR_LINKS_MAX 64
+#define VIEW_TREES_MAX (1 << 20)		/* slots of a view's tree cache */		/* links followed into directories per environment */
 #define KUSTOMIZATION_MAX_SIZE (1 << 20)
+
+/* A tree read once, by id: libgit2 does not cache trees over 4 KiB. */
+typedef struct tree_slot {
+	git_oid id;
+	git_tree *tree;		/* NULL: free slot */
+} tree_slot;
 
 /* A commit's tree, and the paths looked at in it (when `seen` is set). */
 typedef struct tree_view {
 	git_repository *repo;
 	git_tree *root;
 	pc_strlist *seen;
+	tree_slot *slots;	/* open addressing, cap a power of two */
+	size_t n, cap;
 } tree_view;
+
+static void close_view(tree_view *tv)
+{
+	size_t i;
+
+	for (i = 0; i < tv->cap; i++)
+		git_tree_free(tv->slots[i].tree);
+	free(tv->slots);
+	git_tree_free(tv->root);
+	memset(tv, 0, sizeof(*tv));
+}
+
+static size_t slot_of(const tree_slot *slots, size_t cap, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	for (h &= cap - 1; slots[h].tree && !git_oid_equal(&slots[h].id, id); h = (h + 1) & (cap - 1))
+		;
+	return h;
+}
+
+/* The tree `id`, owned by the view. */
+static int view_tree(git_tree **out, tree_view *tv, const git_oid *id, pc_error *err)
+{
+	size_t i, h;
+
+	if (tv->n + 1 > tv->cap / 2) {
+		size_t cap = tv->cap ? tv->cap * 2 : 256;
+		tree_slot *slots;
+
+		if (cap > VIEW_TREES_MAX)
+			return pc_error_set(err, PC_ELIMIT, "more than %d directories read", VIEW_TREES_MAX / 2);
+		if (!(slots = pc_calloc(cap, sizeof(*slots))))
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		for (i = 0; i < tv->cap; i++)
+			if (tv->slots[i].tree)
+				slots[slot_of(slots, cap, &tv->slots[i].id)] = tv->slots[i];
+		free(tv->slots);
+		tv->slots = slots;
+		tv->cap = cap;
+	}
+	h = slot_of(tv->slots, tv->cap, id);
+	if (!tv->slots[h].tree) {
+		if (git_tree_lookup(&tv->slots[h].tree, tv->repo, id) < 0)
+			return pc_error_set(err, PC_EIO, "cannot read a tree: %s",
+				git_error_last() ? git_error_last()->message : "unknown error");
+		git_oid_cpy(&tv->slots[h].id, id);
+		tv->n++;
+	}
+	*out = tv->slots[h].tree;
+	return 0;
+}
 
 static int open_view(tree_view *tv, git_repository *repo, const git_oid *commit, pc_error *err)
 {
@@ -48,7 +110,8 @@ static int open_view(tree_view *tv, git_repository *repo, const git_oid *commit,
 
 static int see(tree_view *tv, const char *path)
 {
-	if (!tv->seen || pc_strlist_has(tv->seen, path))
+	/* Repeats are harmless and cheaper than looking for them. */
+	if (!tv->seen || (tv->seen->n && !strcmp(tv->seen->items[tv->seen->n - 1], path)))
 		return 0;
 	return pc_strlist_add(tv->seen, path) < 0 ? PC_ENOMEM : 0;
 }
@@ -127,7 +190,8 @@ static int lookup(git_tree_entry **out, pc_buf *final, tree_view *tv, const char
 	pc_error *err)
 {
 	pc_buf cur = PC_BUF_INIT, next = PC_BUF_INIT, dir = PC_BUF_INIT, link = PC_BUF_INIT;
-	git_tree_entry *e = NULL;
+	const git_tree_entry *ce = NULL;
+	git_tree *tree;
 	char *target = NULL;
 	size_t pos, len, hops = 0;
 	int r;
@@ -144,22 +208,20 @@ restart:
 		r = cur.len ? PC_ENOTFOUND : 0;	/* "" is the top directory */
 		goto found;
 	}
+	tree = tv->root;
 	for (pos = 0;;) {
 		const char *slash = strchr(cur.ptr + pos, '/');
 		size_t end = slash ? (size_t)(slash - cur.ptr) : cur.len;
 		char save = cur.ptr[end];
 
 		cur.ptr[end] = '\0';
-		git_tree_entry_free(e);
-		e = NULL;
-		r = git_tree_entry_bypath(&e, tv->root, cur.ptr);
-		if (r < 0) {
-			git_error_clear();
+		ce = git_tree_entry_byname(tree, cur.ptr + pos);
+		if (!ce) {
 			cur.ptr[end] = save;
 			r = PC_ENOTFOUND;
 			goto found;
 		}
-		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		if (git_tree_entry_filemode(ce) == GIT_FILEMODE_LINK) {
 			if ((r = see(tv, cur.ptr)) < 0)
 				goto nomem;
 			if (++hops > LINK_HOPS_MAX) {
@@ -167,7 +229,7 @@ restart:
 				goto done;
 			}
 			free(target);
-			if ((r = read_blob(&target, &len, tv->repo, git_tree_entry_id(e), LINK_TARGET_MAX,
+			if ((r = read_blob(&target, &len, tv->repo, git_tree_entry_id(ce), LINK_TARGET_MAX,
 					cur.ptr, err)) < 0)
 				goto done;
 			if (strlen(target) != len) {
@@ -196,10 +258,12 @@ restart:
 		cur.ptr[end] = save;
 		if (!save)
 			break;
-		if (git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+		if (git_tree_entry_filemode(ce) != GIT_FILEMODE_TREE) {
 			r = PC_ENOTFOUND;
 			goto found;
 		}
+		if ((r = view_tree(&tree, tv, git_tree_entry_id(ce), err)) < 0)
+			goto done;
 		pos = end + 1;
 	}
 	r = 0;
@@ -212,15 +276,12 @@ found:
 		if (pc_buf_error(final))
 			goto nomem;
 	}
-	if (r == 0 && out) {
-		*out = e;
-		e = NULL; /* transferred */
-	}
+	if (r == 0 && out && ce && git_tree_entry_dup(out, ce) < 0)
+		goto nomem;
 	goto done;
 nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
-	git_tree_entry_free(e);
 	free(target);
 	pc_buf_release(&cur);
 	pc_buf_release(&next);
@@ -530,14 +591,106 @@ done:
 	return r;
 }
 
-/* 1 when one path is the other or a directory above it ("" is above all). */
-static int related(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
+/*
+ * The changed paths sorted by strcmp, to find those at, under or above a
+ * path without comparing it with each (a push may change a million).
+ */
+typedef struct path_ref {
+	const char *path;
+	size_t i;		/* index in c->paths */
+} path_ref;
 
-	if (la > lb)
-		return related(b, a);
-	return !la || (!strncmp(a, b, la) && (la == lb || b[la] == '/'));
+typedef struct path_index {
+	path_ref *v;
+	size_t n;
+} path_index;
+
+static int path_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const path_ref *)a)->path, ((const path_ref *)b)->path);
+}
+
+static int index_build(path_index *ix, const pc_strlist *paths)
+{
+	size_t i;
+
+	ix->n = paths->n;
+	if (!(ix->v = pc_calloc(paths->n + 1, sizeof(*ix->v))))
+		return PC_ENOMEM;
+	for (i = 0; i < paths->n; i++) {
+		ix->v[i].path = paths->items[i];
+		ix->v[i].i = i;
+	}
+	qsort(ix->v, ix->n, sizeof(*ix->v), path_ref_cmp);
+	return 0;
+}
+
+/* strcmp of `path` with the first `len` bytes of `key`, as a string. */
+static int cmp_n(const char *path, const char *key, size_t len)
+{
+	int c = strncmp(path, key, len);
+
+	return c ? c : path[len] != '\0';
+}
+
+/* The first position whose path is not below key[0..len) in strcmp order. */
+static size_t lower_bound(const path_index *ix, const char *key, size_t len)
+{
+	size_t lo = 0, hi = ix->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cmp_n(ix->v[mid].path, key, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int index_has(const path_index *ix, const char *path)
+{
+	size_t at = lower_bound(ix, path, strlen(path));
+
+	return at < ix->n && !strcmp(ix->v[at].path, path);
+}
+
+#define AT_OR_UNDER 0
+#define RELATED 1	/* at, under or above */
+
+/*
+ * Mark (mark[i * stride] = 1) every changed path i at or under `s`, and
+ * with RELATED also every one above it (a directory of s replaced by a
+ * file or link), skipping those with skip[i].  Returns 1 when any matched
+ * (with mark NULL: stops at the first).
+ */
+static int index_mark(const path_index *ix, const char *s, int how, unsigned char *mark,
+	size_t stride, const unsigned char *skip)
+{
+	size_t ls = strlen(s), k, at;
+	const char *slash;
+	int any = 0;
+
+	for (k = lower_bound(ix, s, ls); k < ix->n && !strncmp(ix->v[k].path, s, ls); k++) {
+		const char *p = ix->v[k].path;
+		if ((ls && p[ls] != '\0' && p[ls] != '/') || (skip && skip[ix->v[k].i]))
+			continue;
+		any = 1;
+		if (!mark)
+			return 1;
+		mark[ix->v[k].i * stride] = 1;
+	}
+	for (slash = strchr(s, '/'); how == RELATED && slash; slash = strchr(slash + 1, '/')) {
+		at = lower_bound(ix, s, (size_t)(slash - s));
+		if (at < ix->n && !cmp_n(ix->v[at].path, s, (size_t)(slash - s)) &&
+		    !(skip && skip[ix->v[at].i])) {
+			any = 1;
+			if (!mark)
+				return 1;
+			mark[ix->v[at].i * stride] = 1;
+		}
+	}
+	return any;
 }
 
 /* The images and remote includes of directory `dir`'s kustomization. */
@@ -589,8 +742,10 @@ static int scan_cb(const char *root, const git_tree_entry *e, void *payload)
 		free(path);
 	}
 	if (!s->failed && s->kdirs && git_tree_entry_type(e) == GIT_OBJECT_BLOB && pc_is_kustomization(name)) {
+		/* A directory's entries come together: a repeat is the last one added. */
 		if (!(path = pc_strndup(root, rl ? rl - 1 : 0)) ||
-		    (!pc_strlist_has(s->kdirs, path) && pc_strlist_add(s->kdirs, path) < 0))
+		    ((!s->kdirs->n || strcmp(s->kdirs->items[s->kdirs->n - 1], path)) &&
+		     pc_strlist_add(s->kdirs, path) < 0))
 			s->failed = PC_ENOMEM;
 		free(path);
 	}
@@ -671,14 +826,13 @@ static void describe(pc_buf *b, const pc_kimage *im)
 		pc_buf_printf(b, "%sdigest %s", b->len ? ", " : "", im->digest);
 }
 
-static int changed_any(const pc_change *c, const pc_strlist *seen)
+static int changed_any(const path_index *ix, const pc_strlist *seen)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < seen->n; i++)
-		for (j = 0; j < c->paths.n; j++)
-			if (related(seen->items[i], c->paths.items[j]))
-				return 1;
+		if (index_mark(ix, seen->items[i], RELATED, NULL, 0, NULL))
+			return 1;
 	return 0;
 }
 
@@ -749,6 +903,7 @@ typedef struct after_state {
 	pc_change *c;
 	const pc_environment *env, *prev;
 	tree_view now, base;
+	path_index ix;		/* the changed paths */
 	pc_strlist reported;	/* "name\nvalue" already reported for this environment */
 } after_state;
 
@@ -815,7 +970,7 @@ static int after_dir(after_state *st, const char *rel, pc_error *err)
 	if (rn == PC_ENOMEM)
 		goto nomem;
 	/* Nothing it reads changed: the base judged it already. */
-	if (!changed_any(st->c, &seen)) {
+	if (!changed_any(&st->ix, &seen)) {
 		r = 0;
 		goto done;
 	}
@@ -894,6 +1049,7 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	if ((r = pc_change_paths(ctx, c, err)) < 0 ||
 	    (r = open_view(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
 	    (r = open_view(&st.base, ctx->repo, &c->base, err)) < 0 ||
+	    (r = index_build(&st.ix, &c->paths) < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0) < 0 ||
 	    (r = overlay_dirs(&kdirs, &over, &st.now, env, err)) < 0)
 		goto done;
 	if (over && (r = pc_verdict_reject(c->v, "environment", "link fewer directories into the overlay",
@@ -907,8 +1063,9 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 done:
 	pc_strlist_clear(&kdirs);
 	pc_strlist_clear(&st.reported);
-	git_tree_free(st.now.root);
-	git_tree_free(st.base.root);
+	close_view(&st.now);
+	close_view(&st.base);
+	free(st.ix.v);
 	return r;
 }
 
@@ -1016,13 +1173,13 @@ done:
  * left to pc_overlay_after_check.
  */
 static int included_paths(unsigned char *hits, const unsigned char *shared, size_t m, size_t j,
-	tree_view *tv, const pc_change *c, const pc_environment *env, pc_error *err)
+	tree_view *tv, const path_index *ix, const pc_environment *env, pc_error *err)
 {
 	pc_strlist kdirs = PC_STRLIST_INIT, seen = PC_STRLIST_INIT, remotes = PC_STRLIST_INIT;
 	pc_buf dir = PC_BUF_INIT, kfile = PC_BUF_INIT;
 	eimages images = { NULL, 0, 0 };
 	pc_error ignored = PC_ERROR_INIT;
-	size_t k, i, s;
+	size_t k, s;
 	int r, over;
 
 	if ((r = overlay_dirs(&kdirs, &over, tv, env, err)) < 0)
@@ -1039,10 +1196,8 @@ static int included_paths(unsigned char *hits, const unsigned char *shared, size
 		if (r == PC_ENOMEM)
 			goto nomem;
 	}
-	for (i = 0; i < c->paths.n; i++)
-		for (s = 0; !shared[i] && !hits[i * m + j] && s < seen.n; s++)
-			if (related(seen.items[s], c->paths.items[i]))
-				hits[i * m + j] = 1;
+	for (s = 0; s < seen.n; s++)
+		index_mark(ix, seen.items[s], RELATED, hits + j, m, shared);
 	r = 0;
 	goto done;
 nomem:
@@ -1062,6 +1217,7 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 	size_t m = p->nenvironments, i, j, k, nlinks = 0;
 	unsigned char *hits = NULL, *shared = NULL;
 	link_info *links = NULL;
+	path_index ix = { NULL, 0 };
 	pc_strlist paths = PC_STRLIST_INIT;
 	pc_buf final = PC_BUF_INIT;
 	tree_view tv;
@@ -1074,7 +1230,8 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = open_view(&tv, ctx->repo, &c->u->new_id, err)) < 0 ||
 	    (r = collect_links(&paths, &tv, p, err)) < 0)
 		goto done;
-	if (!(hits = pc_calloc(c->paths.n * (m ? m : 1) + 1, 1)) || !(shared = pc_calloc(c->paths.n + 1, 1)) ||
+	if (index_build(&ix, &c->paths) < 0 ||
+	    !(hits = pc_calloc(c->paths.n * (m ? m : 1) + 1, 1)) || !(shared = pc_calloc(c->paths.n + 1, 1)) ||
 	    (paths.n && !(links = pc_calloc(paths.n, sizeof(*links)))))
 		goto nomem;
 	nlinks = paths.n;
@@ -1093,8 +1250,8 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 			if (!(l->landing = pc_strdup(final.ptr)))
 				goto nomem;
 		}
-		if (!bad || !pc_strlist_has(&c->paths, l->path))
-			continue;
+		if (!bad || !index_has(&ix, l->path))
+			continue;	/* only a link this update adds or changes */
 		msg = NULL;
 		if (r == PC_ENOTFOUND)
 			msg = pc_asprintf("symbolic link %s points to %s, which does not exist", l->path, final.ptr);
@@ -1111,32 +1268,30 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 		msg = NULL;
 	}
 	for (i = 0; i < c->paths.n; i++) {
-		const char *path = c->paths.items[i];
-		unsigned char *h = hits + i * m;
 		int sh = 0;
 
-		areas_of(p, path, h, &sh);
-		for (k = 0; k < nlinks; k++) {
-			const link_info *l = &links[k];
-			if (!l->landing)
-				continue;
-			/* The link itself changed: it changes where it lands. */
-			if (related(path, l->path) && strlen(path) >= strlen(l->path)) {
-				for (j = 0; j < m; j++)
-					h[j] |= l->reaches[j];
-				sh |= l->reaches_shared;
-			}
-			/* Its landing changed: it changes where the link sits. */
-			if (related(path, l->landing) && strlen(path) >= strlen(l->landing)) {
-				for (j = 0; j < m; j++)
-					h[j] |= l->sits[j];
-				sh |= l->sits_shared;
-			}
-		}
+		areas_of(p, c->paths.items[i], hits + i * m, &sh);
 		shared[i] = (unsigned char)sh;
 	}
+	for (k = 0; k < nlinks; k++) {
+		const link_info *l = &links[k];
+		if (!l->landing)
+			continue;
+		/* The link itself changed: it changes where it lands. */
+		for (j = 0; j < m; j++)
+			if (l->reaches[j])
+				index_mark(&ix, l->path, AT_OR_UNDER, hits + j, m, NULL);
+		if (l->reaches_shared)
+			index_mark(&ix, l->path, AT_OR_UNDER, shared, 1, NULL);
+		/* Its landing changed: it changes where the link sits. */
+		for (j = 0; j < m; j++)
+			if (l->sits[j])
+				index_mark(&ix, l->landing, AT_OR_UNDER, hits + j, m, NULL);
+		if (l->sits_shared)
+			index_mark(&ix, l->landing, AT_OR_UNDER, shared, 1, NULL);
+	}
 	for (j = 0; j < m; j++)
-		if ((r = included_paths(hits, shared, m, j, &tv, c, &p->environments[j], err)) < 0)
+		if ((r = included_paths(hits, shared, m, j, &tv, &ix, &p->environments[j], err)) < 0)
 			goto done;
 	*hits_out = hits;
 	*shared_out = shared;
@@ -1153,10 +1308,11 @@ done:
 		free(links[i].reaches);
 	}
 	free(links);
+	free(ix.v);
 	free(hits);
 	free(shared);
 	pc_strlist_clear(&paths);
 	pc_buf_release(&final);
-	git_tree_free(tv.root);
+	close_view(&tv);
 	return r;
 }
