@@ -42,6 +42,43 @@ static const char *scalar(yaml_node_t *node)
 	return (const char *)node->data.scalar.value;
 }
 
+/*
+ * Kustomize decodes a kustomization through encoding/json, which matches
+ * field names case-insensitively with Unicode simple folding: "newtag",
+ * "NEWTAG" and "dige\u017ft" (long s) all set the field.  So a key is
+ * compared the same way: ASCII without case, U+017F as 's' and U+212A
+ * (Kelvin sign) as 'k', the only non-ASCII letters that fold to ASCII.
+ */
+static int key_is(const char *key, const char *name)
+{
+	const unsigned char *k = (const unsigned char *)key;
+	char c;
+
+	for (; *name; name++) {
+		if (k[0] == 0xc5 && k[1] == 0xbf) {
+			c = 's';
+			k += 2;
+		} else if (k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa) {
+			c = 'k';
+			k += 3;
+		} else if (*k) {
+			c = (char)(*k >= 'A' && *k <= 'Z' ? *k + ('a' - 'A') : *k);
+			k++;
+		} else {
+			return 0;
+		}
+		if (c != (*name >= 'A' && *name <= 'Z' ? *name + ('a' - 'A') : *name))
+			return 0;
+	}
+	return *k == '\0';
+}
+
+/* A YAML merge key ("<<") brings keys this parser would not see. */
+static int is_merge_key(const char *key)
+{
+	return !strcmp(key, "<<");
+}
+
 static int fail_at(pc_error *err, const char *file, yaml_node_t *node, const char *what)
 {
 	return pc_error_set(err, PC_EINVAL, "%s:%zu:%zu: %s", file,
@@ -87,13 +124,15 @@ static int read_image(pc_kimage *im, yaml_document_t *doc, yaml_node_t *node, co
 
 		if (!key)
 			return fail_at(err, file, k, "image keys must be strings");
-		if (!strcmp(key, "name"))
+		if (is_merge_key(key))
+			return fail_at(err, file, k, "merge keys (<<) are not supported in a kustomization");
+		if (key_is(key, "name"))
 			slot = &im->name;
-		else if (!strcmp(key, "newName"))
+		else if (key_is(key, "newName"))
 			slot = &im->new_name;
-		else if (!strcmp(key, "newTag"))
+		else if (key_is(key, "newTag"))
 			slot = &im->new_tag;
-		else if (!strcmp(key, "digest"))
+		else if (key_is(key, "digest"))
 			slot = &im->digest;
 		else
 			continue;	/* Kustomize may add keys; they do not order promotion */
@@ -160,42 +199,99 @@ static const struct {
 	{ "patchesJson6902", LIST_PATH_MAPS },
 	{ "replacements", LIST_PATH_MAPS },
 	{ "helmCharts", LIST_HELM },
+	{ "helmChartInflationGenerator", LIST_HELM },
 };
 
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
+/*
+ * The value of `key` in mapping `map` (NULL when absent).  Two keys that
+ * fold to `key`, or a merge key, would be read one way here and another by
+ * Kustomize: an error.
+ */
+static int map_get(yaml_node_t **out, yaml_document_t *doc, yaml_node_t *map, const char *key,
+	const char *file, pc_error *err)
 {
 	yaml_node_pair_t *pair;
+	yaml_node_t *kn;
 	const char *k;
 
-	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++)
-		if ((k = scalar(yaml_document_get_node(doc, pair->key))) && !strcmp(k, key))
-			return yaml_document_get_node(doc, pair->value);
-	return NULL;
+	*out = NULL;
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		kn = yaml_document_get_node(doc, pair->key);
+		if (!(k = scalar(kn)))
+			return fail_at(err, file, kn, "keys must be strings");
+		if (is_merge_key(k))
+			return fail_at(err, file, kn, "merge keys (<<) are not supported in a kustomization");
+		if (!key_is(k, key))
+			continue;
+		if (*out)
+			return fail_at(err, file, kn, "duplicate key");
+		*out = yaml_document_get_node(doc, pair->value);
+	}
+	return 0;
+}
+
+/*
+ * A node as one line of flow YAML, to compare two helm chart entries
+ * whole: any field (repo, version, inline values) may change what is
+ * deployed.  Bounded in depth (aliases can make a node contain itself)
+ * and in size by the buffer's limit.
+ */
+static int flow_text(pc_buf *b, yaml_document_t *doc, yaml_node_t *node, unsigned depth)
+{
+	yaml_node_pair_t *pair;
+	yaml_node_item_t *item;
+
+	if (!node || depth > 64)
+		return PC_ELIMIT;
+	switch (node->type) {
+	case YAML_SCALAR_NODE:
+		pc_buf_printf(b, "%zu:", node->data.scalar.length);
+		pc_buf_put(b, node->data.scalar.value, node->data.scalar.length);
+		break;
+	case YAML_SEQUENCE_NODE:
+		pc_buf_putc(b, '[');
+		for (item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+			if (flow_text(b, doc, yaml_document_get_node(doc, *item), depth + 1) < 0)
+				return PC_ELIMIT;
+			pc_buf_putc(b, ',');
+		}
+		pc_buf_putc(b, ']');
+		break;
+	case YAML_MAPPING_NODE:
+		pc_buf_putc(b, '{');
+		for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+			if (flow_text(b, doc, yaml_document_get_node(doc, pair->key), depth + 1) < 0)
+				return PC_ELIMIT;
+			pc_buf_putc(b, '=');
+			if (flow_text(b, doc, yaml_document_get_node(doc, pair->value), depth + 1) < 0)
+				return PC_ELIMIT;
+			pc_buf_putc(b, ',');
+		}
+		pc_buf_putc(b, '}');
+		break;
+	default:
+		return PC_ELIMIT;
+	}
+	return pc_buf_error(b) ? PC_ELIMIT : 0;
 }
 
 static int helm_chart(pc_strlist *out, yaml_document_t *doc, yaml_node_t *node, const char *file,
 	pc_error *err)
 {
-	const char *fields[] = { "repo", "name", "version", "releaseName" }, *v;
-	yaml_node_t *n;
 	pc_buf b = PC_BUF_INIT;
-	size_t i;
 	int r;
 
 	if (node->type != YAML_MAPPING_NODE)
 		return fail_at(err, file, node, "an entry of helmCharts must be a mapping");
-	pc_buf_puts(&b, "helm chart");
-	for (i = 0; i < PC_ARRAY_SIZE(fields); i++) {
-		if (!(n = map_get(doc, node, fields[i])))
-			continue;
-		if (!(v = scalar(n))) {
-			pc_buf_release(&b);
-			return fail_at(err, file, n, "helm chart fields must be strings");
-		}
-		pc_buf_printf(&b, " %s=%s", fields[i], v);
-	}
-	r = pc_buf_error(&b) || pc_strlist_add(out, b.ptr) < 0 ?
-		pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
+	pc_buf_init(&b, KUSTOMIZE_MAX_SIZE);
+	pc_buf_puts(&b, "helm chart ");
+	if (flow_text(&b, doc, node, 0) < 0)
+		r = pc_buf_error(&b) == PC_ENOMEM ? pc_error_set(err, PC_ENOMEM, "out of memory") :
+			fail_at(err, file, node, "a helm chart entry is too large or too deep");
+	else if (pc_strlist_add(out, b.ptr) < 0)
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	else
+		r = 0;
 	pc_buf_release(&b);
 	return r;
 }
@@ -228,7 +324,9 @@ static int read_list(pc_kustomization *k, yaml_document_t *doc, yaml_node_t *lis
 				snprintf(what, sizeof(what), "an entry of %s must be a mapping", key);
 				return fail_at(err, file, node, what);
 			}
-			if (!(node = map_get(doc, node, "path")))
+			if ((r = map_get(&node, doc, node, "path", file, err)) < 0)
+				return r;
+			if (!node)
 				continue;	/* an inline patch */
 		}
 		if (!(s = scalar(node))) {
@@ -244,6 +342,22 @@ static int read_list(pc_kustomization *k, yaml_document_t *doc, yaml_node_t *lis
 		if (pc_strlist_add(to, s) < 0)
 			return pc_error_set(err, PC_ENOMEM, "out of memory");
 	}
+	return 0;
+}
+
+/* A second document after the first would be read by some tools and not others. */
+static int single_document(yaml_parser_t *parser, const char *file, pc_error *err)
+{
+	yaml_document_t next;
+	int more;
+
+	if (!yaml_parser_load(parser, &next))
+		return pc_error_set(err, PC_EINVAL, "%s:%zu:%zu: %s", file, parser->problem_mark.line + 1,
+			parser->problem_mark.column + 1, parser->problem ? parser->problem : "invalid YAML");
+	more = yaml_document_get_root_node(&next) != NULL;
+	yaml_document_delete(&next);
+	if (more)
+		return pc_error_set(err, PC_EINVAL, "%s: more than one YAML document; a kustomization is one", file);
 	return 0;
 }
 
@@ -275,6 +389,8 @@ int pc_kustomization_parse(pc_kustomization **out, const char *file, const char 
 		goto done;
 	}
 	have_doc = 1;
+	if ((r = single_document(&parser, file, err)) < 0)
+		goto done;
 	root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		r = 0;
@@ -295,10 +411,14 @@ int pc_kustomization_parse(pc_kustomization **out, const char *file, const char 
 		}
 		/* A repeated key is read one way here and another by Kustomize: refuse it. */
 		for (i = 0, bit = 0; i < PC_ARRAY_SIZE(list_keys) && !bit; i++)
-			if (!strcmp(key, list_keys[i].key))
+			if (key_is(key, list_keys[i].key))
 				bit = 1u << (i + 1);
-		if (!strcmp(key, "images"))
+		if (key_is(key, "images"))
 			bit = 1;
+		if (is_merge_key(key)) {
+			r = fail_at(err, file, kn, "merge keys (<<) are not supported in a kustomization");
+			goto done;
+		}
 		if (bit && (seen & bit)) {
 			r = fail_at(err, file, kn, "duplicate key in the kustomization");
 			goto done;
@@ -306,13 +426,13 @@ int pc_kustomization_parse(pc_kustomization **out, const char *file, const char 
 		seen |= bit;
 		if (!vn || (vn->type == YAML_SCALAR_NODE && !vn->data.scalar.length))
 			continue;	/* `resources:` with nothing after it */
-		if (!strcmp(key, "images")) {
+		if (key_is(key, "images")) {
 			if ((r = read_images(k, &doc, vn, file, err)) < 0)
 				goto done;
 			continue;
 		}
 		for (i = 0; i < PC_ARRAY_SIZE(list_keys); i++)
-			if (!strcmp(key, list_keys[i].key) &&
+			if (key_is(key, list_keys[i].key) &&
 			    (r = read_list(k, &doc, vn, key, list_keys[i].kind, file, err)) < 0)
 				goto done;
 	}

@@ -91,6 +91,28 @@ test_expect_success 'the same tag from another registry (newName) is rejected' '
 	grep "environment: overlays/prd/kustomization.yml sets image app to name evil.example/app, tag 1.1.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.1.0)" err
 '
 
+test_expect_success 'a key Kustomize reads without case (newtag) is read so too' '
+	(
+		cd work &&
+		git reset -q --hard origin/main &&
+		kust overlays/prd/kustomization.yml "images:" "- name: app" "  newtag: \"1.2.0\"" &&
+		git commit -q -am "feat: prd 1.2.0 in lower case" &&
+		test_must_fail push_main
+	) &&
+	grep "environment: overlays/prd/kustomization.yml sets image app to tag 1.2.0, which stg has not run yet" err
+'
+
+test_expect_success 'a merge key in an image entry is rejected' '
+	(
+		cd work &&
+		git reset -q --hard origin/main &&
+		kust overlays/prd/kustomization.yml "images:" "- name: app" "  <<: {newTag: \"1.2.0\"}" &&
+		git commit -q -am "feat: prd 1.2.0 through a merge key" &&
+		test_must_fail push_main
+	) &&
+	grep "environment: cannot judge the images of overlays/prd for prd: overlays/prd/kustomization.yml:4:3: merge keys (<<) are not supported in a kustomization" err
+'
+
 test_expect_success 'a digest stg runs is accepted; the same digest with another tag is not' '
 	D=sha256:1111111111111111111111111111111111111111111111111111111111111111 &&
 	(
