@@ -1133,11 +1133,11 @@ static int collect_links(pc_strlist *links, tree_view *tv, const pc_policy *p, p
 		if (len && a[len - 1] == '/')
 			len--;
 		/* Each directory on the way, and the area itself, may be a link. */
-		for (pc_buf_clear(&prefix); prefix.len < len; pc_buf_putc(&prefix, a[prefix.len])) {
-			if (a[prefix.len] != '/' || !prefix.len)
-				continue;
-			if (pc_buf_error(&prefix))
+		for (pc_buf_clear(&prefix); prefix.len < len; ) {
+			if (pc_buf_putc(&prefix, a[prefix.len]) < 0)
 				goto nomem;
+			if (prefix.len >= len || a[prefix.len] != '/')
+				continue;
 			if (git_tree_entry_bypath(&e, tv->root, prefix.ptr) < 0) {
 				git_error_clear();
 				continue;
