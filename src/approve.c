@@ -493,7 +493,6 @@ static int add_approvers_req(pc_ctx *ctx, approvals_state *s, const char *what,
 	return 0;
 }
 
-/* Pattern3: the environments a path belongs to (shared paths: all of them). */
 static int default_need(const pc_ctx *ctx, const pc_change *c, const unsigned char *envs)
 {
 	const pc_policy *p = ctx->policy;
@@ -673,7 +672,7 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	if (p->nenvironments &&
 	    (!(envs = pc_calloc(p->nenvironments, 1)) || !(env_any = pc_calloc(p->nenvironments, 1))))
 		goto nomem;
-	/* Environments as Kustomize reaches them: symbolic links followed. */
+	/* Pattern3: the environments a path reaches, links and includes followed (shared: all). */
 	if (p->nenvironments && (r = pc_overlay_path_envs(&path_envs, &path_shared, NULL, ctx, c, err)) < 0)
 		goto done;
 	for (i = 0; i < c->paths.n; i++) {

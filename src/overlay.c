@@ -10,285 +10,16 @@
  */
 #include "overlay.h"
 #include "kustomize.h"
+#include "treeview.h"
 #include "buf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define LINK_HOPS_MAX 40		/* as Linux's MAXSYMLINKS */
-#define LINK_TARGET_MAX 4096
 #define INCLUDE_DEPTH_MAX 32
 #define KUSTOMIZATIONS_MAX 1000		/* read per closure */
-#define SCAN_ENTRIES_MAX 100000		/* tree entries per overlay scan */
-#define DIR_LINKS_MAX 64
-#define VIEW_TREES_MAX (1 << 20)		/* slots of a view's tree cache */		/* links followed into directories per environment */
+#define DIR_LINKS_MAX 64		/* links followed into directories per environment */
 #define KUSTOMIZATION_MAX_SIZE (1 << 20)
-
-/* A tree read once, by id: libgit2 does not cache trees over 4 KiB. */
-typedef struct tree_slot {
-	git_oid id;
-	git_tree *tree;		/* NULL: free slot */
-} tree_slot;
-
-/* A commit's tree, and the paths looked at in it (when `seen` is set). */
-typedef struct tree_view {
-	git_repository *repo;
-	git_tree *root;
-	pc_strlist *seen;
-	tree_slot *slots;	/* open addressing, cap a power of two */
-	size_t n, cap;
-} tree_view;
-
-static void close_view(tree_view *tv)
-{
-	size_t i;
-
-	for (i = 0; i < tv->cap; i++)
-		git_tree_free(tv->slots[i].tree);
-	free(tv->slots);
-	git_tree_free(tv->root);
-	memset(tv, 0, sizeof(*tv));
-}
-
-static size_t slot_of(const tree_slot *slots, size_t cap, const git_oid *id)
-{
-	size_t h;
-
-	memcpy(&h, id->id, sizeof(h));
-	for (h &= cap - 1; slots[h].tree && !git_oid_equal(&slots[h].id, id); h = (h + 1) & (cap - 1))
-		;
-	return h;
-}
-
-/* The tree `id`, owned by the view. */
-static int view_tree(git_tree **out, tree_view *tv, const git_oid *id, pc_error *err)
-{
-	size_t i, h;
-
-	if (tv->n + 1 > tv->cap / 2) {
-		size_t cap = tv->cap ? tv->cap * 2 : 256;
-		tree_slot *slots;
-
-		if (cap > VIEW_TREES_MAX)
-			return pc_error_set(err, PC_ELIMIT, "more than %d directories read", VIEW_TREES_MAX / 2);
-		if (!(slots = pc_calloc(cap, sizeof(*slots))))
-			return pc_error_set(err, PC_ENOMEM, "out of memory");
-		for (i = 0; i < tv->cap; i++)
-			if (tv->slots[i].tree)
-				slots[slot_of(slots, cap, &tv->slots[i].id)] = tv->slots[i];
-		free(tv->slots);
-		tv->slots = slots;
-		tv->cap = cap;
-	}
-	h = slot_of(tv->slots, tv->cap, id);
-	if (!tv->slots[h].tree) {
-		if (git_tree_lookup(&tv->slots[h].tree, tv->repo, id) < 0)
-			return pc_error_set(err, PC_EIO, "cannot read a tree: %s",
-				git_error_last() ? git_error_last()->message : "unknown error");
-		git_oid_cpy(&tv->slots[h].id, id);
-		tv->n++;
-	}
-	*out = tv->slots[h].tree;
-	return 0;
-}
-
-static int open_view(tree_view *tv, git_repository *repo, const git_oid *commit, pc_error *err)
-{
-	git_commit *c = NULL;
-	int r = 0;
-
-	memset(tv, 0, sizeof(*tv));
-	tv->repo = repo;
-	if (git_oid_is_zero(commit))
-		return 0;
-	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&tv->root, c) < 0)
-		r = pc_error_set(err, PC_EIO, "cannot read the tree of a commit: %s",
-			git_error_last() ? git_error_last()->message : "unknown error");
-	git_commit_free(c);
-	return r;
-}
-
-static int see(tree_view *tv, const char *path)
-{
-	/* Repeats are harmless and cheaper than looking for them. */
-	if (!tv->seen || (tv->seen->n && !strcmp(tv->seen->items[tv->seen->n - 1], path)))
-		return 0;
-	return pc_strlist_add(tv->seen, path) < 0 ? PC_ENOMEM : 0;
-}
-
-/*
- * out = dir joined with rel, with "." and ".." applied lexically.  A
- * result above the top of the repository, or an absolute rel, is
- * PC_EINVAL: it leaves the repository.
- */
-static int join_path(pc_buf *out, const char *dir, const char *rel)
-{
-	const char *p = rel, *end;
-	size_t n;
-
-	pc_buf_clear(out);
-	if (*rel == '/')
-		return PC_EINVAL;
-	pc_buf_puts(out, dir);
-	while (*p) {
-		end = strchr(p, '/');
-		n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash;
-			if (!out->len)
-				return PC_EINVAL;
-			slash = strrchr(out->ptr, '/');
-			pc_buf_truncate(out, slash ? (size_t)(slash - out->ptr) : 0);
-		} else if (n && !(n == 1 && p[0] == '.')) {
-			if (out->len)
-				pc_buf_putc(out, '/');
-			pc_buf_put(out, p, n);
-		}
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return pc_buf_error(out) ? PC_ENOMEM : 0;
-}
-
-static void dir_of(pc_buf *out, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	pc_buf_clear(out);
-	if (slash)
-		pc_buf_put(out, path, (size_t)(slash - path));
-}
-
-static int read_blob(char **out, size_t *len, git_repository *repo, const git_oid *id,
-	size_t limit, const char *path, pc_error *err)
-{
-	git_blob *blob = NULL;
-	int r = 0;
-
-	*out = NULL;
-	if (git_blob_lookup(&blob, repo, id) < 0)
-		return pc_error_set(err, PC_EIO, "cannot read %s: %s", path,
-			git_error_last() ? git_error_last()->message : "unknown error");
-	if (git_blob_rawsize(blob) > limit)
-		r = pc_error_set(err, PC_ELIMIT, "%s is over %zu bytes", path, limit);
-	else if (!(*out = pc_strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))))
-		r = pc_error_set(err, PC_ENOMEM, "out of memory");
-	else
-		*len = (size_t)git_blob_rawsize(blob);
-	git_blob_free(blob);
-	return r;
-}
-
-/*
- * Find `path` in the tree, following symbolic links at every component as
- * a checkout would.  *final receives the path it lands on; *out (optional)
- * its entry.  PC_ENOTFOUND when nothing is there; PC_EINVAL, with a
- * message, for a link that leaves the repository, a loop or too many links.
- */
-static int lookup(git_tree_entry **out, pc_buf *final, tree_view *tv, const char *path,
-	pc_error *err)
-{
-	pc_buf cur = PC_BUF_INIT, next = PC_BUF_INIT, dir = PC_BUF_INIT, link = PC_BUF_INIT;
-	const git_tree_entry *ce = NULL;
-	git_tree *tree;
-	char *target = NULL;
-	size_t pos, len, hops = 0;
-	int r;
-
-	if (out)
-		*out = NULL;
-	if ((r = join_path(&cur, "", path)) < 0) {
-		r = r == PC_EINVAL ? pc_error_set(err, PC_EINVAL, "%s leaves the repository", path) :
-			pc_error_set(err, PC_ENOMEM, "out of memory");
-		goto done;
-	}
-restart:
-	if (!tv->root || !cur.len) {
-		r = cur.len ? PC_ENOTFOUND : 0;	/* "" is the top directory */
-		goto found;
-	}
-	tree = tv->root;
-	for (pos = 0;;) {
-		const char *slash = strchr(cur.ptr + pos, '/');
-		size_t end = slash ? (size_t)(slash - cur.ptr) : cur.len;
-		char save = cur.ptr[end];
-
-		cur.ptr[end] = '\0';
-		ce = git_tree_entry_byname(tree, cur.ptr + pos);
-		if (!ce) {
-			cur.ptr[end] = save;
-			r = PC_ENOTFOUND;
-			goto found;
-		}
-		if (git_tree_entry_filemode(ce) == GIT_FILEMODE_LINK) {
-			if ((r = see(tv, cur.ptr)) < 0)
-				goto nomem;
-			if (++hops > LINK_HOPS_MAX) {
-				r = pc_error_set(err, PC_EINVAL, "%s: too many symbolic links (a loop?)", path);
-				goto done;
-			}
-			free(target);
-			if ((r = read_blob(&target, &len, tv->repo, git_tree_entry_id(ce), LINK_TARGET_MAX,
-					cur.ptr, err)) < 0)
-				goto done;
-			if (strlen(target) != len) {
-				r = pc_error_set(err, PC_EINVAL, "symbolic link %s has a NUL byte", cur.ptr);
-				goto done;
-			}
-			/* The target, then what followed the link, from the link's directory. */
-			dir_of(&dir, cur.ptr);
-			pc_buf_clear(&link);
-			pc_buf_puts(&link, cur.ptr);
-			pc_buf_clear(&next);
-			pc_buf_puts(&next, target);
-			if (save)
-				pc_buf_printf(&next, "/%s", cur.ptr + end + 1);
-			if (pc_buf_error(&next) || pc_buf_error(&dir) || pc_buf_error(&link))
-				goto nomem;
-			if ((r = join_path(&cur, dir.ptr, next.ptr)) == PC_EINVAL) {
-				r = pc_error_set(err, PC_EINVAL, "symbolic link %s -> %s leaves the repository",
-					link.ptr, target);
-				goto done;
-			} else if (r < 0) {
-				goto nomem;
-			}
-			goto restart;
-		}
-		cur.ptr[end] = save;
-		if (!save)
-			break;
-		if (git_tree_entry_filemode(ce) != GIT_FILEMODE_TREE) {
-			r = PC_ENOTFOUND;
-			goto found;
-		}
-		if ((r = view_tree(&tree, tv, git_tree_entry_id(ce), err)) < 0)
-			goto done;
-		pos = end + 1;
-	}
-	r = 0;
-found:
-	if (see(tv, cur.ptr) < 0)
-		goto nomem;
-	if (final) {
-		pc_buf_clear(final);
-		pc_buf_put(final, cur.ptr, cur.len);
-		if (pc_buf_error(final))
-			goto nomem;
-	}
-	if (r == 0 && out && ce && git_tree_entry_dup(out, ce) < 0)
-		goto nomem;
-	goto done;
-nomem:
-	r = pc_error_set(err, PC_ENOMEM, "out of memory");
-done:
-	free(target);
-	pc_buf_release(&cur);
-	pc_buf_release(&next);
-	pc_buf_release(&dir);
-	pc_buf_release(&link);
-	return r;
-}
 
 /* An image as an overlay ends up with it, and the file that set it. */
 typedef struct eimage {
@@ -373,7 +104,7 @@ static int eimages_add(eimages *l, const pc_kimage *outer, const pc_kimage *inne
 
 /* What one kustomization directory resolves to. */
 typedef struct closure {
-	tree_view *tv;
+	pc_treeview *tv;
 	pc_strlist stack;	/* directories being read: a cycle is an error */
 	pc_strlist remotes;	/* what comes from outside, see add_remote */
 	size_t nread;
@@ -413,13 +144,13 @@ static int read_include(eimages *acc, closure *cl, const char *kfile, const char
 
 	if (!files_only && pc_kustomize_is_remote(inc))
 		goto remote;
-	if ((r = join_path(&path, dir, inc)) == PC_EINVAL) {
+	if ((r = pc_path_join(&path, dir, inc)) == PC_EINVAL) {
 		r = pc_error_set(err, PC_EINVAL, "%s includes %s, which leaves the repository", kfile, inc);
 		goto done;
 	} else if (r < 0) {
 		goto nomem;
 	}
-	r = lookup(&e, &final, cl->tv, path.ptr, err);
+	r = pc_treeview_lookup(&e, &final, cl->tv, path.ptr, err);
 	if (r == PC_ENOTFOUND) {
 		if (!files_only && is_host_like(inc))
 			goto remote;
@@ -478,7 +209,7 @@ static int find_kustomization(git_tree_entry **out, pc_buf *kfile, closure *cl, 
 			r = pc_error_set(err, PC_ENOMEM, "out of memory");
 			break;
 		}
-		r = lookup(&e, &final, cl->tv, probe.ptr, err);
+		r = pc_treeview_lookup(&e, &final, cl->tv, probe.ptr, err);
 		if (r == PC_ENOTFOUND) {
 			r = 0;
 			continue;
@@ -544,7 +275,7 @@ static int read_dir(eimages *out, pc_buf *kfile, closure *cl, const char *dir, c
 		git_tree_entry_free(e);
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	}
-	if ((r = read_blob(&text, &len, cl->tv->repo, git_tree_entry_id(e), KUSTOMIZATION_MAX_SIZE,
+	if ((r = pc_treeview_read_blob(&text, &len, cl->tv->repo, git_tree_entry_id(e), KUSTOMIZATION_MAX_SIZE,
 			kfile->ptr, err)) < 0 ||
 	    (r = pc_kustomization_parse(&k, kfile->ptr, text, len, err)) < 0)
 		goto done;
@@ -694,7 +425,7 @@ static int index_mark(const path_index *ix, const char *s, int how, unsigned cha
 }
 
 /* The images and remote includes of directory `dir`'s kustomization. */
-static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, tree_view *tv,
+static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, pc_treeview *tv,
 	const char *dir, pc_error *err)
 {
 	closure cl;
@@ -703,114 +434,13 @@ static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, tree_vie
 
 	memset(&cl, 0, sizeof(cl));
 	cl.tv = tv;
-	r = lookup(NULL, &final, tv, dir, err);
+	r = pc_treeview_lookup(NULL, &final, tv, dir, err);
 	if (r == PC_ENOTFOUND)
 		r = pc_error_set(err, PC_ENOTFOUND, "%s is not in the repository", dir);
 	if (r == 0)
 		r = read_dir(images, kfile, &cl, final.ptr, dir, 0, err);
 	*remotes = cl.remotes;
 	pc_strlist_clear(&cl.stack);
-	pc_buf_release(&final);
-	return r;
-}
-
-typedef struct scan {
-	const char *prefix;	/* the walked directory */
-	pc_strlist *kdirs;	/* directories (relative) with a kustomization file */
-	pc_strlist *links;	/* symbolic links (full paths, or relative with rel_links) */
-	int rel_links;
-	size_t n;
-	int failed;		/* PC_ENOMEM or PC_ELIMIT */
-} scan;
-
-static int scan_cb(const char *root, const git_tree_entry *e, void *payload)
-{
-	scan *s = payload;
-	const char *name = git_tree_entry_name(e);
-	char *path = NULL;
-	size_t rl = strlen(root);
-
-	if (++s->n > SCAN_ENTRIES_MAX) {
-		s->failed = PC_ELIMIT;
-		return -1;
-	}
-	if (s->links && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-		const char *prefix = s->rel_links ? "" : s->prefix;
-		if (!(path = pc_asprintf("%s%s%s%s", prefix, *prefix ? "/" : "", root, name)) ||
-		    pc_strlist_add(s->links, path) < 0)
-			s->failed = PC_ENOMEM;
-		free(path);
-	}
-	if (!s->failed && s->kdirs && git_tree_entry_type(e) == GIT_OBJECT_BLOB && pc_is_kustomization(name)) {
-		/* A directory's entries come together: a repeat is the last one added. */
-		if (!(path = pc_strndup(root, rl ? rl - 1 : 0)) ||
-		    ((!s->kdirs->n || strcmp(s->kdirs->items[s->kdirs->n - 1], path)) &&
-		     pc_strlist_add(s->kdirs, path) < 0))
-			s->failed = PC_ENOMEM;
-		free(path);
-	}
-	return s->failed ? -1 : 0;
-}
-
-/*
- * Walk directory `dir` (following links to it when `follow`): its
- * kustomization directories and its symbolic links.  Nothing when it is
- * not a directory.
- */
-static int scan_dir(tree_view *tv, const char *dir, int follow, pc_strlist *kdirs,
-	pc_strlist *links, int rel_links, pc_error *err)
-{
-	pc_buf path = PC_BUF_INIT, final = PC_BUF_INIT;
-	git_tree_entry *e = NULL;
-	git_tree *t = NULL;
-	scan s;
-	int r;
-
-	if (join_path(&path, "", dir) < 0 || !tv->root) {
-		r = 0;
-		goto done;
-	}
-	if (follow) {
-		/* A directory that does not resolve holds nothing to walk; links are judged apart. */
-		r = lookup(&e, &final, tv, path.ptr, err);
-		if (r < 0 && r != PC_ENOMEM) {
-			r = 0;
-			goto done;
-		}
-	} else {
-		r = path.len ? git_tree_entry_bypath(&e, tv->root, path.ptr) : 0;
-		git_error_clear();
-		if (r < 0) {
-			r = 0;
-			goto done;
-		}
-		pc_buf_puts(&final, path.ptr);
-	}
-	if (r < 0 || (e && git_tree_entry_filemode(e) != GIT_FILEMODE_TREE))
-		goto done;
-	if (e ? git_tree_lookup(&t, tv->repo, git_tree_entry_id(e)) < 0 : git_tree_dup(&t, tv->root) < 0) {
-		r = pc_error_set(err, PC_EIO, "cannot read %s: %s", dir,
-			git_error_last() ? git_error_last()->message : "unknown error");
-		goto done;
-	}
-	memset(&s, 0, sizeof(s));
-	s.prefix = final.ptr;
-	s.kdirs = kdirs;
-	s.links = links;
-	s.rel_links = rel_links;
-	if (git_tree_walk(t, GIT_TREEWALK_PRE, scan_cb, &s) < 0 || s.failed) {
-		git_error_clear();
-		r = s.failed == PC_ENOMEM ? pc_error_set(err, PC_ENOMEM, "out of memory") :
-			s.failed == PC_ELIMIT ?
-			pc_error_set(err, PC_ELIMIT, "%s has more than %d entries", dir, SCAN_ENTRIES_MAX) :
-			pc_error_set(err, PC_EIO, "cannot read %s", dir);
-		goto done;
-	}
-	r = 0;
-done:
-	git_tree_free(t);
-	git_tree_entry_free(e);
-	pc_buf_release(&path);
 	pc_buf_release(&final);
 	return r;
 }
@@ -851,7 +481,7 @@ static void env_dir(pc_buf *out, const pc_environment *env, const char *rel)
  * environment's too (links within it as well).  *over is set when more
  * than DIR_LINKS_MAX links had to be followed; the rest are left out.
  */
-static int overlay_dirs(pc_strlist *kdirs, int *over, tree_view *tv, const pc_environment *env,
+static int overlay_dirs(pc_strlist *kdirs, int *over, pc_treeview *tv, const pc_environment *env,
 	pc_error *err)
 {
 	pc_strlist links = PC_STRLIST_INIT, sub_k = PC_STRLIST_INIT, sub_l = PC_STRLIST_INIT;
@@ -860,7 +490,7 @@ static int overlay_dirs(pc_strlist *kdirs, int *over, tree_view *tv, const pc_en
 	int r;
 
 	*over = 0;
-	if ((r = scan_dir(tv, env->path, 1, kdirs, &links, 1, err)) < 0)
+	if ((r = pc_treeview_scan(tv, env->path, 1, kdirs, &links, 1, err)) < 0)
 		goto done;
 	for (q = 0; q < links.n; q++) {
 		if (q >= DIR_LINKS_MAX) {
@@ -872,7 +502,7 @@ static int overlay_dirs(pc_strlist *kdirs, int *over, tree_view *tv, const pc_en
 		pc_strlist_clear(&sub_l);
 		if (pc_buf_error(&dir))
 			goto nomem;
-		if ((r = scan_dir(tv, dir.ptr, 1, &sub_k, &sub_l, 1, err)) < 0)
+		if ((r = pc_treeview_scan(tv, dir.ptr, 1, &sub_k, &sub_l, 1, err)) < 0)
 			goto done;
 		for (i = 0; i < sub_k.n + sub_l.n; i++) {
 			const char *sub = i < sub_k.n ? sub_k.items[i] : sub_l.items[i - sub_k.n];
@@ -902,7 +532,7 @@ typedef struct after_state {
 	pc_ctx *ctx;
 	pc_change *c;
 	const pc_environment *env, *prev;
-	tree_view now, base;
+	pc_treeview now, base;
 	path_index ix;		/* the changed paths */
 	pc_strlist reported;	/* "name\nvalue" already reported for this environment */
 } after_state;
@@ -1047,8 +677,8 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 	if (!env->after || !(st.prev = pc_policy_environment(ctx->policy, env->after)))
 		return 0;
 	if ((r = pc_change_paths(ctx, c, err)) < 0 ||
-	    (r = open_view(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
-	    (r = open_view(&st.base, ctx->repo, &c->base, err)) < 0 ||
+	    (r = pc_treeview_open(&st.now, ctx->repo, &c->u->new_id, err)) < 0 ||
+	    (r = pc_treeview_open(&st.base, ctx->repo, &c->base, err)) < 0 ||
 	    (r = index_build(&st.ix, &c->paths) < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0) < 0 ||
 	    (r = overlay_dirs(&kdirs, &over, &st.now, env, err)) < 0)
 		goto done;
@@ -1063,8 +693,8 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 done:
 	pc_strlist_clear(&kdirs);
 	pc_strlist_clear(&st.reported);
-	close_view(&st.now);
-	close_view(&st.base);
+	pc_treeview_close(&st.now);
+	pc_treeview_close(&st.base);
 	free(st.ix.v);
 	return r;
 }
@@ -1117,7 +747,7 @@ static int any_set(const unsigned char *a, size_t n)
 }
 
 /* Symbolic links in, at or above the overlays and shared paths. */
-static int collect_links(pc_strlist *links, tree_view *tv, const pc_policy *p, pc_error *err)
+static int collect_links(pc_strlist *links, pc_treeview *tv, const pc_policy *p, pc_error *err)
 {
 	pc_buf prefix = PC_BUF_INIT;
 	git_tree_entry *e = NULL;
@@ -1156,7 +786,7 @@ static int collect_links(pc_strlist *links, tree_view *tv, const pc_policy *p, p
 				goto nomem;
 		}
 		git_error_clear();
-		r = scan_dir(tv, a, 0, NULL, links, 0, err);
+		r = pc_treeview_scan(tv, a, 0, NULL, links, 0, err);
 	}
 	goto done;
 nomem:
@@ -1173,7 +803,7 @@ done:
  * left to pc_overlay_after_check.
  */
 static int included_paths(unsigned char *hits, const unsigned char *shared, size_t m, size_t j,
-	tree_view *tv, const path_index *ix, const pc_environment *env, pc_error *err)
+	pc_treeview *tv, const path_index *ix, const pc_environment *env, pc_error *err)
 {
 	pc_strlist kdirs = PC_STRLIST_INIT, seen = PC_STRLIST_INIT, remotes = PC_STRLIST_INIT;
 	pc_buf dir = PC_BUF_INIT, kfile = PC_BUF_INIT;
@@ -1220,14 +850,14 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 	path_index ix = { NULL, 0 };
 	pc_strlist paths = PC_STRLIST_INIT;
 	pc_buf final = PC_BUF_INIT;
-	tree_view tv;
+	pc_treeview tv;
 	pc_error why = PC_ERROR_INIT;
 	char *msg = NULL;
 	int r;
 
 	*hits_out = *shared_out = NULL;
 	memset(&tv, 0, sizeof(tv));
-	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = open_view(&tv, ctx->repo, &c->u->new_id, err)) < 0 ||
+	if ((r = pc_change_paths(ctx, c, err)) < 0 || (r = pc_treeview_open(&tv, ctx->repo, &c->u->new_id, err)) < 0 ||
 	    (r = collect_links(&paths, &tv, p, err)) < 0)
 		goto done;
 	if (index_build(&ix, &c->paths) < 0 ||
@@ -1241,7 +871,7 @@ int pc_overlay_path_envs(unsigned char **hits_out, unsigned char **shared_out, p
 		if (!(l->sits = pc_calloc(m + 1, 1)) || !(l->reaches = pc_calloc(m + 1, 1)))
 			goto nomem;
 		areas_of(p, l->path, l->sits, &l->sits_shared);
-		r = lookup(NULL, &final, &tv, l->path, &why);
+		r = pc_treeview_lookup(NULL, &final, &tv, l->path, &why);
 		if (r == PC_ENOMEM)
 			goto nomem;
 		if (r == 0 || r == PC_ENOTFOUND) {
@@ -1313,6 +943,6 @@ done:
 	free(shared);
 	pc_strlist_clear(&paths);
 	pc_buf_release(&final);
-	close_view(&tv);
+	pc_treeview_close(&tv);
 	return r;
 }
