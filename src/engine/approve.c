@@ -7,6 +7,7 @@
  */
 #include "approve.h"
 #include "codeowners.h"
+#include "overlay.h"
 #include "buf.h"
 #include "pushers.h"
 
@@ -918,22 +919,6 @@ static int add_approvers_req(pc_ctx *ctx, approvals_state *s, const char *what,
 	return 0;
 }
 
-/* Pattern3: the environments a path belongs to (shared paths: all of them). */
-static int path_environments(const pc_policy *p, const char *path, unsigned char *hit)
-{
-	size_t j;
-	int any = 0, shared = 0;
-
-	for (j = 0; j < p->shared_paths.n; j++)
-		if (!strncmp(path, p->shared_paths.items[j], strlen(p->shared_paths.items[j])))
-			shared = 1;
-	for (j = 0; j < p->nenvironments; j++) {
-		hit[j] = shared || !strncmp(path, p->environments[j].path, strlen(p->environments[j].path));
-		any |= hit[j];
-	}
-	return any;
-}
-
 static int default_need(const pc_ctx *ctx, const pc_change *c, const unsigned char *envs)
 {
 	const pc_policy *p = ctx->policy;
@@ -1095,6 +1080,7 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	unsigned char *envs = NULL, *env_any = NULL;
 	char *co_file = NULL;
 	char *what = NULL;
+	unsigned char *path_envs = NULL, *path_shared = NULL;
 	size_t i, j, ns = 0;
 	int r, owned, need;
 
@@ -1112,12 +1098,16 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	if (p->nenvironments &&
 	    (!(envs = pc_calloc(p->nenvironments, 1)) || !(env_any = pc_calloc(p->nenvironments, 1))))
 		goto nomem;
+	/* Pattern3: the environments a path reaches, links and includes followed (shared: all). */
+	if (p->nenvironments && (r = pc_overlay_path_envs(&path_envs, &path_shared, NULL, ctx, c, err)) < 0)
+		goto done;
 	for (i = 0; i < c->paths.n; i++) {
 		const char *path = c->paths.items[i];
 
-		if (envs && path_environments(p, path, envs))
-			for (j = 0; j < p->nenvironments; j++)
-				env_any[j] |= envs[j];
+		for (j = 0; envs && j < p->nenvironments; j++) {
+			envs[j] = path_shared[i] || path_envs[i * p->nenvironments + j];
+			env_any[j] |= envs[j];
+		}
 		need = default_need(ctx, c, envs);
 		owned = 0;
 		if (co)
@@ -1176,6 +1166,8 @@ done:
 	free(co_file);
 	free(envs);
 	free(env_any);
+	free(path_envs);
+	free(path_shared);
 	free(m);
 	pc_codeowners_free(co);
 	state_release(&s);

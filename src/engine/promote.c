@@ -4,7 +4,7 @@
  * Pattern3 environment rules over overlay directories.
  */
 #include "engine.h"
-#include "kustomize.h"
+#include "overlay.h"
 #include "buf.h"
 
 #include <stdlib.h>
@@ -580,132 +580,31 @@ done:
 	return r;
 }
 
-static int path_under(const char *path, const char *dir)
-{
-	return !strncmp(path, dir, strlen(dir));
-}
-
-static int is_kustomization(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-
-	return !strcmp(base, "kustomization.yaml") || !strcmp(base, "kustomization.yml");
-}
-
-/*
- * `after: E` orders promotion by content: an image tag or digest new in
- * this environment's kustomization must already be in E's, at the base.
- */
-static int check_after(pc_ctx *ctx, pc_change *c, const pc_environment *env, const char *path,
-	pc_error *err)
-{
-	const pc_environment *prev = pc_policy_environment(ctx->policy, env->after);
-	pc_kimage *old_images = NULL, *new_images = NULL, *prev_images = NULL;
-	size_t nold = 0, nnew = 0, nprev = 0, i, j;
-	char *text = NULL, *prev_path = NULL;
-	size_t len;
-	int r;
-
-	if (!prev)
-		return 0;
-	if (!(prev_path = pc_asprintf("%s%s", prev->path, path + strlen(env->path))))
-		return pc_error_set(err, PC_ENOMEM, "out of memory");
-	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->u->new_id, path, 1 << 20, err);
-	if (r == PC_ENOTFOUND) {
-		r = 0;
-		goto done;
-	}
-	if (r < 0 || (r = pc_kustomize_images(&new_images, &nnew, path, text, len, err)) < 0)
-		goto done;
-	free(text);
-	text = NULL;
-	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->base, path, 1 << 20, err);
-	if (r == 0)
-		r = pc_kustomize_images(&old_images, &nold, path, text, len, err);
-	else if (r == PC_ENOTFOUND)
-		r = 0;
-	if (r < 0)
-		goto done;
-	free(text);
-	text = NULL;
-	r = pc_repo_read_file(&text, &len, NULL, ctx->repo, &c->base, prev_path, 1 << 20, err);
-	if (r == 0)
-		r = pc_kustomize_images(&prev_images, &nprev, prev_path, text, len, err);
-	else if (r == PC_ENOTFOUND)
-		r = 0;
-	if (r < 0)
-		goto done;
-
-	for (i = 0; i < nnew; i++) {
-		const pc_kimage *im = &new_images[i], *was = NULL, *there = NULL;
-		const char *value, *kind;
-
-		for (j = 0; j < nold; j++)
-			if (!strcmp(old_images[j].name, im->name))
-				was = &old_images[j];
-		for (j = 0; j < nprev; j++)
-			if (!strcmp(prev_images[j].name, im->name))
-				there = &prev_images[j];
-		if (im->digest) {
-			value = im->digest;
-			kind = "digest";
-			if (was && was->digest && !strcmp(was->digest, value))
-				continue;
-			if (there && there->digest && !strcmp(there->digest, value))
-				continue;
-		} else if (im->new_tag) {
-			value = im->new_tag;
-			kind = "tag";
-			if (was && was->new_tag && !strcmp(was->new_tag, value))
-				continue;
-			if (there && there->new_tag && !strcmp(there->new_tag, value))
-				continue;
-		} else {
-			continue;
-		}
-		r = pc_verdict_reject(c->v, "environment", NULL,
-			"%s sets image %s to %s %s, which %s has not run yet (%s has %s)",
-			path, im->name, kind, value, prev->name, prev_path,
-			there ? (there->digest ? there->digest : there->new_tag ? there->new_tag : "no tag") :
-			"no such image");
-		if (r < 0)
-			goto done;
-		/* The hint needs the value: add it to the reason just made. */
-		free(c->v->reasons[c->v->nreasons - 1].hint);
-		c->v->reasons[c->v->nreasons - 1].hint =
-			pc_asprintf("promote %s %s to %s first", kind, value, prev->name);
-	}
-	r = 0;
-done:
-	free(text);
-	free(prev_path);
-	pc_kustomize_images_free(old_images, nold);
-	pc_kustomize_images_free(new_images, nnew);
-	pc_kustomize_images_free(prev_images, nprev);
-	return r;
-}
-
 int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	pc_buf touched = PC_BUF_INIT, shared = PC_BUF_INIT;
+	pc_strlist bad = PC_STRLIST_INIT;
 	size_t i, j, ntouched = 0;
-	unsigned char *hit = NULL;
+	unsigned char *hits = NULL, *shared_hit = NULL, *hit = NULL;
 	int r;
 
-	if ((r = pc_change_paths(ctx, c, err)) < 0)
-		return r;
-	if (!(hit = pc_calloc(p->nenvironments, 1)))
-		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	if ((r = pc_overlay_path_envs(&hits, &shared_hit, &bad, ctx, c, err)) < 0)
+		goto done;
+	for (i = 0; i < bad.n; i++)
+		if ((r = pc_verdict_reject(c->v, "environment",
+				"point it at a file inside the repository under an environment or shared path",
+				"%s", bad.items[i])) < 0)
+			goto done;
+	if (!(hit = pc_calloc(p->nenvironments + 1, 1))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < c->paths.n; i++) {
-		const char *path = c->paths.items[i];
-		for (j = 0; j < p->shared_paths.n; j++)
-			if (path_under(path, p->shared_paths.items[j]) && !shared.len)
-				pc_buf_puts(&shared, path);
+		if (shared_hit[i] && !shared.len)
+			pc_buf_puts(&shared, c->paths.items[i]);
 		for (j = 0; j < p->nenvironments; j++)
-			if (path_under(path, p->environments[j].path))
-				hit[j] = 1;
+			hit[j] |= hits[i * p->nenvironments + j];
 	}
 	for (j = 0; j < p->nenvironments; j++)
 		if (hit[j]) {
@@ -724,20 +623,15 @@ int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 			"push changes shared path %s and the overlay of %s; a shared change reaches every environment and must be pushed alone",
 			shared.ptr, touched.ptr)) < 0)
 		goto done;
-	for (i = 0; i < c->paths.n; i++) {
-		const char *path = c->paths.items[i];
-		if (!is_kustomization(path))
-			continue;
-		for (j = 0; j < p->nenvironments; j++) {
-			const pc_environment *env = &p->environments[j];
-			if (env->after && path_under(path, env->path) &&
-			    (r = check_after(ctx, c, env, path, err)) < 0)
-				goto done;
-		}
-	}
+	for (j = 0; j < p->nenvironments; j++)
+		if ((r = pc_overlay_after_check(ctx, c, &p->environments[j], err)) < 0)
+			goto done;
 	r = 0;
 done:
 	free(hit);
+	free(hits);
+	free(shared_hit);
+	pc_strlist_clear(&bad);
 	pc_buf_release(&touched);
 	pc_buf_release(&shared);
 	return r;

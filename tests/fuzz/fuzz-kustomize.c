@@ -1,6 +1,7 @@
 /*
- * fuzz-kustomize.c: libFuzzer entry for pc_kustomize_images, which reads
- * the images: of a kustomization from pushed content (Pattern3's `after:`).
+ * fuzz-kustomize.c: libFuzzer entry for pc_kustomization_parse, which
+ * reads the images and includes of a kustomization from pushed content
+ * (Pattern3's `after:`).
  */
 #include "kustomize.h"
 
@@ -11,10 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	pc_error err = PC_ERROR_INIT;
-	pc_kimage *images = NULL;
-	size_t n = 0;
+	pc_kustomization *k = NULL;
 
-	if (pc_kustomize_images(&images, &n, "kustomization.yaml", (const char *)data, size, &err) == 0)
-		pc_kustomize_images_free(images, n);
+	if (pc_kustomization_parse(&k, "kustomization.yaml", (const char *)data, size, &err) == 0)
+		pc_kustomization_free(k);
 	return 0;
 }

@@ -115,6 +115,7 @@ pc_setup_server() {
 		cd work &&
 		mkdir -p base overlays/dev overlays/stg overlays/prd &&
 		echo "kind: Deployment" >base/app.yaml &&
+		printf "resources: [app.yaml]\n" >base/kustomization.yaml &&
 		for env in dev stg prd; do
 			printf "resources: [../../base]\nimages:\n- name: app\n  newTag: \"1.0.0\"\n" \
 				>overlays/$env/kustomization.yaml || return 1
