@@ -284,6 +284,17 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The next field of s[*i..len) after any blanks: its offset in *at, its length returned. */
+static size_t next_field(const char *s, size_t len, size_t *i, size_t *at)
+{
+	while (*i < len && is_space((unsigned char)s[*i]))
+		(*i)++;
+	*at = *i;
+	while (*i < len && !is_space((unsigned char)s[*i]))
+		(*i)++;
+	return *i - *at;
+}
+
 /* The longest base64 we take for one key: a 16384-bit RSA key is under 2,800 characters. */
 #define KEY_B64_MAX 8192
 
@@ -297,12 +308,8 @@ int pc_sshkey_parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad
 	int r = PC_EINVAL;
 
 	*out = NULL;
-	while (i < len && is_space((unsigned char)s[i]))
-		i++;
-	*bad = type_at = i;
-	while (i < len && !is_space((unsigned char)s[i]))
-		i++;
-	type_len = i - type_at;
+	type_len = next_field(s, len, &i, &type_at);
+	*bad = type_at;
 	if (!type_len) {
 		r = pc_error_set(err, PC_EINVAL, "missing key: expected \"TYPE BASE64 [comment]\"");
 		goto done;
@@ -311,12 +318,8 @@ int pc_sshkey_parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad
 		r = unsupported_keytype(err, "key", s + type_at, type_len);
 		goto done;
 	}
-	while (i < len && is_space((unsigned char)s[i]))
-		i++;
-	*bad = b64_at = i;
-	while (i < len && !is_space((unsigned char)s[i]))
-		i++;
-	b64_len = i - b64_at;
+	b64_len = next_field(s, len, &i, &b64_at);
+	*bad = b64_at;
 	if (!b64_len) {
 		r = pc_error_set(err, PC_EINVAL, "missing base64 key data after '%s'",
 			pc_sshreader_shown(buf, sizeof(buf), s + type_at, type_len));
