@@ -69,7 +69,6 @@ int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 /* approve.c */
 int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err);
-void pc_keyring_free(struct pc_keyring *k);
 void pc_approval_cache_free(struct pc_approval_cache *cache);
 
 /* rules.c */

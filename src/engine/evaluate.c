@@ -4,6 +4,7 @@
  * verdicts; nothing is printed.
  */
 #include "engine.h"
+#include "keyring.h"
 #include "buf.h"
 #include "pushers.h"
 

@@ -5,7 +5,7 @@
  */
 #include "engine.h"
 #include "rules.h"
-#include "approve.h"
+#include "keyring.h"
 #include "sshsig.h"
 
 #include <stdlib.h>

@@ -1,18 +1,14 @@
 /*
- * fuzz-sshsig.c: libFuzzer entry for everything the sshsig module parses
- * from outside: armor, SSHSIG blobs, key blobs and key lines, raw tag
- * objects, allowed_signers files and pattern lists.  Every input goes
- * through all of them.  The seeds in corpus/sshsig/ are real signatures
- * over FUZZ_MSG (namespace git) by the keys beside them, so mutations
- * start from inputs that reach the signature checks.
+ * fuzz-sshsig.c: libFuzzer entry for everything the SSH code of the crypto
+ * layer (sshreader, sshkey, sshsig, signers) parses from outside: armor,
+ * SSHSIG blobs, key blobs and key lines, raw tag objects, allowed_signers
+ * files and pattern lists.  Every input goes through all of them.  The
+ * seeds in corpus/sshsig/ are real signatures over FUZZ_MSG (namespace git)
+ * by the keys beside them, so mutations start from inputs that reach the
+ * signature checks.
  *
- * Not wired into the build; by hand, from the top of the tree after a
- * configure in _build/ (for config.h):
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src -I _build \
- *     tests/fuzz/fuzz-sshsig.c src/crypto/sshsig.c src/core/util.c src/core/buf.c src/core/diag.c \
- *     -lcrypto -o fuzz-sshsig
- *   mkdir -p fuzz-out && ./fuzz-sshsig -max_total_time=20 fuzz-out tests/fuzz/corpus/sshsig
+ * Built against the library sources by `make fuzz` (mk/hardening.am) and
+ * replayed and run by `make fuzz-check` (tests/fuzz/run.sh).
  */
 #include "sshsig.h"
 

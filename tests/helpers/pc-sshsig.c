@@ -20,6 +20,7 @@
 #include "config.h"
 #include "sshsig.h"
 #include "buf.h"
+#include "sshwire.h"
 
 #include <git2.h>
 #include <openssl/evp.h>
@@ -220,26 +221,6 @@ static int cmd_allows(char **argv)
 	pc_sshkey_free(key);
 	pc_signers_free(s);
 	return ok ? 0 : 1;
-}
-
-/* Test-side encoders, written independently of the module's. */
-static void put_u32(pc_buf *b, uint32_t v)
-{
-	unsigned char d[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-		(unsigned char)(v >> 8), (unsigned char)v };
-
-	pc_buf_put(b, d, 4);
-}
-
-static void put_string(pc_buf *b, const void *p, size_t n)
-{
-	put_u32(b, (uint32_t)n);
-	pc_buf_put(b, p, n);
-}
-
-static void put_cstring(pc_buf *b, const char *s)
-{
-	put_string(b, s, strlen(s));
 }
 
 static void write_armor(const unsigned char *blob, size_t len)

@@ -7,31 +7,13 @@
 #include "sshsig.h"
 #include "buf.h"
 #include "tap.h"
+#include "../helpers/sshwire.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <stdlib.h>
 #include <string.h>
-
-static void put_u32(pc_buf *b, uint32_t v)
-{
-	unsigned char d[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-		(unsigned char)(v >> 8), (unsigned char)v };
-
-	pc_buf_put(b, d, 4);
-}
-
-static void put_string(pc_buf *b, const void *p, size_t n)
-{
-	put_u32(b, (uint32_t)n);
-	pc_buf_put(b, p, n);
-}
-
-static void put_cstring(pc_buf *b, const char *s)
-{
-	put_string(b, s, strlen(s));
-}
 
 #define S(lit) (const unsigned char *)(lit), sizeof(lit) - 1
 
