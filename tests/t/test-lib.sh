@@ -191,8 +191,11 @@ pc_push() {
 			echo "pc_push: expected the hook to decline every ref:" && cat "$pc_push_dir/push.porcelain" "$pc_push_err"
 			return 1
 		fi
-		grep -q "^remote: policy-check: rejected " "$pc_push_err" || {
-			echo "pc_push: policy-check reported no rejection:" && cat "$pc_push_err"
+		# the rejection must name a ref of this push, not any ref at all
+		while read -r flag ref; do
+			grep -q "^remote: policy-check: rejected $ref " "$pc_push_err" && break
+		done <"$pc_push_dir/push.refs" || {
+			echo "pc_push: policy-check reported no ref of this push as rejected:" && cat "$pc_push_err"
 			return 1
 		}
 		;;
