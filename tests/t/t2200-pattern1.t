@@ -2,10 +2,11 @@
 test_description='pattern1: each feature merged separately into develop, staging, main; merge omission caught'
 . "$(dirname "$0")/test-lib.sh"
 
+# merge_into accept|reject BRANCH FEATURE: merge FEATURE into BRANCH, push as alice
 merge_into() {
-	git checkout -q -B "$1" "origin/$1" &&
-	git merge -q --no-ff -m "Merge $2 into $1" "$2" &&
-	REMOTE_USER=alice git push origin "$1" 2>../err
+	git checkout -q -B "$2" "origin/$2" &&
+	git merge -q --no-ff -m "Merge $3 into $2" "$3" &&
+	pc_push "$1" alice origin "$2"
 }
 
 test_expect_success 'setup' '
@@ -23,16 +24,16 @@ test_expect_success 'setup' '
 test_expect_success 'feature/a merged into develop, then staging, then main is accepted' '
 	(
 		cd work &&
-		merge_into develop feature/a && grep "accepted refs/heads/develop" ../err &&
-		merge_into staging feature/a && grep "accepted refs/heads/staging" ../err &&
-		merge_into main feature/a && grep "accepted refs/heads/main" ../err
+		merge_into accept develop feature/a &&
+		merge_into accept staging feature/a &&
+		merge_into accept main feature/a
 	)
 '
 
 test_expect_success 'feature/b merged into staging without develop is a merge omission' '
 	(
 		cd work &&
-		test_must_fail merge_into staging feature/b
+		merge_into reject staging feature/b
 	) &&
 	grep "promotion: commit [0-9a-f]* \"feat: b\" is not on develop yet; staging takes only changes already on develop" err &&
 	grep "hint: merge the feature branch into develop first, then into staging" err
@@ -43,7 +44,7 @@ test_expect_success 'a commit authored directly on develop is rejected (not from
 		cd work &&
 		git checkout -q -B develop origin/develop &&
 		pc_commit overlays/dev/direct.yaml "d: 1" "fix: direct" &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err
+		pc_push reject alice origin develop
 	) &&
 	grep "promotion: commit [0-9a-f]* \"fix: direct\" is not on feature/\*, hotfix/\*" err
 '

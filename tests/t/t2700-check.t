@@ -26,7 +26,7 @@ test_expect_success 'check in a clone rejects like the server would, exit 1' '
 '
 
 test_expect_success 'the hook gives the same reasons for the same update' '
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin $(cat ../mine):refs/heads/staging 2>../err) &&
+	(cd work && pc_push reject alice origin $(cat ../mine):refs/heads/staging) &&
 	sed -n "s/^remote: //p" err | grep -v "audit record" | sed "s/ *$//" >hook.out &&
 	sed "s/ *$//" check.out >check.trim &&
 	test_cmp check.trim hook.out

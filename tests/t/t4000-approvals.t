@@ -6,14 +6,16 @@ PC_MORE_USERS="dave erin frank"
 PC_ALLOWED_SIGNERS=allowed_signers
 export PC_MORE_USERS PC_ALLOWED_SIGNERS
 
-# approve_as USER COMMIT TARGET: USER signs an approval and pushes it as USER.
+# approve_as accept|reject USER COMMIT TARGET: USER signs an approval and
+# pushes it as USER, with pc_push; the pusher's stderr is in approve.err.
 approve_as() {
 	(
 		cd work &&
-		git -c user.email="$1@example.com" -c user.name="$1" -c gpg.format=ssh \
-			-c user.signingkey="../keys/$1" \
-			tag -s -m "policy-check approval v1" -m "target: $3" tmp-approval "$2" &&
-		REMOTE_USER="$1" git push origin "tmp-approval:refs/approvals/$(git rev-parse "$2^{commit}")/$1" 2>../approve.err;
+		git -c user.email="$2@example.com" -c user.name="$2" -c gpg.format=ssh \
+			-c user.signingkey="../keys/$2" \
+			tag -s -m "policy-check approval v1" -m "target: $4" tmp-approval "$3" &&
+		PC_PUSH_ERR=../approve.err pc_push "$1" "$2" origin \
+			"tmp-approval:refs/approvals/$(git rev-parse "$3^{commit}")/$2";
 		status=$?
 		git tag -d tmp-approval >/dev/null
 		exit $status
@@ -48,26 +50,26 @@ test_expect_success 'setup: [prd][2] section owned by sre, optional docs section
 '
 
 test_expect_success 'no approval: rejected, naming path, section, line, owners and the approve command' '
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	short=$(git -C work rev-parse --short=7 develop) &&
 	grep "approval: overlays/prd/kustomization.yaml needs 2 approvals from @sre in \[prd\] (CODEOWNERS:3), has 0" err &&
 	grep "hint: policy-check approve $short --target refs/heads/develop (by any of alice, bob, dave, erin, frank)" err
 '
 
 test_expect_success 'the pusher-owner counts as one approval: [prd][2] with one is still rejected' '
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "needs 2 approvals from @sre in \[prd\] (CODEOWNERS:3), has 1 (alice)" err
 '
 
 test_expect_success 'an approval for another commit does not count' '
-	approve_as bob develop^1 refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	approve_as accept bob develop^1 refs/heads/develop &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "has 1 (alice)" err
 '
 
 test_expect_success 'an approval for another target ref does not count' '
-	approve_as bob develop refs/heads/main &&
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	approve_as accept bob develop refs/heads/main &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "has 1 (alice)" err
 '
 
@@ -76,8 +78,8 @@ test_expect_success 'an approval signed by a key of no user is rejected when pus
 		cd work &&
 		git -c gpg.format=ssh -c user.signingkey=../keys/mallory tag -s -m "policy-check approval v1" \
 			-m "target: refs/heads/develop" bad develop &&
-		test_must_fail env REMOTE_USER=carol git push origin \
-			"bad:refs/approvals/$(git rev-parse develop)/mallory" 2>../err &&
+		pc_push reject carol origin \
+			"bad:refs/approvals/$(git rev-parse develop)/mallory" &&
 		git tag -d bad >/dev/null
 	) &&
 	grep "approval: refs/approvals/[0-9a-f]*/mallory is not a valid approval: it is signed by SHA256:.*, a key of no user of the policy" err
@@ -90,28 +92,27 @@ test_expect_success 'an approval with a tampered message is rejected when pushed
 			-m "target: refs/heads/develop" good develop &&
 		git cat-file tag good | sed "s/target: refs.heads.develop/target: refs\/heads\/main/" >forged &&
 		forged=$(git hash-object -t tag -w forged) &&
-		test_must_fail env REMOTE_USER=bob git push origin \
-			"$forged:refs/approvals/$(git rev-parse develop)/forged" 2>../err &&
+		pc_push reject bob origin \
+			"$forged:refs/approvals/$(git rev-parse develop)/forged" &&
 		git tag -d good >/dev/null
 	) &&
 	grep "is not a valid approval: the signature does not verify" err
 '
 
 test_expect_success 'a plain commit at refs/approvals is rejected' '
-	(cd work && test_must_fail env REMOTE_USER=bob git push origin \
-		"develop:refs/approvals/$(git rev-parse develop)/plain" 2>../err) &&
+	(cd work && pc_push reject bob origin \
+		"develop:refs/approvals/$(git rev-parse develop)/plain") &&
 	grep "is not a valid approval: it is a commit, not an annotated tag" err
 '
 
 test_expect_success 'a key outside its allowed_signers validity window is not a user key' '
-	test_must_fail approve_as frank develop refs/heads/develop &&
+	approve_as reject frank develop refs/heads/develop &&
 	grep "is not a valid approval: it is signed by SHA256:" approve.err
 '
 
 test_expect_success 'pusher + one signed approval (ecdsa) meets [prd][2]: accepted and recorded' '
-	approve_as dave develop refs/heads/develop &&
-	(cd work && REMOTE_USER=alice git push origin develop 2>../err) &&
-	grep "accepted refs/heads/develop" err &&
+	approve_as accept dave develop refs/heads/develop &&
+	(cd work && pc_push accept alice origin develop) &&
 	grep "approved by: alice (pusher), dave (signature)" err &&
 	tail -n 3 audit/audit.log | grep "\"approvals\":\\[{\"user\":\"alice\",\"via\":\"pusher\",\"key\":null,\"object\":null},{\"user\":\"dave\",\"via\":\"signature\",\"key\":\"SHA256:" &&
 	pc_audit_verify
@@ -119,7 +120,7 @@ test_expect_success 'pusher + one signed approval (ecdsa) meets [prd][2]: accept
 
 test_expect_success 'approval refs are create-only; deleting one is for its signer and admins' '
 	ref=$(git -C server.git for-each-ref --format="%(refname)" refs/approvals | grep /dave | head -n 1) &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin ":$ref" 2>../err) &&
+	(cd work && pc_push reject carol origin ":$ref") &&
 	grep "approval: approval $ref can only be deleted by the user who signed it (dave) or admins" err
 '
 
@@ -132,10 +133,9 @@ test_expect_success 'two signed approvals (rsa, ed25519) by non-owner pusher: ac
 		REMOTE_USER=carol git push -q origin feature/prd2 &&
 		git checkout -q develop && git merge -q --no-ff -m "Merge feature/prd2" feature/prd2
 	) &&
-	approve_as erin develop refs/heads/develop &&
-	approve_as bob develop refs/heads/develop &&
-	(cd work && REMOTE_USER=carol git push origin develop 2>../err) &&
-	grep "accepted refs/heads/develop" err
+	approve_as accept erin develop refs/heads/develop &&
+	approve_as accept bob develop refs/heads/develop &&
+	(cd work && pc_push accept carol origin develop)
 '
 
 test_expect_success 'an author does not approve their own change (self_approval: false)' '
@@ -147,8 +147,8 @@ test_expect_success 'an author does not approve their own change (self_approval:
 		REMOTE_USER=carol git push -q origin feature/bobs &&
 		git checkout -q develop && git merge -q --no-ff -m "Merge feature/bobs" feature/bobs
 	) &&
-	approve_as bob develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	approve_as accept bob develop refs/heads/develop &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "has 1 (alice)" err &&
 	grep "hint: .*; bob cannot approve it: commit [0-9a-f]* \"feat: bob changes prd\" names bob@example.com as its author, and carol first pushed it" err
 '
@@ -158,11 +158,10 @@ test_expect_success 'the plain-git recipe approves in the same push as the branc
 		cd work &&
 		git -c gpg.format=ssh -c user.signingkey=../keys/erin tag -s -m "policy-check approval v1" \
 			-m "target: refs/heads/develop" tmp-approval develop &&
-		REMOTE_USER=alice git push origin develop \
-			"tmp-approval:refs/approvals/$(git rev-parse develop)/erin" 2>../err &&
+		pc_push accept alice origin develop \
+			"tmp-approval:refs/approvals/$(git rev-parse develop)/erin" &&
 		git tag -d tmp-approval >/dev/null
-	) &&
-	grep "accepted refs/heads/develop" err
+	)
 '
 
 test_expect_success 'CODEOWNERS edited in the same push does not make the pusher an owner' '
@@ -175,7 +174,7 @@ test_expect_success 'CODEOWNERS edited in the same push does not make the pusher
 		REMOTE_USER=carol git push -q origin feature/grab &&
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/grab" feature/grab &&
-		test_must_fail env REMOTE_USER=carol git push origin develop 2>../err
+		pc_push reject carol origin develop
 	) &&
 	grep "needs 2 approvals from @sre in \[prd\] (CODEOWNERS:3), has 0" err
 '
@@ -189,7 +188,7 @@ test_expect_success 'a pushed CODEOWNERS that does not parse or names unknown ow
 		REMOTE_USER=carol git push -q origin feature/badco &&
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/badco" feature/badco &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err &&
+		pc_push reject alice origin develop &&
 		grep "approval: the pushed CODEOWNERS is invalid: CODEOWNERS:2:" ../err &&
 		git checkout -q feature/badco &&
 		printf "* @carol @sre\n/docs/ @ghost\n" >CODEOWNERS &&
@@ -197,7 +196,7 @@ test_expect_success 'a pushed CODEOWNERS that does not parse or names unknown ow
 		REMOTE_USER=carol git push -q origin feature/badco &&
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/badco" feature/badco &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err &&
+		pc_push reject alice origin develop &&
 		grep "approval: the pushed CODEOWNERS:2 names unknown owner @ghost, who could never approve" ../err
 	)
 '
@@ -211,9 +210,8 @@ test_expect_success 'an optional section does not block' '
 		git checkout -q develop && git reset -q --hard origin/develop &&
 		git merge -q --no-ff -m "Merge feature/docs" feature/docs &&
 		# carol first pushed the change, so she cannot approve it; alice can
-		REMOTE_USER=alice git push origin develop 2>../err
-	) &&
-	grep "accepted refs/heads/develop" err
+		pc_push accept alice origin develop
+	)
 '
 
 test_expect_success 'policy-check approve makes and pushes an approval that counts; check agrees' '
@@ -233,12 +231,11 @@ test_expect_success 'policy-check approve makes and pushes an approval that coun
 		REMOTE_USER=bob policy-check approve --key ../keys/bob --target develop HEAD >../approve.out &&
 		git fetch -q origin "refs/approvals/*:refs/approvals/*" &&
 		policy-check check --policy ../policy.yml --as alice develop origin/develop HEAD >../check2.out &&
-		REMOTE_USER=alice git push origin HEAD:develop 2>../err
+		pc_push accept alice origin HEAD:develop
 	) &&
 	grep "has 1 (alice)" check.out &&
 	grep "approval refs/approvals/[0-9a-f]*/bob-example.com for refs/heads/develop" approve.out &&
-	grep "accepted refs/heads/develop" check2.out &&
-	grep "accepted refs/heads/develop" err
+	grep "accepted refs/heads/develop" check2.out
 '
 
 test_expect_success 'unowned: deny rejects a path without owners' '

@@ -84,23 +84,23 @@ test_expect_success 'promotion: the pusher still counts; whoever first pushed th
 	(
 		cd work &&
 		git checkout -q -B main origin/main && git merge -q --ff-only origin/staging &&
-		test_must_fail env REMOTE_USER=bob git push origin main 2>../err
+		pc_push reject bob origin main
 	) &&
 	grep "has 1 (bob)" err &&
 	grep "dave cannot approve it: dave first pushed commit ${c%${c#???????}} \"feat: p3\"" err &&
 	approve_as erin staging refs/heads/main &&
-	(cd work && REMOTE_USER=bob git push origin main 2>../err) &&
+	(cd work && pc_push accept bob origin main) &&
 	grep "approved by: bob (pusher), erin (signature)" err
 '
 
 test_expect_success 'a pusher who writes another e-mail as author is still barred as first pusher' '
 	feature forge app/forge.yaml "x: 1" carol --author="Alice <alice@example.com>" &&
 	c=$(git -C work rev-parse feature/forge) &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "needs 1 approval from @sre @carol (CODEOWNERS:1), has 0" err &&
 	grep "hint: .*; carol cannot approve it: carol first pushed commit ${c%${c#???????}} \"feat: forge\"" err &&
 	approve_as carol develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "has 0" err
 '
 
@@ -108,18 +108,18 @@ test_expect_success 'an approver whose e-mail a pusher claims is barred, and the
 	feature claim app/claim.yaml "x: 2" carol --author="Bob <bob@example.com>" &&
 	c=$(git -C work rev-parse feature/claim) &&
 	approve_as bob develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "has 0" err &&
 	grep "bob cannot approve it: commit ${c%${c#???????}} \"feat: claim\" names bob@example.com as its author, and carol first pushed it" err &&
 	approve_as dave develop refs/heads/develop &&
-	(cd work && REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push accept carol origin develop) &&
 	grep "approved by: dave (signature)" err
 '
 
 test_expect_success 'a committer e-mail is a claim too' '
 	(COMMITTER=erin@example.com && feature committer app/committer.yaml "x: 3" carol) &&
 	approve_as erin develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "erin cannot approve it: commit [0-9a-f]* \"feat: committer\" names erin@example.com as its committer, and carol first pushed it" err &&
 	approve_as bob develop refs/heads/develop &&
 	(cd work && REMOTE_USER=carol git push -q origin develop)
@@ -130,18 +130,18 @@ test_expect_success 'a validly signed commit bars its signer, whatever e-mails i
 	c=$(git -C work rev-parse feature/signed) &&
 	git -C work cat-file commit "$c" | grep "^gpgsig -----BEGIN SSH SIGNATURE-----" &&
 	approve_as erin develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "overlays/prd/signed.yaml needs 2 approvals from @sre in \[prd\] (CODEOWNERS:3), has 1 (alice)" err &&
 	grep "erin cannot approve it: erin signed commit ${c%${c#???????}} \"feat: signed\"" err &&
 	approve_as dave develop refs/heads/develop &&
-	(cd work && REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push accept alice origin develop) &&
 	grep "approved by: alice (pusher), dave (signature)" err
 '
 
 test_expect_success 'a signature by a key of no user bars nobody' '
 	pc_key mallory &&
 	(SIGNER=mallory && feature mallory app/mallory.yaml "x: 5" carol --author="Nobody <nobody@example.com>") &&
-	(cd work && REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push accept alice origin develop) &&
 	grep "approved by: alice (pusher)" err
 '
 
@@ -152,15 +152,15 @@ test_expect_success 'an index entry changed without the audit key is not trusted
 	grep "^$c carol " "$f" &&
 	# free carol by naming someone else in her entry
 	sed -i "s/^$c carol /$c erin /" "$f" &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "approval: first-pusher index entry policy-check/pushers/[0-9a-f][0-9a-f] line [0-9]* for commit ${c%${c#???????}} \"feat: tamper\" does not authenticate; it was ignored" err &&
 	# an entry forged from scratch does not authenticate either
 	sed -i "s/^$c erin /$c carol /" "$f" &&
 	echo "$c bob $(printf %064d 0)" >>"$f" &&
-	(cd work && test_must_fail env REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push reject alice origin develop) &&
 	grep "first-pusher index entry .* does not authenticate; it was ignored" err &&
 	sed -i "/^$c bob /d" "$f" &&
-	(cd work && REMOTE_USER=alice git push origin develop 2>../err) &&
+	(cd work && pc_push accept alice origin develop) &&
 	grep "approved by: alice (pusher)" err
 '
 
@@ -180,7 +180,7 @@ test_expect_success 'fail closed: a push whose first pushers cannot be recorded 
 		cd work &&
 		git checkout -q -B feature/closed origin/develop &&
 		pc_commit app/closed.yaml "x: 9" &&
-		test_must_fail env REMOTE_USER=carol git push origin feature/closed 2>../err
+		pc_push reject carol origin feature/closed
 	) &&
 	grep "internal: cannot record who first pushed the new commits, so they cannot be accepted: .*policy-check/pushers" err &&
 	test_must_fail git -C server.git rev-parse --verify -q refs/heads/feature/closed &&

@@ -52,8 +52,7 @@ test_expect_success 'a principals list naming two users: the approval is refused
 	sign_approval develop refs/heads/develop &&
 	ssh_keygen_allows dave@example.com &&
 	ssh_keygen_allows erin@example.com &&
-	(cd work && test_must_fail env REMOTE_USER=dave git push origin "$tag:refs/approvals/$commit/dave" 2>../err) &&
-	grep "remote: policy-check: rejected refs/approvals/$commit/dave" err &&
+	(cd work && pc_push reject dave origin "$tag:refs/approvals/$commit/dave") &&
 	grep "approval: refs/approvals/$commit/dave is not a valid approval: it is signed by SHA256:[A-Za-z0-9+/]*, a key that the allowed_signers file gives to 2 users of the policy (dave, erin): the signer is ambiguous and counts for none of them" err
 '
 
@@ -61,8 +60,8 @@ test_expect_success 'a wildcard principal: the author cannot approve his own cha
 	echo "*@example.com $(cat keys/dkey.pub)" >allowed_signers &&
 	sign_approval develop refs/heads/develop &&
 	ssh_keygen_allows alice@example.com &&
-	(cd work && test_must_fail env REMOTE_USER=dave git push origin \
-		"$tag:refs/approvals/$commit/dave" develop 2>../err) &&
+	(cd work && pc_push reject dave origin \
+		"$tag:refs/approvals/$commit/dave" develop) &&
 	grep "refs/approvals/$commit/dave is not a valid approval: it is signed by SHA256:[A-Za-z0-9+/]*, a key that the allowed_signers file gives to 5 users of the policy (alice, bob, carol, dave, erin)" err &&
 	grep "approval: overlays/dev/d.yaml needs 1 approval from @sre (CODEOWNERS:1), has 0" err &&
 	test_must_fail git -C server.git rev-parse --verify -q "refs/approvals/$commit/dave"
@@ -74,7 +73,7 @@ test_expect_success 'a key given to one user on one line and to another on the n
 		echo "erin@example.com $(cat keys/dkey.pub)"
 	} >allowed_signers &&
 	sign_approval develop refs/heads/develop &&
-	(cd work && test_must_fail env REMOTE_USER=dave git push origin "$tag:refs/approvals/$commit/dave" 2>../err) &&
+	(cd work && pc_push reject dave origin "$tag:refs/approvals/$commit/dave") &&
 	grep "gives to 2 users of the policy (dave, erin): the signer is ambiguous" err
 '
 

@@ -14,10 +14,10 @@ sign() {
 	)
 }
 
-# push_as USER REFSPEC...: stderr in err.
+# push_as accept|reject USER REFSPEC...: with pc_push; stderr in err.
 push_as() {
-	user=$1 && shift &&
-	(cd work && REMOTE_USER=$user git push origin "$@") 2>err
+	want=$1 user=$2 && shift 2 &&
+	(cd work && pc_push "$want" "$user" origin "$@")
 }
 
 # audited REF OP DECISION: the last decision (pre-receive record) on REF
@@ -44,52 +44,51 @@ test_expect_success 'setup: carol owns everything; develop merges feature/x, whi
 
 test_expect_success 'a second approval of the same commit, target and approver is refused' '
 	sign carol develop refs/heads/develop &&
-	push_as carol "$tag:$A/one" &&
+	push_as accept carol "$tag:$A/one" &&
 	grep "accepted $A/one" err &&
-	test_must_fail push_as carol "$tag:$A/two" &&
+	push_as reject carol "$tag:$A/two" &&
 	grep "rejected $A/two" err &&
 	grep "approval: carol already approved $commit for refs/heads/develop with $A/one" err &&
 	grep "hint: one approval per commit, target and approver counts: delete the other one first to replace it" err &&
 	audited "$A/two" create reject &&
 	# two of them in one push: the second is refused
 	sign carol develop refs/heads/staging &&
-	test_must_fail push_as carol "$tag:$A/s1" "$tag:$A/s2" &&
+	push_as reject carol "$tag:$A/s1" "$tag:$A/s2" &&
 	grep "approval: carol already approved $commit for refs/heads/staging with $A/s1" err &&
 	# another target, or another approver, is another approval
-	push_as carol "$tag:$A/s1" &&
+	push_as accept carol "$tag:$A/s1" &&
 	grep "accepted $A/s1" err &&
 	sign alice develop refs/heads/develop &&
-	push_as alice "$tag:$A/alice" &&
+	push_as accept alice "$tag:$A/alice" &&
 	grep "accepted $A/alice" err
 '
 
 test_expect_success 'an approval ref named with an upper-case commit id is refused: no second name per commit' '
 	sign carol develop refs/heads/main &&
 	upper=$(echo "$commit" | tr a-f A-F) &&
-	test_must_fail push_as carol "$tag:refs/approvals/$upper/one" &&
+	push_as reject carol "$tag:refs/approvals/$upper/one" &&
 	grep "approval: refs/approvals/$upper/one is not refs/approvals/<commit-id>/<name>" err
 '
 
 test_expect_success 'the signer revokes an approval by deleting its ref; it no longer counts' '
-	test_must_fail push_as carol ":$A/alice" &&
+	push_as reject carol ":$A/alice" &&
 	grep "approval: approval $A/alice can only be deleted by the user who signed it (alice) or admins" err &&
-	push_as carol ":$A/one" &&
+	push_as accept carol ":$A/one" &&
 	grep "accepted $A/one" err &&
 	audited "$A/one" delete accept &&
 	test_must_fail git -C server.git rev-parse -q --verify "$A/one" &&
-	test_must_fail push_as bob develop &&
+	push_as reject bob develop &&
 	grep "approval: overlays/dev/x.yaml needs 1 approval from @carol (CODEOWNERS:1), has 0" err &&
 	pc_audit_verify
 '
 
 test_expect_success 'an approval deleted in the same push as the update it approved does not count' '
 	sign carol develop refs/heads/develop &&
-	push_as carol "$tag:$A/again" &&
-	test_must_fail push_as bob ":$A/again" develop &&
+	push_as accept carol "$tag:$A/again" &&
+	push_as reject bob ":$A/again" develop &&
 	grep "approval: overlays/dev/x.yaml needs 1 approval from @carol (CODEOWNERS:1), has 0" err &&
 	git -C server.git rev-parse -q --verify "$A/again" &&
-	push_as bob develop &&
-	grep "accepted refs/heads/develop" err &&
+	push_as accept bob develop &&
 	grep "approved by: .*carol (signature)" err
 '
 
@@ -100,13 +99,13 @@ test_expect_success 'limits.max_approvals_per_commit bounds the approval refs of
 	git -C server.git for-each-ref "$A/" >refs &&
 	test $(wc -l <refs) = 3 &&
 	sign bob develop refs/heads/develop &&
-	push_as bob "$tag:$A/bob" &&
+	push_as accept bob "$tag:$A/bob" &&
 	sign bob develop refs/heads/main &&
-	test_must_fail push_as bob "$tag:$A/bob-main" &&
+	push_as reject bob "$tag:$A/bob-main" &&
 	grep "approval: commit $commit would have 5 approval refs, more than limits.max_approvals_per_commit (4)" err &&
 	grep "hint: delete approvals that are no longer needed, or raise limits.max_approvals_per_commit" err &&
 	# a deletion in the same push makes room
-	push_as bob ":$A/bob" "$tag:$A/bob-main" &&
+	push_as accept bob ":$A/bob" "$tag:$A/bob-main" &&
 	grep "accepted $A/bob-main" err &&
 	printf "limits:\n  max_approvals_per_commit: 0\n" >>policy.orig &&
 	test_must_fail policy-check lint --policy policy.orig 2>err &&

@@ -2,11 +2,12 @@
 test_description='CODEOWNERS exclusions (!pattern) as GitLab reads them: a matching path needs nothing from that section'
 . "$(dirname "$0")/test-lib.sh"
 
-# push_change USER PATH...: USER pushes one commit changing every PATH to
-# feature/change and develop; the pusher's stderr is in err.
+# push_change accept|reject USER PATH...: USER pushes one commit changing
+# every PATH to feature/change and develop, with pc_push; the pusher's
+# stderr is in err.
 push_change() {
-	user=$1 &&
-	shift &&
+	want=$1 user=$2 &&
+	shift 2 &&
 	(
 		cd work &&
 		git checkout -q -B feature/change origin/develop &&
@@ -16,7 +17,7 @@ push_change() {
 			git add "$p" || return 1
 		done &&
 		git commit -q -m "feat: change $*" &&
-		REMOTE_USER=$user git push origin feature/change HEAD:refs/heads/develop 2>../err
+		pc_push "$want" "$user" origin feature/change HEAD:refs/heads/develop
 	)
 }
 
@@ -35,24 +36,21 @@ test_expect_success 'setup: exclusions in the default section and in [Ops]' '
 '
 
 test_expect_success 'an excluded path needs no approval: carol pushes a lock file alone' '
-	push_change carol yarn.lock &&
-	grep "remote: policy-check: accepted refs/heads/develop" err &&
+	push_change accept carol yarn.lock &&
 	! grep "approval:" err
 '
 
 test_expect_success 'the exclusion frees only its own section: overlays/dev/ still needs alice' '
-	test_must_fail push_change carol overlays/dev/app.yaml &&
+	push_change reject carol overlays/dev/app.yaml &&
 	grep "remote:   approval: overlays/dev/app.yaml needs 1 approval from @alice (CODEOWNERS:1), has 0" err &&
 	! grep "in \[Ops\]" err &&
-	push_change alice overlays/dev/app.yaml &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+	push_change accept alice overlays/dev/app.yaml
 '
 
 test_expect_success 'an exclusion before a matching line still wins (GitLab: exclusions are final)' '
-	test_must_fail push_change alice overlays/prd/app.yaml &&
+	push_change reject alice overlays/prd/app.yaml &&
 	grep "remote:   approval: overlays/prd/app.yaml needs 1 approval from @bob in \[Ops\] (CODEOWNERS:6), has 0" err &&
-	push_change carol overlays/dev/x.lock &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+	push_change accept carol overlays/dev/x.lock
 '
 
 test_expect_success 'owners shows the exclusion that freed a path' '
@@ -71,7 +69,7 @@ test_expect_success 'owners shows the exclusion that freed a path' '
 test_expect_success 'with approvals.unowned: deny an excluded path counts as unowned' '
 	cp policy.yml policy.orig &&
 	sed -i "s/^approvals: {/approvals: { unowned: deny,/" policy.yml &&
-	test_must_fail push_change carol yarn.lock &&
+	push_change reject carol yarn.lock &&
 	grep "remote:   approval: yarn.lock has no code owner (approvals.unowned: deny)" err &&
 	cp policy.orig policy.yml &&
 	pc_audit_verify
@@ -83,7 +81,7 @@ test_expect_success 'an exclusion that names owners rejects the push that brings
 		git checkout -q -B feature/co origin/develop &&
 		echo "!/docs/ @carol" >>CODEOWNERS &&
 		git commit -q -am "chore: an exclusion with owners" &&
-		test_must_fail env REMOTE_USER=carol git push origin feature/co HEAD:refs/heads/develop 2>../err
+		pc_push reject carol origin feature/co HEAD:refs/heads/develop
 	) &&
 	grep "remote: .*CODEOWNERS:7:9: an exclusion (!pattern) takes no owners" err
 '

@@ -27,14 +27,16 @@ agree() {
 	test "$ours" = "$theirs" && test "$ours" = "$2"
 }
 
-# approve_as USER COMMIT TARGET: USER signs an approval and pushes it as USER.
+# approve_as accept|reject USER COMMIT TARGET: USER signs an approval and
+# pushes it as USER, with pc_push; the pusher's stderr is in approve.err.
 approve_as() {
 	(
 		cd work &&
-		git -c user.email="$1@example.com" -c user.name="$1" -c gpg.format=ssh \
-			-c user.signingkey="../keys/$1" \
-			tag -s -m "policy-check approval v1" -m "target: $3" tmp-approval "$2" &&
-		REMOTE_USER="$1" git push origin "tmp-approval:refs/approvals/$(git rev-parse "$2^{commit}")/$1" 2>../approve.err;
+		git -c user.email="$2@example.com" -c user.name="$2" -c gpg.format=ssh \
+			-c user.signingkey="../keys/$2" \
+			tag -s -m "policy-check approval v1" -m "target: $4" tmp-approval "$3" &&
+		PC_PUSH_ERR=../approve.err pc_push "$1" "$2" origin \
+			"tmp-approval:refs/approvals/$(git rev-parse "$3^{commit}")/$2";
 		status=$?
 		git tag -d tmp-approval >/dev/null
 		exit $status
@@ -92,17 +94,16 @@ test_expect_success 'setup: carol changes a file dave owns' '
 
 test_expect_success 'a push: dave listed after a 1023-byte element cannot approve' '
 	signers "$(x 1023),dave@example.com" &&
-	test_must_fail approve_as dave develop refs/heads/develop &&
+	approve_as reject dave develop refs/heads/develop &&
 	grep "is not a valid approval: it is signed by SHA256:" approve.err &&
-	(cd work && test_must_fail env REMOTE_USER=carol git push origin develop 2>../err) &&
+	(cd work && pc_push reject carol origin develop) &&
 	grep "needs 1 approval from @dave (CODEOWNERS:1), has 0" err
 '
 
 test_expect_success 'a push: after a 1022-byte element dave approves' '
 	signers "$(x 1022),dave@example.com" &&
-	approve_as dave develop refs/heads/develop &&
-	(cd work && REMOTE_USER=carol git push origin develop 2>../err) &&
-	grep "accepted refs/heads/develop" err &&
+	approve_as accept dave develop refs/heads/develop &&
+	(cd work && pc_push accept carol origin develop) &&
 	grep "approved by: .*dave (signature)" err &&
 	pc_audit_verify
 '

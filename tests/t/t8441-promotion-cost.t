@@ -11,10 +11,11 @@ many_commits() {
 	done
 }
 
+# merge_into accept|reject BRANCH FEATURE: merge FEATURE into BRANCH, push as alice
 merge_into() {
-	git checkout -q -B "$1" "origin/$1" &&
-	git merge -q --no-ff -m "Merge $2 into $1" "$2" &&
-	REMOTE_USER=alice git push origin "$1" 2>../err
+	git checkout -q -B "$2" "origin/$2" &&
+	git merge -q --no-ff -m "Merge $3 into $2" "$3" &&
+	pc_push "$1" alice origin "$2"
 }
 
 test_expect_success 'setup: pattern2 with limits.max_commits 100, and a feature branch of 150 commits' '
@@ -37,9 +38,8 @@ test_expect_success 'a develop promotion of another feature is accepted despite 
 		git checkout -q -b feature/small origin/develop &&
 		pc_commit overlays/dev/small.yaml "small: 1" "feat: small" &&
 		REMOTE_USER=carol git push -q origin feature/small &&
-		merge_into develop feature/small
+		merge_into accept develop feature/small
 	) &&
-	grep "remote: policy-check: accepted refs/heads/develop" err &&
 	! grep max_commits err
 '
 
@@ -55,9 +55,8 @@ test_expect_success 'a feature branch that moved on after its merge still covers
 		pc_commit overlays/dev/moved.yaml "moved: 2" "feat: moved on" &&
 		REMOTE_USER=carol git push -q origin feature/moved &&
 		git checkout -q develop &&
-		REMOTE_USER=alice git push origin develop 2>../err
-	) &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+		pc_push accept alice origin develop
+	)
 '
 
 test_expect_success 'a commit on no feature branch is still rejected, and named' '
@@ -69,7 +68,7 @@ test_expect_success 'a commit on no feature branch is still rejected, and named'
 		git checkout -q -B develop origin/develop &&
 		pc_commit overlays/dev/direct.yaml "direct: 1" "feat: direct" &&
 		git merge -q --no-ff -m "Merge feature/other" feature/other &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err
+		pc_push reject alice origin develop
 	) &&
 	grep "promotion: commit [0-9a-f]* \"feat: direct\" is not on feature/\*, hotfix/\*" err &&
 	! grep "feat: other" err
@@ -78,10 +77,10 @@ test_expect_success 'a commit on no feature branch is still rejected, and named'
 test_expect_success 'a promotion bringing more than max_commits is still refused by the limit' '
 	(
 		cd work &&
-		merge_into develop feature/other &&
+		merge_into accept develop feature/other &&
 		git checkout -q -B develop origin/develop &&
 		git merge -q --no-ff -m "Merge feature/long" origin/feature/long &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err
+		pc_push reject alice origin develop
 	) &&
 	grep "update brings more than 100 commits (limits.max_commits)" err
 '
@@ -96,11 +95,11 @@ test_expect_success 'setup: pattern1, develop 150 commits ahead of staging' '
 		git checkout -q -b feature/l1 origin/main &&
 		many_commits 90 l1 &&
 		REMOTE_USER=carol git push -q origin feature/l1 &&
-		merge_into develop feature/l1 &&
+		merge_into accept develop feature/l1 &&
 		git checkout -q -b feature/l2 origin/main &&
 		many_commits 60 l2 &&
 		REMOTE_USER=carol git push -q origin feature/l2 &&
-		merge_into develop feature/l2 &&
+		merge_into accept develop feature/l2 &&
 		git fetch -q origin &&
 		test "$(git rev-list --count --no-merges origin/staging..origin/develop)" = 150
 	)
@@ -112,10 +111,9 @@ test_expect_success 'pattern1: a feature merged into develop, then staging, is a
 		git checkout -q -b feature/s origin/main &&
 		pc_commit overlays/dev/s.yaml "s: 1" "feat: s" &&
 		REMOTE_USER=carol git push -q origin feature/s &&
-		merge_into develop feature/s && grep "accepted refs/heads/develop" ../err &&
-		merge_into staging feature/s
-	) &&
-	grep "remote: policy-check: accepted refs/heads/staging" p1/err
+		merge_into accept develop feature/s &&
+		merge_into accept staging feature/s
+	)
 '
 
 test_expect_success 'pattern1: a feature not on develop is still a merge omission' '
@@ -124,7 +122,7 @@ test_expect_success 'pattern1: a feature not on develop is still a merge omissio
 		git checkout -q -b feature/t origin/main &&
 		pc_commit overlays/dev/t.yaml "t: 1" "feat: t" &&
 		REMOTE_USER=carol git push -q origin feature/t &&
-		test_must_fail merge_into staging feature/t
+		merge_into reject staging feature/t
 	) &&
 	grep "promotion: commit [0-9a-f]* \"feat: t\" is not on develop yet" p1/err
 '
@@ -149,8 +147,7 @@ test_expect_success 'setup: 300 feature branches' '
 '
 
 test_expect_success 'a develop promotion among 300 feature branches is accepted' '
-	(cd work && merge_into develop feature/f150) &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+	(cd work && merge_into accept develop feature/f150)
 '
 
 test_expect_success 'a promotion of several of the 300 at once is accepted' '
@@ -159,9 +156,8 @@ test_expect_success 'a promotion of several of the 300 at once is accepted' '
 		git checkout -q -B develop origin/develop &&
 		git merge -q --no-ff -m "Merge f001" feature/f001 &&
 		git merge -q --no-ff -m "Merge f300" feature/f300 &&
-		REMOTE_USER=alice git push origin develop 2>../err
-	) &&
-	grep "remote: policy-check: accepted refs/heads/develop" err
+		pc_push accept alice origin develop
+	)
 '
 
 test_expect_success 'among 300 feature branches, a commit on none of them is rejected' '
@@ -170,7 +166,7 @@ test_expect_success 'among 300 feature branches, a commit on none of them is rej
 		git checkout -q -B develop origin/develop &&
 		pc_commit overlays/dev/stray.yaml "stray: 1" "feat: stray" &&
 		git merge -q --no-ff -m "Merge f200" feature/f200 &&
-		test_must_fail env REMOTE_USER=alice git push origin develop 2>../err
+		pc_push reject alice origin develop
 	) &&
 	grep "promotion: commit [0-9a-f]* \"feat: stray\" is not on feature/\*, hotfix/\*" err &&
 	! grep "f200\"" err

@@ -10,17 +10,17 @@ fi
 PC_FAULT_LOG="$PWD/faults.log"
 export PC_FAULT_LOG
 
-# push N [VAR=VALUE]: alice pushes a new commit to feature/v and develop,
-# with VAR=VALUE in the hooks' environment; stderr in err, the records
-# this push added in new-records.
+# push accept|reject N [VAR=VALUE]: alice pushes a new commit to feature/v
+# and develop with pc_push, with VAR=VALUE in the hooks' environment;
+# stderr in err, the records this push added in new-records.
 push() {
 	lines=$(wc -l <audit/audit.log) &&
 	(
 		cd work &&
 		git checkout -q -B feature/v origin/develop &&
-		pc_commit "overlays/dev/v$1.yaml" "x: $1" &&
-		env REMOTE_USER=alice ${2:-} git push origin feature/v HEAD:refs/heads/develop
-	) 2>err
+		pc_commit "overlays/dev/v$2.yaml" "x: $2" &&
+		PC_PUSH_ENV=${3:-} pc_push "$1" alice origin feature/v HEAD:refs/heads/develop
+	)
 	status=$?
 	tail -n +$((lines + 1)) audit/audit.log >new-records
 	return $status
@@ -30,8 +30,7 @@ test_expect_success 'setup: a pattern2 server; a push without a fault is accepte
 	# who approves is not what this is about: alice approves her own pushes
 	echo "approvals: { self_approval: true }" >policy.extra &&
 	pc_setup_server pattern2 &&
-	push 1 &&
-	grep "policy-check: accepted refs/heads/develop" err &&
+	push accept 1 &&
 	policy-check audit reconcile --repo server.git audit/audit.log
 '
 
@@ -39,7 +38,7 @@ test_expect_success 'setup: a pattern2 server; a push without a fault is accepte
 # was renamed into place: the records are signed by then.
 test_expect_success 'the directory fsync after the checkpoint fails: the push is rejected, its accepts voided' '
 	git -C server.git for-each-ref >refs.before &&
-	test_must_fail push 2 PC_FAULT=fsync:3 &&
+	push reject 2 PC_FAULT=fsync:3 &&
 	test "$(cat faults.log)" = fsync:3 &&
 	grep "remote:   internal: cannot write the audit record, so nothing can be accepted: .*fsync of the directory of the audit log failed.*its accept records are voided" err &&
 	git -C server.git for-each-ref >refs.after &&
@@ -85,8 +84,7 @@ test_expect_success 'audit show: a voided accept is not an accept' '
 '
 
 test_expect_success 'the same update pushed again is accepted, and reconcile still agrees' '
-	push 2 &&
-	grep "policy-check: accepted refs/heads/develop" err &&
+	push accept 2 &&
 	policy-check audit reconcile --repo server.git audit/audit.log &&
 	pc_audit_verify
 '
@@ -94,7 +92,7 @@ test_expect_success 'the same update pushed again is accepted, and reconcile sti
 test_expect_success 'a reject is not voided: a rejected push whose append fails late leaves no void' '
 	(cd work && git checkout -q -B direct origin/main && pc_commit overlays/prd/x.yaml "x: 1") &&
 	lines=$(wc -l <audit/audit.log) &&
-	(cd work && test_must_fail env REMOTE_USER=carol PC_FAULT=fsync:3 git push origin HEAD:refs/heads/main) 2>err &&
+	(cd work && PC_PUSH_ENV=PC_FAULT=fsync:3 pc_push reject carol origin HEAD:refs/heads/main) &&
 	tail -n +$((lines + 1)) audit/audit.log >new-records &&
 	grep "\"decision\":\"reject\"" new-records &&
 	! grep "\"decision\":\"void\"" new-records &&

@@ -155,14 +155,16 @@ pc_audit_verify() {
 # reports every ref git sent as accepted (with break-glass or in dry-run
 # too), or at least one as rejected and
 # none of them as applied.  The pusher's stderr stays in ${PC_PUSH_ERR:-../err}
-# for the test to read the reasons.
+# for the test to read the reasons.  PC_PUSH_ENV holds more VAR=VALUE words
+# for the pusher's environment (split on blanks, as env takes them), for
+# tests that inject a fault into the hooks with PC_FAULT=...
 pc_push() {
 	pc_push_want=$1 pc_push_user=$2
 	shift 2
 	pc_push_err=${PC_PUSH_ERR:-../err}
 	pc_push_status=0
 	pc_push_dir=$(git rev-parse --git-dir) || return 1
-	env REMOTE_USER="$pc_push_user" git push --porcelain "$@" >"$pc_push_dir/push.porcelain" 2>"$pc_push_err" ||
+	env REMOTE_USER="$pc_push_user" ${PC_PUSH_ENV:-} git push --porcelain "$@" >"$pc_push_dir/push.porcelain" 2>"$pc_push_err" ||
 		pc_push_status=$?
 	# "<flag>TAB<src>:<dst>TAB<summary>" per ref, as "<flag> <dst>" with the
 	# fast-forward flag (a space) as _; ! is a rejection, = up to date.
@@ -192,8 +194,11 @@ pc_push() {
 			echo "pc_push: expected the hook to decline every ref:" && cat "$pc_push_dir/push.porcelain" "$pc_push_err"
 			return 1
 		fi
-		grep -q "^remote: policy-check: rejected " "$pc_push_err" || {
-			echo "pc_push: policy-check reported no rejection:" && cat "$pc_push_err"
+		# the rejection must name a ref of this push, not any ref at all
+		while read -r flag ref; do
+			grep -q "^remote: policy-check: rejected $ref " "$pc_push_err" && break
+		done <"$pc_push_dir/push.refs" || {
+			echo "pc_push: policy-check reported no ref of this push as rejected:" && cat "$pc_push_err"
 			return 1
 		}
 		;;
