@@ -350,8 +350,6 @@ nomem:
 
 void pc_audit_entry_release(pc_audit_entry *e)
 {
-	size_t i;
-
 	if (!e)
 		return;
 	free(e->time);
@@ -368,18 +366,8 @@ void pc_audit_entry_release(pc_audit_entry *e)
 	free(e->break_glass);
 	free(e->policy);
 	free(e->codeowners);
-	for (i = 0; i < e->nreasons; i++) {
-		free(e->reasons[i].rule);
-		free(e->reasons[i].message);
-	}
-	free(e->reasons);
-	for (i = 0; i < e->napprovals; i++) {
-		free(e->approvals[i].user);
-		free(e->approvals[i].via);
-		free(e->approvals[i].key);
-		free(e->approvals[i].object);
-	}
-	free(e->approvals);
+	pc_reasons_free(e->reasons, e->nreasons);
+	pc_approvals_free(e->approvals, e->napprovals);
 	memset(e, 0, sizeof(*e));
 }
 

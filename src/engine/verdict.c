@@ -115,23 +115,35 @@ int pc_verdict_has_approver(const pc_verdict *v, const char *user)
 	return 0;
 }
 
-void pc_verdict_release(pc_verdict *v)
+void pc_reasons_free(pc_reason *reasons, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < v->nreasons; i++) {
-		free(v->reasons[i].rule);
-		free(v->reasons[i].message);
-		free(v->reasons[i].hint);
+	for (i = 0; i < n; i++) {
+		free(reasons[i].rule);
+		free(reasons[i].message);
+		free(reasons[i].hint);
 	}
-	for (i = 0; i < v->napprovals; i++) {
-		free(v->approvals[i].user);
-		free(v->approvals[i].via);
-		free(v->approvals[i].key);
-		free(v->approvals[i].object);
+	free(reasons);
+}
+
+void pc_approvals_free(pc_approval *approvals, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(approvals[i].user);
+		free(approvals[i].via);
+		free(approvals[i].key);
+		free(approvals[i].object);
 	}
-	free(v->reasons);
-	free(v->approvals);
+	free(approvals);
+}
+
+void pc_verdict_release(pc_verdict *v)
+{
+	pc_reasons_free(v->reasons, v->nreasons);
+	pc_approvals_free(v->approvals, v->napprovals);
 	free(v->ref);
 	free(v->break_glass);
 	free(v->codeowners);
