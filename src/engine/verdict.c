@@ -30,6 +30,21 @@ int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const c
 	return 0;
 }
 
+static void reason_release(pc_reason *r)
+{
+	free(r->rule);
+	free(r->message);
+	free(r->hint);
+}
+
+static void approval_release(pc_approval *a)
+{
+	free(a->user);
+	free(a->via);
+	free(a->key);
+	free(a->object);
+}
+
 static int add_reason(pc_verdict *v, const char *rule, const char *hint, const char *fmt, va_list ap)
 {
 	pc_reason *r;
@@ -50,9 +65,7 @@ static int add_reason(pc_verdict *v, const char *rule, const char *hint, const c
 	r->message = pc_buf_detach(&msg);
 	r->hint = hint ? pc_strdup(hint) : NULL;
 	if (!r->rule || !r->message || (hint && !r->hint)) {
-		free(r->rule);
-		free(r->message);
-		free(r->hint);
+		reason_release(r);
 		return PC_ENOMEM;
 	}
 	v->nreasons++;
@@ -95,10 +108,7 @@ int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	a->key = key ? pc_strdup(key) : NULL;
 	a->object = object ? pc_strdup(object) : NULL;
 	if (!a->user || !a->via || (key && !a->key) || (object && !a->object)) {
-		free(a->user);
-		free(a->via);
-		free(a->key);
-		free(a->object);
+		approval_release(a);
 		return PC_ENOMEM;
 	}
 	v->napprovals++;
@@ -119,11 +129,8 @@ void pc_reasons_free(pc_reason *reasons, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(reasons[i].rule);
-		free(reasons[i].message);
-		free(reasons[i].hint);
-	}
+	for (i = 0; i < n; i++)
+		reason_release(&reasons[i]);
 	free(reasons);
 }
 
@@ -131,12 +138,8 @@ void pc_approvals_free(pc_approval *approvals, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(approvals[i].user);
-		free(approvals[i].via);
-		free(approvals[i].key);
-		free(approvals[i].object);
-	}
+	for (i = 0; i < n; i++)
+		approval_release(&approvals[i]);
 	free(approvals);
 }
 
