@@ -350,8 +350,6 @@ nomem:
 
 void pc_audit_entry_release(pc_audit_entry *e)
 {
-	size_t i;
-
 	if (!e)
 		return;
 	free(e->time);
@@ -368,18 +366,8 @@ void pc_audit_entry_release(pc_audit_entry *e)
 	free(e->break_glass);
 	free(e->policy);
 	free(e->codeowners);
-	for (i = 0; i < e->nreasons; i++) {
-		free(e->reasons[i].rule);
-		free(e->reasons[i].message);
-	}
-	free(e->reasons);
-	for (i = 0; i < e->napprovals; i++) {
-		free(e->approvals[i].user);
-		free(e->approvals[i].via);
-		free(e->approvals[i].key);
-		free(e->approvals[i].object);
-	}
-	free(e->approvals);
+	pc_reasons_free(e->reasons, e->nreasons);
+	pc_approvals_free(e->approvals, e->napprovals);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -715,22 +703,12 @@ static int read_tail(tail *t, int fd, const char *log_path, const char *state_pa
 	return scan_tail(t, fd, log_path, err);
 }
 
+/* The "write" fault point counts writes of whole buffers. */
 static int write_all(int fd, const char *p, size_t len)
 {
-	ssize_t w;
-
-	while (len) {
-		if (fault("write"))
-			return -1;
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	if (fault("write"))
+		return -1;
+	return pc_write_all(fd, p, len);
 }
 
 static const char *errno_hint(int e)

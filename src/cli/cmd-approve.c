@@ -11,7 +11,6 @@
 #include "repo.h"
 
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,14 +63,15 @@ static void approval_name(char *out, size_t size, git_repository *repo)
 int cmd_approve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
+		CMD_OPT_REPO,
 		{ "target", required_argument, NULL, 't' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "remote", required_argument, NULL, 'R' },
 		{ "no-push", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
+		CMD_OPT_END
 	};
-	const char *repo_dir = ".", *target_arg = "refs/heads/main", *key = NULL, *remote = "origin";
+	cmd_where where = CMD_WHERE_INIT;
+	const char *repo_dir, *target_arg = "refs/heads/main", *key = NULL, *remote = "origin";
 	char hex[GIT_OID_HEXSZ + 1], name[128], ref[256], tmp_tag[64], keyopt[4200], target[512];
 	char msg2[600], base[160];
 	git_repository *repo = NULL;
@@ -80,18 +80,17 @@ int cmd_approve(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	int no_push = 0, c, r = 2, valid = 0, n;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&where, argc, argv, "", longopts)) != -1) {
 		switch (c) {
-		case 'r': repo_dir = optarg; break;
 		case 't': target_arg = optarg; break;
 		case 'k': key = optarg; break;
 		case 'R': remote = optarg; break;
 		case 'n': no_push = 1; break;
-		default: cmd_die_usage(NULL);
 		}
 	}
 	if (optind + 1 != argc)
 		cmd_die_usage(NULL);
+	repo_dir = where.repo;
 	snprintf(target, sizeof(target), "%s%s", strncmp(target_arg, "refs/", 5) ? "refs/heads/" : "",
 		target_arg);
 	if (git_reference_name_is_valid(&valid, target) < 0 || !valid) {

@@ -37,10 +37,50 @@ static int take_opt(int argc, char **argv, int *i, const char *name, const char 
 	return 0;
 }
 
-static void unknown_option(const char *arg)
+/* An option of a subcommand: with a value when `value` is set, else a flag. */
+typedef struct audit_opt {
+	const char *name;
+	const char **value;
+	int *flag;
+} audit_opt;
+
+static int take(int argc, char **argv, int *i, const audit_opt *o)
 {
-	cmd_error("unknown option '%s'", arg);
-	cmd_die_usage(NULL);
+	if (o->value)
+		return take_opt(argc, argv, i, o->name, o->value);
+	if (strcmp(argv[*i], o->name))
+		return 0;
+	*o->flag = 1;
+	return 1;
+}
+
+/*
+ * The options of a subcommand, in any order, and its one operand (the log,
+ * the proof or the key prefix), which it returns; anything else is a usage
+ * error.  A lone "-" is an operand: standard input.
+ */
+static const char *parse_args(int argc, char **argv, const audit_opt *opts, size_t nopts)
+{
+	const char *operand = NULL;
+	size_t k;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		for (k = 0; k < nopts && !take(argc, argv, &i, &opts[k]); k++)
+			;
+		if (k < nopts)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			cmd_error("unknown option '%s'", argv[i]);
+			cmd_die_usage(NULL);
+		}
+		if (operand)
+			cmd_die_usage(NULL);
+		operand = argv[i];
+	}
+	if (!operand)
+		cmd_die_usage(NULL);
+	return operand;
 }
 
 /* A verifier key given inline, or the first line of a file holding one. */
@@ -74,20 +114,12 @@ static int load_vkey(pc_note_verifier *v, const char *arg)
 static int audit_keygen(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
-	const char *origin = NULL, *prefix = NULL;
+	const char *origin = NULL, *prefix;
+	const audit_opt opts[] = { { "--origin", &origin, NULL } };
 	char *vkey = NULL;
-	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (take_opt(argc, argv, &i, "--origin", &origin))
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		if (prefix)
-			cmd_die_usage(NULL);
-		prefix = argv[i];
-	}
-	if (!origin || !prefix)
+	prefix = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	if (!origin)
 		cmd_die_usage(NULL);
 	if (pc_note_keygen(&vkey, prefix, origin, &err) < 0) {
 		cmd_error("audit keygen: %s", err.msg);
@@ -106,31 +138,21 @@ static int audit_verify(int argc, char **argv)
 	pc_audit_verify_result res;
 	pc_note_verifier v;
 	pc_error err = PC_ERROR_INIT;
-	const char *vkey = NULL, *log = NULL;
+	const char *vkey = NULL;
+	const audit_opt opts[] = {
+		{ "--vkey", &vkey, NULL }, { "--checkpoint", &o.old_checkpoint_path, NULL },
+		{ "--strict", NULL, &o.strict },
+	};
 	char *root = NULL;
 	size_t k;
-	int i, r;
+	int r;
 
 	memset(&o, 0, sizeof(o));
-	for (i = 1; i < argc; i++) {
-		if (take_opt(argc, argv, &i, "--vkey", &vkey) ||
-		    take_opt(argc, argv, &i, "--checkpoint", &o.old_checkpoint_path))
-			continue;
-		if (!strcmp(argv[i], "--strict")) {
-			o.strict = 1;
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		if (log)
-			cmd_die_usage(NULL);
-		log = argv[i];
-	}
-	if (!vkey || !log)
+	o.log_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	if (!vkey)
 		cmd_die_usage(NULL);
 	if (load_vkey(&v, vkey) < 0)
 		return 2;
-	o.log_path = log;
 	o.vkey = &v;
 	r = pc_audit_verify(&res, &o, &err);
 	for (k = 0; k < res.warnings.n; k++)
@@ -170,20 +192,13 @@ static int audit_proof(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
 	pc_buf out = PC_BUF_INIT;
-	const char *index_arg = NULL, *log = NULL;
+	const char *index_arg = NULL, *log;
+	const audit_opt opts[] = { { "--index", &index_arg, NULL } };
 	uint64_t index;
-	int i, r;
+	int r;
 
-	for (i = 1; i < argc; i++) {
-		if (take_opt(argc, argv, &i, "--index", &index_arg))
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		if (log)
-			cmd_die_usage(NULL);
-		log = argv[i];
-	}
-	if (!index_arg || !log)
+	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	if (!index_arg)
 		cmd_die_usage(NULL);
 	if (parse_u64_arg(&index, index_arg) < 0) {
 		cmd_error("--index: '%s' is not a record number (0, 1, ...)", index_arg);
@@ -233,24 +248,17 @@ static int audit_check_proof(int argc, char **argv)
 	pc_note_verifier v;
 	pc_checkpoint cp;
 	pc_buf rec = PC_BUF_INIT;
-	const char *vkey = NULL, *cp_path = NULL, *rec_path = NULL, *proof_path = NULL;
+	const char *vkey = NULL, *cp_path = NULL, *rec_path = NULL, *proof_path;
+	const audit_opt opts[] = {
+		{ "--vkey", &vkey, NULL }, { "--checkpoint", &cp_path, NULL }, { "--record", &rec_path, NULL },
+	};
 	char *proof = NULL, *trusted = NULL, *record = NULL, *root = NULL;
 	size_t proof_len = 0, trusted_len = 0, record_len = 0;
 	uint64_t index;
-	int i, r, status = 2;
+	int r, status = 2;
 
-	for (i = 1; i < argc; i++) {
-		if (take_opt(argc, argv, &i, "--vkey", &vkey) ||
-		    take_opt(argc, argv, &i, "--checkpoint", &cp_path) ||
-		    take_opt(argc, argv, &i, "--record", &rec_path))
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		if (proof_path)
-			cmd_die_usage(NULL);
-		proof_path = argv[i];
-	}
-	if (!vkey || !proof_path)
+	proof_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	if (!vkey)
 		cmd_die_usage(NULL);
 	if (rec_path && !strcmp(rec_path, "-") && !strcmp(proof_path, "-")) {
 		cmd_error("the proof and the record cannot both come from standard input");
@@ -626,31 +634,16 @@ static int audit_show(int argc, char **argv)
 	pc_strlist voids = PC_STRLIST_INIT;
 	show_row *rows = NULL;
 	size_t nrows = 0, arows = 0, len, i, c;
-	const char *since = NULL, *log = NULL, *line;
+	const char *since = NULL, *log, *line;
 	uint64_t lineno = 0;
 	int json = 0, complete, r, status = 0, voided;
+	const audit_opt opts[] = {
+		{ "--ref", &f.ref, NULL }, { "--decision", &f.decision, NULL }, { "--since", &since, NULL },
+		{ "--json", NULL, &json }, { "--break-glass", NULL, &f.break_glass },
+	};
 
 	memset(&f, 0, sizeof(f));
-	for (i = 1; i < (size_t)argc; i++) {
-		int k = (int)i;
-		if (take_opt(argc, argv, &k, "--ref", &f.ref) || take_opt(argc, argv, &k, "--decision", &f.decision) ||
-		    take_opt(argc, argv, &k, "--since", &since)) {
-			i = (size_t)k;
-			continue;
-		}
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--break-glass"))
-			f.break_glass = 1;
-		else if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		else if (log)
-			cmd_die_usage(NULL);
-		else
-			log = argv[i];
-	}
-	if (!log)
-		cmd_die_usage(NULL);
+	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
 	if (since) {
 		if (parse_time(since, &f.since_ms) < 0) {
 			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
@@ -716,20 +709,13 @@ static int audit_reconcile(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
 	pc_strlist findings = PC_STRLIST_INIT;
-	const char *repo = NULL, *log = NULL;
+	const char *repo = NULL, *log;
+	const audit_opt opts[] = { { "--repo", &repo, NULL } };
 	size_t k;
-	int i, status;
+	int status;
 
-	for (i = 1; i < argc; i++) {
-		if (take_opt(argc, argv, &i, "--repo", &repo))
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			unknown_option(argv[i]);
-		if (log)
-			cmd_die_usage(NULL);
-		log = argv[i];
-	}
-	if (!repo || !log)
+	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	if (!repo)
 		cmd_die_usage(NULL);
 	if (pc_audit_reconcile(&findings, repo, log, &err) < 0) {
 		cmd_error("audit reconcile: %s", err.msg);

@@ -8,7 +8,6 @@
 #include "repo.h"
 #include "session.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,39 +54,37 @@ int cmd_load_policy(pc_policy **out, const char *policy_path, git_repository *re
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
+		CMD_OPT_REPO,
+		CMD_OPT_POLICY,
 		{ "as", required_argument, NULL, 'a' },
 		{ "stdin", no_argument, NULL, 's' },
 		{ "push-option", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
+		CMD_OPT_END
 	};
-	const char *repo_dir = ".", *policy_path = NULL, *as = NULL;
+	cmd_where where = CMD_WHERE_INIT;
+	const char *as = NULL;
 	int use_stdin = 0, c, r = 2;
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
 
 	pc_session_init(&s, NULL);
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&where, argc, argv, "o:", longopts)) != -1) {
 		switch (c) {
-		case 'r': repo_dir = optarg; break;
-		case 'p': policy_path = optarg; break;
 		case 'a': as = optarg; break;
 		case 's': use_stdin = 1; break;
 		case 'o':
 			if (pc_strlist_add(&s.options, optarg) < 0)
 				goto done;
 			break;
-		default: cmd_die_usage(NULL);
 		}
 	}
 	if (use_stdin ? optind != argc : optind + 3 != argc)
 		cmd_die_usage(NULL);
-	if (pc_repo_open(&s.repo, repo_dir, &err) < 0) {
+	if (pc_repo_open(&s.repo, where.repo, &err) < 0) {
 		cmd_error("check: %s", err.msg);
 		goto done;
 	}
-	if (cmd_load_policy(&s.policy, policy_path, s.repo) < 0)
+	if (cmd_load_policy(&s.policy, where.policy, s.repo) < 0)
 		goto done;
 	if (use_stdin) {
 		if (pc_session_read_updates(&s, stdin, &err) < 0) {

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -126,12 +125,13 @@ done:
 int cmd_install(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
+		CMD_OPT_POLICY,
 		{ "hook", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
+		CMD_OPT_END
 	};
-	const char *policy_path = NULL, *hooks[8];
+	cmd_where where = CMD_WHERE_INIT;
+	const char *policy_path, *hooks[8];
 	char dir[PATH_MAX], policy_abs[PATH_MAX];
 	size_t nhooks = 0, i, j;
 	int force = 0, c, r = 0, known;
@@ -139,9 +139,8 @@ int cmd_install(int argc, char **argv)
 	pc_diag diags = PC_DIAG_INIT;
 	git_repository *repo = NULL;
 
-	while ((c = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&where, argc, argv, "f", longopts)) != -1) {
 		switch (c) {
-		case 'p': policy_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'k':
 			for (known = 0, j = 0; j < PC_ARRAY_SIZE(known_hooks); j++)
@@ -153,11 +152,11 @@ int cmd_install(int argc, char **argv)
 			if (nhooks < PC_ARRAY_SIZE(hooks))
 				hooks[nhooks++] = optarg;
 			break;
-		default: cmd_die_usage(NULL);
 		}
 	}
 	if (optind >= argc)
 		cmd_die_usage(NULL);
+	policy_path = where.policy;
 	if (!nhooks) {
 		hooks[nhooks++] = "pre-receive";
 		hooks[nhooks++] = "reference-transaction";

@@ -8,7 +8,6 @@
 #include "policy.h"
 #include "repo.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,31 +117,27 @@ static int print_features(git_repository *repo, const pc_policy *p, const pc_ref
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
+		CMD_OPT_REPO,
+		CMD_OPT_POLICY,
+		CMD_OPT_END
 	};
-	const char *repo_dir = ".", *policy_path = NULL;
+	cmd_where where = CMD_WHERE_INIT;
 	git_repository *repo = NULL;
 	pc_policy *policy = NULL;
 	pc_refs refs = PC_REFS_INIT;
 	pc_error err = PC_ERROR_INIT;
-	int c, r = 2;
+	int r = 2;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': repo_dir = optarg; break;
-		case 'p': policy_path = optarg; break;
-		default: cmd_die_usage(NULL);
-		}
-	}
+	/* --repo and --policy are all it takes */
+	while (cmd_getopt(&where, argc, argv, "", longopts) != -1)
+		;
 	if (optind != argc)
 		cmd_die_usage(NULL);
-	if (pc_repo_open(&repo, repo_dir, &err) < 0) {
+	if (pc_repo_open(&repo, where.repo, &err) < 0) {
 		cmd_error("status: %s", err.msg);
 		goto done;
 	}
-	if (cmd_load_policy(&policy, policy_path, repo) < 0)
+	if (cmd_load_policy(&policy, where.policy, repo) < 0)
 		goto done;
 	if (pc_refs_load(&refs, repo, &err) < 0) {
 		cmd_error("status: %s", err.msg);

@@ -53,6 +53,22 @@ void cmd_die_usage(const char *usage)
 	exit(2);
 }
 
+int cmd_getopt(cmd_where *where, int argc, char **argv, const char *shortopts,
+	const struct option *longopts)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': where->repo = optarg; break;
+		case 'p': where->policy = optarg; break;
+		case '?': case ':': cmd_die_usage(NULL);
+		default: return c;
+		}
+	}
+	return -1;
+}
+
 static void print_help(FILE *fp)
 {
 	size_t i;

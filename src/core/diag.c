@@ -7,21 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pc_diag_add(pc_diag *d, const char *file, unsigned line, unsigned column,
-	const char *fmt, ...)
+int pc_diag_vadd(pc_diag *d, const char *file, unsigned line, unsigned column,
+	const char *fmt, va_list ap)
 {
 	size_t max = d->max ? d->max : 1000;
 	pc_diag_item *it;
-	va_list ap;
 	char msg[PC_ERROR_MAX];
 
 	if (d->n >= max)
 		return PC_ELIMIT;
 	if (pc_grow((void **)&d->items, &d->alloc, d->n + 1, sizeof(*d->items)) < 0)
 		return PC_ENOMEM;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	it = &d->items[d->n];
 	it->file = pc_strdup(file ? file : "");
 	it->message = pc_strdup(msg);
@@ -34,6 +31,18 @@ int pc_diag_add(pc_diag *d, const char *file, unsigned line, unsigned column,
 	it->column = column;
 	d->n++;
 	return 0;
+}
+
+int pc_diag_add(pc_diag *d, const char *file, unsigned line, unsigned column,
+	const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = pc_diag_vadd(d, file, line, column, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void format_item(const pc_diag_item *it, char *out, size_t size)

@@ -24,6 +24,9 @@ typedef struct pc_diag {
 
 int pc_diag_add(pc_diag *d, const char *file, unsigned line, unsigned column,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same for a parser's own printf-like error function. */
+int pc_diag_vadd(pc_diag *d, const char *file, unsigned line, unsigned column,
+	const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 /* Print each as "file:line:column: message\n" (line/column omitted when 0). */
 void pc_diag_print(const pc_diag *d, FILE *fp);
 /* First diagnostic formatted into err; returns PC_EINVAL when any exist. */

@@ -274,6 +274,23 @@ done:
 	return r;
 }
 
+int pc_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 /*
  * PC_EUNSAFE when others may replace what is in the directory of `file`:
  * a directory writable by others, or by group unless PC_SAFE_GROUP_WRITE

@@ -35,6 +35,9 @@ void pc_strlist_clear(pc_strlist *l);
  */
 int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_error *err);
 
+/* Write all len bytes, after short writes and EINTR; -1 with errno set on failure. */
+int pc_write_all(int fd, const void *buf, size_t len);
+
 /*
  * Refuse a configuration or key file that others could have changed
  * (PC_EUNSAFE, with the command that fixes it): a file writable by group

@@ -290,22 +290,6 @@ static int sys_error(pc_error *err, const char *path, const char *what)
 	return pc_error_set(err, PC_EIO, "%s: %s: %s", path, what, strerror(e));
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += (size_t)w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int sync_dir(const char *dir, pc_error *err)
 {
 	int fd, r = 0;
@@ -366,7 +350,7 @@ static int append_bucket(pc_pushers *px, unsigned byte, pc_buf *lines, int *crea
 		r = sys_error(err, path, "cannot read the first-pusher index");
 		goto done;
 	}
-	if ((last != '\n' && write_all(fd, "\n", 1) < 0) || write_all(fd, lines->ptr, lines->len) < 0) {
+	if ((last != '\n' && pc_write_all(fd, "\n", 1) < 0) || pc_write_all(fd, lines->ptr, lines->len) < 0) {
 		r = sys_error(err, path, "cannot append to the first-pusher index");
 		goto done;
 	}

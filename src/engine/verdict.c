@@ -30,6 +30,21 @@ int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const c
 	return 0;
 }
 
+static void reason_release(pc_reason *r)
+{
+	free(r->rule);
+	free(r->message);
+	free(r->hint);
+}
+
+static void approval_release(pc_approval *a)
+{
+	free(a->user);
+	free(a->via);
+	free(a->key);
+	free(a->object);
+}
+
 static int add_reason(pc_verdict *v, const char *rule, const char *hint, const char *fmt, va_list ap)
 {
 	pc_reason *r;
@@ -50,9 +65,7 @@ static int add_reason(pc_verdict *v, const char *rule, const char *hint, const c
 	r->message = pc_buf_detach(&msg);
 	r->hint = hint ? pc_strdup(hint) : NULL;
 	if (!r->rule || !r->message || (hint && !r->hint)) {
-		free(r->rule);
-		free(r->message);
-		free(r->hint);
+		reason_release(r);
 		return PC_ENOMEM;
 	}
 	v->nreasons++;
@@ -95,10 +108,7 @@ int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	a->key = key ? pc_strdup(key) : NULL;
 	a->object = object ? pc_strdup(object) : NULL;
 	if (!a->user || !a->via || (key && !a->key) || (object && !a->object)) {
-		free(a->user);
-		free(a->via);
-		free(a->key);
-		free(a->object);
+		approval_release(a);
 		return PC_ENOMEM;
 	}
 	v->napprovals++;
@@ -115,23 +125,28 @@ int pc_verdict_has_approver(const pc_verdict *v, const char *user)
 	return 0;
 }
 
-void pc_verdict_release(pc_verdict *v)
+void pc_reasons_free(pc_reason *reasons, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < v->nreasons; i++) {
-		free(v->reasons[i].rule);
-		free(v->reasons[i].message);
-		free(v->reasons[i].hint);
-	}
-	for (i = 0; i < v->napprovals; i++) {
-		free(v->approvals[i].user);
-		free(v->approvals[i].via);
-		free(v->approvals[i].key);
-		free(v->approvals[i].object);
-	}
-	free(v->reasons);
-	free(v->approvals);
+	for (i = 0; i < n; i++)
+		reason_release(&reasons[i]);
+	free(reasons);
+}
+
+void pc_approvals_free(pc_approval *approvals, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		approval_release(&approvals[i]);
+	free(approvals);
+}
+
+void pc_verdict_release(pc_verdict *v)
+{
+	pc_reasons_free(v->reasons, v->nreasons);
+	pc_approvals_free(v->approvals, v->napprovals);
 	free(v->ref);
 	free(v->break_glass);
 	free(v->codeowners);

@@ -68,5 +68,8 @@ int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	const char *key, const char *object);
 int pc_verdict_has_approver(const pc_verdict *v, const char *user);
 void pc_verdict_release(pc_verdict *v);
+/* Free n reasons (approvals) and their array: a verdict's, or an audit record's. */
+void pc_reasons_free(pc_reason *reasons, size_t n);
+void pc_approvals_free(pc_approval *approvals, size_t n);
 
 #endif

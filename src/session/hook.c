@@ -10,13 +10,15 @@
 #include <string.h>
 
 /*
- * git has hashed every object of the push (index-pack, unpack-objects)
- * before any hook runs, and git itself reads objects without hashing them
- * again; libgit2 by default re-hashes every object it reads, which is a
- * quarter of the cost of judging a push of many commits.
+ * A hook's session, and libgit2 without re-hashing: git has hashed every
+ * object of the push (index-pack, unpack-objects) before any hook runs,
+ * and git itself reads objects without hashing them again; libgit2 by
+ * default re-hashes every object it reads, which is a quarter of the cost
+ * of judging a push of many commits.  hook_done() undoes both.
  */
-static void hook_libgit2_init(void)
+static void hook_start(pc_session *s, const char *hook)
 {
+	pc_session_init(s, hook);
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
@@ -50,8 +52,7 @@ int pc_hook_pre_receive(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	pc_session_init(&s, "pre-receive");
-	hook_libgit2_init();
+	hook_start(&s, "pre-receive");
 	if (pc_session_open_hook(&s, stderr) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0 || pc_session_read_options(&s, &err) < 0) {
@@ -70,8 +71,7 @@ int pc_hook_update(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	int r = 1;
 
-	pc_session_init(&s, "update");
-	hook_libgit2_init();
+	hook_start(&s, "update");
 	if (argc != 4) {
 		pc_error_set(&err, PC_EINVAL, "the update hook takes REF OLD NEW");
 		pc_session_fail(stderr, &err);
@@ -110,8 +110,7 @@ int pc_hook_reference_transaction(int argc, char **argv)
 			;
 		return 0;
 	}
-	pc_session_init(&s, "reference-transaction");
-	hook_libgit2_init();
+	hook_start(&s, "reference-transaction");
 	if (pc_session_open_hook(&s, stderr) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0) {
