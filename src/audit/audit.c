@@ -1108,7 +1108,7 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 
 	if ((r = check_log_safe(&p, err)) < 0)
 		goto done;
-	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
 		r = sys_error(err, p.lock, "cannot open the audit lock");
 		goto done;
 	}

@@ -90,6 +90,19 @@ test_expect_success 'an audit log that is a symbolic link is refused' '
 	refused 8 "audit.log"
 '
 
+test_expect_success 'an audit lock that is a symbolic link is refused, and its target left alone' '
+	echo "not a lock" >elsewhere &&
+	rm -f audit/audit.log.lock &&
+	ln -s ../elsewhere audit/audit.log.lock &&
+	test_when_finished "rm -f audit/audit.log.lock" &&
+	test_must_fail judge 20 &&
+	grep "policy-check: rejected" err &&
+	grep "audit.log.lock: cannot open the audit lock: Too many levels of symbolic links" err &&
+	! grep "\"ref\":\"refs/heads/feature/p20\".*\"decision\":\"accept\"" audit/audit.log &&
+	echo "not a lock" >expect &&
+	test_cmp expect elsewhere
+'
+
 test_expect_success 'an audit log in a world-writable directory is refused (the key elsewhere)' '
 	mkdir -p keydir && chmod 700 keydir && cp audit/audit.key keydir/ &&
 	sed -i "s|key: audit/audit.key|key: keydir/audit.key|" policy.yml &&
