@@ -5,6 +5,7 @@
 #include "policy-int.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -460,6 +461,131 @@ static void read_paths(cx *c, const ynode *n, const char *path, pc_strlist *out)
 	}
 }
 
+/*
+ * The keys of a section that each read one value, as data: the key, what
+ * its value must be and where in the section's struct it goes.  One loop
+ * reads them in the table's order, so a key's messages are those of its kind.
+ */
+enum field_kind {
+	F_STR,		/* a string */
+	F_DIR,		/* a repository path naming a directory, kept with a trailing '/' */
+	F_REGEX,	/* a string that compiles as a rule's regex */
+	F_REGEXES,	/* a list of those */
+	F_BOOL,
+	F_UINT,		/* from min to max */
+	F_SIZE,		/* at least min; "10MB" and the like */
+	F_APPROVALS,
+	F_ENUM,		/* one of names[0 .. max), kept as its index */
+	F_PRINCIPALS,
+	F_GLOBS,
+	F_FROM,
+	F_PATHS
+};
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off;		/* of the value in the section's struct */
+	uint64_t min, max;
+	const char *const *names;
+};
+
+static void read_regexes(cx *c, const ynode *n, const char *path, pc_strlist *out)
+{
+	const char *s;
+	size_t i;
+
+	if (!pc_policy_want_seq(c, n, path))
+		return;
+	for (i = 0; i < n->n; i++) {
+		if (!(s = pc_policy_get_str(c, n->kids[i], path)))
+			continue;
+		pc_policy_check_regex(c, n->kids[i], path, s);
+		pc_policy_cx_add(c, out, s);
+	}
+}
+
+/* "overlays/dev" and "overlays/dev/" name the same directory. */
+static char *dir_path(cx *c, const char *s)
+{
+	size_t len = strlen(s);
+	char *r = len && s[len - 1] == '/' ? pc_strdup(s) : pc_asprintf("%s/", s);
+
+	if (!r)
+		c->oom = 1;
+	return r;
+}
+
+/* Read the keys of f[] present in the mapping m of `section` into base. */
+static void read_fields(cx *c, const ynode *m, const char *section, void *base,
+	const struct field *f, size_t nf)
+{
+	char path[600];
+	const ynode *v;
+	const char *s, *why;
+	size_t i;
+	int e;
+
+	for (i = 0; i < nf; i++) {
+		void *dst = (char *)base + f[i].off;
+
+		if (!(v = pc_policy_y_get(m, f[i].key)))
+			continue;
+		snprintf(path, sizeof(path), "%s.%s", section, f[i].key);
+		switch (f[i].kind) {
+		case F_STR:
+			if ((s = pc_policy_get_str(c, v, path)))
+				pc_policy_cx_set(c, dst, s);
+			break;
+		case F_DIR:
+			if (!(s = pc_policy_get_str(c, v, path)))
+				break;
+			if ((why = pc_policy_bad_repo_path(s)))
+				pc_policy_cx_error(c, v, "%s: '%s' %s", path, s, why);
+			else
+				*(char **)dst = dir_path(c, s);
+			break;
+		case F_REGEX:
+			if ((s = pc_policy_get_str(c, v, path))) {
+				pc_policy_check_regex(c, v, path, s);
+				pc_policy_cx_set(c, dst, s);
+			}
+			break;
+		case F_REGEXES:
+			read_regexes(c, v, path, dst);
+			break;
+		case F_BOOL:
+			pc_policy_get_bool(c, v, path, dst);
+			break;
+		case F_UINT:
+			pc_policy_get_uint(c, v, path, f[i].min, f[i].max, dst);
+			break;
+		case F_SIZE:
+			pc_policy_get_size(c, v, path, f[i].min, dst);
+			break;
+		case F_APPROVALS:
+			pc_policy_get_approvals(c, v, path, dst);
+			break;
+		case F_ENUM:
+			if ((e = pc_policy_get_enum(c, v, path, f[i].names, (size_t)f[i].max)) >= 0)
+				*(int *)dst = e;
+			break;
+		case F_PRINCIPALS:
+			read_principals(c, v, path, dst);
+			break;
+		case F_GLOBS:
+			read_globs(c, v, path, dst);
+			break;
+		case F_FROM:
+			read_from(c, v, path, dst);
+			break;
+		case F_PATHS:
+			read_paths(c, v, path, dst);
+			break;
+		}
+	}
+}
+
 int pc_policy_names_protected_branch(const pc_policy *p, const char *s)
 {
 	size_t i;
@@ -485,61 +611,36 @@ int pc_policy_grow_branches(cx *c)
 	return 0;
 }
 
-static void read_branches(cx *c, const ynode *n)
+static const struct field branch_fields[] = {
+	{ "environment", F_STR, offsetof(pc_branch, environment), 0, 0, NULL },
+	{ "from", F_FROM, offsetof(pc_branch, from), 0, 0, NULL },
+	{ "require", F_GLOBS, offsetof(pc_branch, require), 0, 0, NULL },
+	{ "approvals", F_APPROVALS, offsetof(pc_branch, approvals), 0, 0, NULL },
+	{ "approvers", F_PRINCIPALS, offsetof(pc_branch, approvers), 0, 0, NULL },
+};
+
+/* A branch of the file, its name checked, or NULL when the name is not one. */
+static int add_branch(cx *c, const ynode *key, const ynode *val, void **out)
 {
 	pc_policy *p = c->p;
-	char path[512], fpath[600];
-	size_t i;
+	const char *why;
+	pc_branch *b;
 
-	if (!pc_policy_want_map(c, n, "branches"))
-		return;
-	for (i = 0; i + 1 < n->n; i += 2) {
-		const ynode *key = n->kids[i], *val = n->kids[i + 1], *v;
-		const char *why, *s;
-		pc_branch *b;
-
-		if (key->kind != Y_SCALAR)
-			continue;
-		snprintf(path, sizeof(path), "branches.%s", key->str);
-		if (key->dup)
-			continue;
-		if ((why = pc_policy_bad_branch_pattern(key->str))) {
-			pc_policy_cx_error(c, key, "branches: '%s' is not a valid branch pattern: %s", key->str, why);
-			continue;
-		}
-		if (pc_policy_grow_branches(c) < 0)
-			return;
-		b = &p->branches[p->nbranches];
-		if (!(b->name = pc_policy_cx_strdup(c, key->str)))
-			return;
-		b->line = key->line;
-		c->bsrc[p->nbranches] = val;
-		p->nbranches++;
-		if (!pc_policy_want_map(c, val, path))
-			continue;
-		pc_policy_check_keys(c, val, S_BRANCH, path);
-		if ((v = pc_policy_y_get(val, "environment"))) {
-			snprintf(fpath, sizeof(fpath), "%s.environment", path);
-			if ((s = pc_policy_get_str(c, v, fpath)))
-				pc_policy_cx_set(c, &b->environment, s);
-		}
-		if ((v = pc_policy_y_get(val, "from"))) {
-			snprintf(fpath, sizeof(fpath), "%s.from", path);
-			read_from(c, v, fpath, &b->from);
-		}
-		if ((v = pc_policy_y_get(val, "require"))) {
-			snprintf(fpath, sizeof(fpath), "%s.require", path);
-			read_globs(c, v, fpath, &b->require);
-		}
-		if ((v = pc_policy_y_get(val, "approvals"))) {
-			snprintf(fpath, sizeof(fpath), "%s.approvals", path);
-			pc_policy_get_approvals(c, v, fpath, &b->approvals);
-		}
-		if ((v = pc_policy_y_get(val, "approvers"))) {
-			snprintf(fpath, sizeof(fpath), "%s.approvers", path);
-			read_principals(c, v, fpath, &b->approvers);
-		}
+	*out = NULL;
+	if ((why = pc_policy_bad_branch_pattern(key->str))) {
+		pc_policy_cx_error(c, key, "branches: '%s' is not a valid branch pattern: %s", key->str, why);
+		return 0;
 	}
+	if (pc_policy_grow_branches(c) < 0)
+		return PC_ENOMEM;
+	b = &p->branches[p->nbranches];
+	if (!(b->name = pc_policy_cx_strdup(c, key->str)))
+		return PC_ENOMEM;
+	b->line = key->line;
+	c->bsrc[p->nbranches] = val;
+	p->nbranches++;
+	*out = b;
+	return 0;
 }
 
 static int grow_environments(cx *c)
@@ -557,72 +658,65 @@ static int grow_environments(cx *c)
 	return 0;
 }
 
-/* "overlays/dev" and "overlays/dev/" name the same directory. */
-static char *dir_path(cx *c, const char *s)
-{
-	size_t len = strlen(s);
-	char *r = len && s[len - 1] == '/' ? pc_strdup(s) : pc_asprintf("%s/", s);
+static const struct field environment_fields[] = {
+	{ "path", F_DIR, offsetof(pc_environment, path), 0, 0, NULL },
+	{ "after", F_STR, offsetof(pc_environment, after), 0, 0, NULL },
+	{ "approvals", F_APPROVALS, offsetof(pc_environment, approvals), 0, 0, NULL },
+	{ "approvers", F_PRINCIPALS, offsetof(pc_environment, approvers), 0, 0, NULL },
+};
 
-	if (!r)
-		c->oom = 1;
-	return r;
-}
-
-static void read_environments(cx *c, const ynode *n)
+/* An environment of the file, its name checked, or NULL when the name is not one. */
+static int add_environment(cx *c, const ynode *key, const ynode *val, void **out)
 {
 	pc_policy *p = c->p;
-	char path[512], fpath[600];
+	const char *why;
+	pc_environment *e;
+
+	*out = NULL;
+	if ((why = pc_policy_bad_name(key->str, 0))) {
+		pc_policy_cx_error(c, key, "environments: environment name '%s' %s", key->str, why);
+		return 0;
+	}
+	if (grow_environments(c) < 0)
+		return PC_ENOMEM;
+	e = &p->environments[p->nenvironments];
+	if (!(e->name = pc_policy_cx_strdup(c, key->str)))
+		return PC_ENOMEM;
+	e->line = key->line;
+	c->esrc[p->nenvironments] = val;
+	p->nenvironments++;
+	*out = e;
+	return 0;
+}
+
+/*
+ * A mapping of named entries (branches, environments): add() checks each
+ * name and adds its entry, then the entry's keys are read from the table.
+ */
+static void read_entries(cx *c, const ynode *n, const char *section, int sec,
+	int (*add)(cx *c, const ynode *key, const ynode *val, void **out),
+	const struct field *f, size_t nf)
+{
+	char path[512];
+	void *entry;
 	size_t i;
 
-	if (!pc_policy_want_map(c, n, "environments"))
+	if (!pc_policy_want_map(c, n, section))
 		return;
 	for (i = 0; i + 1 < n->n; i += 2) {
-		const ynode *key = n->kids[i], *val = n->kids[i + 1], *v;
-		const char *why, *s;
-		pc_environment *e;
+		const ynode *key = n->kids[i], *val = n->kids[i + 1];
 
 		if (key->kind != Y_SCALAR)
 			continue;
-		snprintf(path, sizeof(path), "environments.%s", key->str);
+		snprintf(path, sizeof(path), "%s.%s", section, key->str);
 		if (key->dup)
 			continue;
-		if ((why = pc_policy_bad_name(key->str, 0))) {
-			pc_policy_cx_error(c, key, "environments: environment name '%s' %s", key->str, why);
-			continue;
-		}
-		if (grow_environments(c) < 0)
+		if (add(c, key, val, &entry) < 0)
 			return;
-		e = &p->environments[p->nenvironments];
-		if (!(e->name = pc_policy_cx_strdup(c, key->str)))
-			return;
-		e->line = key->line;
-		c->esrc[p->nenvironments] = val;
-		p->nenvironments++;
-		if (!pc_policy_want_map(c, val, path))
+		if (!entry || !pc_policy_want_map(c, val, path))
 			continue;
-		pc_policy_check_keys(c, val, S_ENVIRONMENT, path);
-		if ((v = pc_policy_y_get(val, "path"))) {
-			snprintf(fpath, sizeof(fpath), "%s.path", path);
-			if ((s = pc_policy_get_str(c, v, fpath))) {
-				if ((why = pc_policy_bad_repo_path(s)))
-					pc_policy_cx_error(c, v, "%s: '%s' %s", fpath, s, why);
-				else
-					e->path = dir_path(c, s);
-			}
-		}
-		if ((v = pc_policy_y_get(val, "after"))) {
-			snprintf(fpath, sizeof(fpath), "%s.after", path);
-			if ((s = pc_policy_get_str(c, v, fpath)))
-				pc_policy_cx_set(c, &e->after, s);
-		}
-		if ((v = pc_policy_y_get(val, "approvals"))) {
-			snprintf(fpath, sizeof(fpath), "%s.approvals", path);
-			pc_policy_get_approvals(c, v, fpath, &e->approvals);
-		}
-		if ((v = pc_policy_y_get(val, "approvers"))) {
-			snprintf(fpath, sizeof(fpath), "%s.approvers", path);
-			read_principals(c, v, fpath, &e->approvers);
-		}
+		pc_policy_check_keys(c, val, sec, path);
+		read_fields(c, val, path, entry, f, nf);
 	}
 }
 
@@ -647,61 +741,42 @@ static void read_tags(cx *c, const ynode *n)
 		read_principals(c, v, "tags.create", &c->p->tag_create);
 }
 
+static const char *const unowned_names[] = { "allow", "deny" };
+
+static const struct field approvals_fields[] = {
+	{ "codeowners", F_PATHS, offsetof(pc_policy, codeowners), 0, 0, NULL },
+	{ "required", F_APPROVALS, offsetof(pc_policy, approvals_required), 0, 0, NULL },
+	{ "self_approval", F_BOOL, offsetof(pc_policy, self_approval), 0, 0, NULL },
+	{ "pusher_is_approval", F_BOOL, offsetof(pc_policy, pusher_is_approval), 0, 0, NULL },
+	{ "unowned", F_ENUM, offsetof(pc_policy, unowned_deny), 0, 2, unowned_names },
+};
+
 static void read_approvals(cx *c, const ynode *n)
 {
-	static const char *const unowned[] = { "allow", "deny" };
-	pc_policy *p = c->p;
 	const ynode *v;
-	int e;
 
 	if (!pc_policy_want_map(c, n, "approvals"))
 		return;
 	pc_policy_check_keys(c, n, S_APPROVALS, "approvals");
-	if ((v = pc_policy_y_get(n, "codeowners"))) {
-		read_paths(c, v, "approvals.codeowners", &p->codeowners);
-		if (v->kind == Y_SEQ && !v->n)
-			pc_policy_cx_error(c, v, "approvals.codeowners: the list is empty; name at least one CODEOWNERS file");
-	}
-	if ((v = pc_policy_y_get(n, "required")))
-		pc_policy_get_approvals(c, v, "approvals.required", &p->approvals_required);
-	if ((v = pc_policy_y_get(n, "self_approval")))
-		pc_policy_get_bool(c, v, "approvals.self_approval", &p->self_approval);
-	if ((v = pc_policy_y_get(n, "pusher_is_approval")))
-		pc_policy_get_bool(c, v, "approvals.pusher_is_approval", &p->pusher_is_approval);
-	if ((v = pc_policy_y_get(n, "unowned")) && (e = pc_policy_get_enum(c, v, "approvals.unowned", unowned, 2)) >= 0)
-		p->unowned_deny = e;
+	read_fields(c, n, "approvals", c->p, approvals_fields, PC_ARRAY_SIZE(approvals_fields));
+	if ((v = pc_policy_y_get(n, "codeowners")) && v->kind == Y_SEQ && !v->n)
+		pc_policy_cx_error(c, v, "approvals.codeowners: the list is empty; name at least one CODEOWNERS file");
 }
+
+static const struct field rules_fields[] = {
+	{ "commit_message", F_REGEX, offsetof(pc_rules, commit_message), 0, 0, NULL },
+	{ "work_branch_name", F_REGEX, offsetof(pc_rules, work_branch_name), 0, 0, NULL },
+	{ "deny_paths", F_REGEXES, offsetof(pc_rules, deny_paths), 0, 0, NULL },
+	{ "max_blob_size", F_SIZE, offsetof(pc_rules, max_blob_size), 0, 0, NULL },
+	{ "signed_commits", F_BOOL, offsetof(pc_rules, signed_commits), 0, 0, NULL },
+};
 
 static void read_rules(cx *c, const ynode *n)
 {
-	pc_rules *r = &c->p->rules;
-	const ynode *v;
-	const char *s;
-	size_t i;
-
 	if (!pc_policy_want_map(c, n, "rules"))
 		return;
 	pc_policy_check_keys(c, n, S_RULES, "rules");
-	if ((v = pc_policy_y_get(n, "commit_message")) && (s = pc_policy_get_str(c, v, "rules.commit_message"))) {
-		pc_policy_check_regex(c, v, "rules.commit_message", s);
-		pc_policy_cx_set(c, &r->commit_message, s);
-	}
-	if ((v = pc_policy_y_get(n, "work_branch_name")) && (s = pc_policy_get_str(c, v, "rules.work_branch_name"))) {
-		pc_policy_check_regex(c, v, "rules.work_branch_name", s);
-		pc_policy_cx_set(c, &r->work_branch_name, s);
-	}
-	if ((v = pc_policy_y_get(n, "deny_paths")) && pc_policy_want_seq(c, v, "rules.deny_paths")) {
-		for (i = 0; i < v->n; i++) {
-			if (!(s = pc_policy_get_str(c, v->kids[i], "rules.deny_paths")))
-				continue;
-			pc_policy_check_regex(c, v->kids[i], "rules.deny_paths", s);
-			pc_policy_cx_add(c, &r->deny_paths, s);
-		}
-	}
-	if ((v = pc_policy_y_get(n, "max_blob_size")))
-		pc_policy_get_size(c, v, "rules.max_blob_size", 0, &r->max_blob_size);
-	if ((v = pc_policy_y_get(n, "signed_commits")))
-		pc_policy_get_bool(c, v, "rules.signed_commits", &r->signed_commits);
+	read_fields(c, n, "rules", &c->p->rules, rules_fields, PC_ARRAY_SIZE(rules_fields));
 }
 
 static void read_audit(cx *c, const ynode *n)
@@ -744,24 +819,20 @@ static void read_audit(cx *c, const ynode *n)
 	}
 }
 
+static const struct field limits_fields[] = {
+	{ "max_commits", F_UINT, offsetof(pc_limits, max_commits), 1, UINT32_MAX, NULL },
+	{ "max_paths", F_UINT, offsetof(pc_limits, max_paths), 1, UINT32_MAX, NULL },
+	{ "max_codeowners_size", F_SIZE, offsetof(pc_limits, max_codeowners_size), 1, 0, NULL },
+	{ "max_refs", F_UINT, offsetof(pc_limits, max_refs), 1, UINT32_MAX, NULL },
+	{ "max_approvals_per_commit", F_UINT, offsetof(pc_limits, max_approvals_per_commit), 1, 1000, NULL },
+};
+
 static void read_limits(cx *c, const ynode *n)
 {
-	pc_limits *l = &c->p->limits;
-	const ynode *v;
-
 	if (!pc_policy_want_map(c, n, "limits"))
 		return;
 	pc_policy_check_keys(c, n, S_LIMITS, "limits");
-	if ((v = pc_policy_y_get(n, "max_commits")))
-		pc_policy_get_uint(c, v, "limits.max_commits", 1, UINT32_MAX, &l->max_commits);
-	if ((v = pc_policy_y_get(n, "max_paths")))
-		pc_policy_get_uint(c, v, "limits.max_paths", 1, UINT32_MAX, &l->max_paths);
-	if ((v = pc_policy_y_get(n, "max_codeowners_size")))
-		pc_policy_get_size(c, v, "limits.max_codeowners_size", 1, &l->max_codeowners_size);
-	if ((v = pc_policy_y_get(n, "max_refs")))
-		pc_policy_get_uint(c, v, "limits.max_refs", 1, UINT32_MAX, &l->max_refs);
-	if ((v = pc_policy_y_get(n, "max_approvals_per_commit")))
-		pc_policy_get_uint(c, v, "limits.max_approvals_per_commit", 1, 1000, &l->max_approvals_per_commit);
+	read_fields(c, n, "limits", &c->p->limits, limits_fields, PC_ARRAY_SIZE(limits_fields));
 }
 
 
@@ -823,7 +894,7 @@ int pc_policy_read_sections(cx *c)
 			pc_policy_cx_set(c, &p->trunk, s);
 	}
 	if ((v = pc_policy_y_get(root, "branches")))
-		read_branches(c, v);
+		read_entries(c, v, "branches", S_BRANCH, add_branch, branch_fields, PC_ARRAY_SIZE(branch_fields));
 	if ((v = pc_policy_y_get(root, "tags")))
 		read_tags(c, v);
 	if ((v = pc_policy_y_get(root, "other_refs")) && (e = pc_policy_get_enum(c, v, "other_refs", other_refs, 2)) >= 0)
@@ -848,7 +919,8 @@ int pc_policy_read_sections(cx *c)
 		pc_policy_cx_error(c, root, "missing required key 'identity'; name the one variable your server sets "
 			"to the pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN);
 	if ((v = pc_policy_y_get(root, "environments")))
-		read_environments(c, v);
+		read_entries(c, v, "environments", S_ENVIRONMENT, add_environment, environment_fields,
+			PC_ARRAY_SIZE(environment_fields));
 	if ((v = pc_policy_y_get(root, "shared_paths"))) {
 		c->have_shared_paths = 1;
 		read_paths(c, v, "shared_paths", &p->shared_paths);
