@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "policy-int.h"
+#include "sshsig.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -223,6 +224,8 @@ int pc_policy_check_key_line(const char *line, char *why, size_t whysz, const ch
 {
 	const char *p = line, *t, *b;
 	unsigned char *blob = NULL;
+	pc_sshkey *key = NULL;
+	pc_error err = PC_ERROR_INIT;
 	size_t tlen, blen, bloblen, i;
 	uint32_t slen;
 	int r = PC_EINVAL, known = 0;
@@ -287,10 +290,23 @@ int pc_policy_check_key_line(const char *line, char *why, size_t whysz, const ch
 		snprintf(why, whysz, "the key blob holds no key after its type");
 		goto done;
 	}
+	/*
+	 * The checks above only explain the common mistakes in our words; the
+	 * key itself is judged by the parser the verifier uses, so that a key
+	 * the loader takes is one a signature can be checked against.
+	 */
+	if ((r = pc_sshkey_parse(&key, line, &err)) < 0) {
+		if (r != PC_ENOMEM) {
+			snprintf(why, whysz, "%s", err.msg);
+			r = PC_EINVAL;
+		}
+		goto done;
+	}
 	*b64 = b;
 	*b64len = blen;
 	r = 0;
 done:
+	pc_sshkey_free(key);
 	free(blob);
 	return r;
 }
