@@ -140,8 +140,28 @@ void pc_policy_check_regex(cx *c, const ynode *n, const char *path, const char *
 
 /* The sections (policy-read.c) and the presets over them (policy-preset.c) */
 
+/*
+ * The policy's branches or environments seen as one kind of array, so that
+ * one reader and one preset merge serve both: the entries, their count and
+ * allocation, and the file's node of each (NULL for an entry only a preset
+ * defines).
+ */
+struct pc_policy_entries {
+	void **items;
+	size_t *n, *alloc;
+	const ynode ***src;
+	size_t *asrc;
+	size_t size;			/* of one entry */
+	size_t name_off, line_off, approvals_off;
+};
+
+#define PC_POLICY_ENTRY_FIELD(type, entry, off) (*(type *)((char *)(entry) + (off)))
+
+void pc_policy_branch_entries(cx *c, struct pc_policy_entries *e);
+void pc_policy_environment_entries(cx *c, struct pc_policy_entries *e);
+void *pc_policy_grow_entries(cx *c, const struct pc_policy_entries *e);
+
 int pc_policy_names_protected_branch(const pc_policy *p, const char *s);
-int pc_policy_grow_branches(cx *c);
 int pc_policy_read_sections(cx *c);
 void pc_policy_apply_presets(cx *c);
 

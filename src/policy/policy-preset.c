@@ -5,6 +5,7 @@
 #include "config.h"
 #include "policy-int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,14 +37,87 @@ static const struct { const char *name, *path, *after; } preset3_envs[] = {
 
 static const char *const default_work_branches[] = { "feature/*", "hotfix/*" };
 
+/* What a preset brings: the names of its entries, and fill() for what the file leaves out. */
+struct preset {
+	size_t n;
+	const char *(*name)(const struct preset *pre, size_t i);
+	void (*fill)(cx *c, const struct preset *pre, size_t i, void *entry, const ynode *src);
+	const struct preset_branch *branches;	/* NULL: the Pattern3 trunk */
+	const char *trunk;
+};
+
+/*
+ * Put the preset's entries first, each merged with the file's entry of the
+ * same name when there is one, then the file's other entries in order.
+ */
+static void merge_preset(cx *c, const struct pc_policy_entries *e, const struct preset *pre)
+{
+	char *file = *e->items, *out;
+	const ynode **fsrc = *e->src, **osrc;
+	size_t nfile = *e->n, npre = pre->n, n = 0, i, j;
+	unsigned char *used;
+
+	out = pc_calloc(npre + nfile, e->size);
+	osrc = pc_calloc(npre + nfile, sizeof(*osrc));
+	used = pc_calloc(nfile, 1);
+	if (!out || !osrc || !used) {
+		free(out);
+		free(osrc);
+		free(used);
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < npre; i++) {
+		const char *name = pre->name(pre, i);
+		char *o = out + n * e->size;
+
+		for (j = 0; j < nfile; j++)
+			if (!used[j] && !strcmp(PC_POLICY_ENTRY_FIELD(char *, file + j * e->size, e->name_off), name))
+				break;
+		if (j < nfile) {
+			memcpy(o, file + j * e->size, e->size);
+			osrc[n] = fsrc[j];
+			used[j] = 1;
+		} else {
+			PC_POLICY_ENTRY_FIELD(char *, o, e->name_off) = pc_policy_cx_strdup(c, name);
+			PC_POLICY_ENTRY_FIELD(int, o, e->approvals_off) = -1;
+			PC_POLICY_ENTRY_FIELD(unsigned, o, e->line_off) = c->strategy_node ? c->strategy_node->line : 0;
+			osrc[n] = NULL;
+		}
+		pre->fill(c, pre, i, o, osrc[n]);
+		n++;
+	}
+	for (j = 0; j < nfile; j++) {
+		if (used[j])
+			continue;
+		memcpy(out + n * e->size, file + j * e->size, e->size);
+		osrc[n++] = fsrc[j];
+	}
+	free(file);
+	free(fsrc);
+	free(used);
+	*e->items = out;
+	*e->n = n;
+	*e->src = osrc;
+	*e->asrc = *e->alloc = npre + nfile;
+}
+
+static const char *preset_branch_name(const struct preset *pre, size_t i)
+{
+	return pre->branches ? pre->branches[i].name : pre->trunk;
+}
+
 /*
  * Fill in what a branch's entry in the file does not say from the preset's
- * branch of the same name (`pre` NULL: the Pattern3 trunk), field by field,
- * so that adding approvals to a preset branch keeps its `from` and `require`.
- * `src` is the file's entry, NULL for a branch only the preset defines.
+ * branch of the same name (the Pattern3 trunk when the preset has no
+ * branches), field by field, so that adding approvals to a preset branch
+ * keeps its `from` and `require`.  `src` is the file's entry, NULL for a
+ * branch only the preset defines.
  */
-static void fill_preset_branch(cx *c, pc_branch *b, const ynode *src, const struct preset_branch *pre)
+static void fill_preset_branch(cx *c, const struct preset *preset, size_t i, void *entry, const ynode *src)
 {
+	const struct preset_branch *pre = preset->branches ? &preset->branches[i] : NULL;
+	pc_branch *b = entry;
 	size_t k;
 
 	if (pre && pre->environment && !b->environment && !pc_policy_y_get(src, "environment"))
@@ -61,65 +135,27 @@ static void fill_preset_branch(cx *c, pc_branch *b, const ynode *src, const stru
 			pc_policy_cx_add(c, &b->require, pre->require[k]);
 }
 
-/*
- * Put the preset's branches first, each merged with the file's entry of the
- * same name when there is one, then the file's other branches in order.
- */
-static void merge_preset_branches(cx *c, const struct preset_branch *pre, size_t npre, const char *trunk)
+static void merge_preset_branches(cx *c, const struct preset_branch *branches, size_t n, const char *trunk)
 {
-	pc_policy *p = c->p;
-	pc_branch *file = p->branches, *out;
-	const ynode **fsrc = c->bsrc, **osrc;
-	size_t nfile = p->nbranches, n = 0, i, j;
-	unsigned char *used;
+	struct pc_policy_entries e;
+	const struct preset pre = { n, preset_branch_name, fill_preset_branch, branches, trunk };
 
-	out = pc_calloc(npre + nfile, sizeof(*out));
-	osrc = pc_calloc(npre + nfile, sizeof(*osrc));
-	used = pc_calloc(nfile, 1);
-	if (!out || !osrc || !used) {
-		free(out);
-		free(osrc);
-		free(used);
-		c->oom = 1;
-		return;
-	}
-	for (i = 0; i < npre; i++) {
-		const char *name = pre ? pre[i].name : trunk;
+	pc_policy_branch_entries(c, &e);
+	merge_preset(c, &e, &pre);
+}
 
-		for (j = 0; j < nfile; j++)
-			if (!used[j] && !strcmp(file[j].name, name))
-				break;
-		if (j < nfile) {
-			out[n] = file[j];
-			osrc[n] = fsrc[j];
-			used[j] = 1;
-		} else {
-			out[n].name = pc_policy_cx_strdup(c, name);
-			out[n].approvals = -1;
-			out[n].line = c->strategy_node ? c->strategy_node->line : 0;
-			osrc[n] = NULL;
-		}
-		fill_preset_branch(c, &out[n], osrc[n], pre ? &pre[i] : NULL);
-		n++;
-	}
-	for (j = 0; j < nfile; j++) {
-		if (used[j])
-			continue;
-		out[n] = file[j];
-		osrc[n++] = fsrc[j];
-	}
-	free(file);
-	free(fsrc);
-	free(used);
-	p->branches = out;
-	p->nbranches = n;
-	c->bsrc = osrc;
-	c->absrc = c->abranches = npre + nfile;
+static const char *preset_environment_name(const struct preset *pre, size_t i)
+{
+	(void)pre;
+	return preset3_envs[i].name;
 }
 
 /* As fill_preset_branch, for the Pattern3 environment preset3_envs[i]. */
-static void fill_preset_environment(cx *c, pc_environment *e, const ynode *src, size_t i)
+static void fill_preset_environment(cx *c, const struct preset *pre, size_t i, void *entry, const ynode *src)
 {
+	pc_environment *e = entry;
+
+	(void)pre;
 	if (!e->path && !pc_policy_y_get(src, "path"))
 		e->path = pc_policy_cx_strdup(c, preset3_envs[i].path);
 	if (preset3_envs[i].after && !e->after && !pc_policy_y_get(src, "after"))
@@ -128,52 +164,12 @@ static void fill_preset_environment(cx *c, pc_environment *e, const ynode *src, 
 
 static void merge_preset_environments(cx *c)
 {
-	pc_policy *p = c->p;
-	pc_environment *file = p->environments, *out;
-	const ynode **fsrc = c->esrc, **osrc;
-	size_t nfile = p->nenvironments, npre = PC_ARRAY_SIZE(preset3_envs), n = 0, i, j;
-	unsigned char *used;
+	struct pc_policy_entries e;
+	const struct preset pre = { PC_ARRAY_SIZE(preset3_envs), preset_environment_name,
+		fill_preset_environment, NULL, NULL };
 
-	out = pc_calloc(npre + nfile, sizeof(*out));
-	osrc = pc_calloc(npre + nfile, sizeof(*osrc));
-	used = pc_calloc(nfile, 1);
-	if (!out || !osrc || !used) {
-		free(out);
-		free(osrc);
-		free(used);
-		c->oom = 1;
-		return;
-	}
-	for (i = 0; i < npre; i++) {
-		for (j = 0; j < nfile; j++)
-			if (!used[j] && !strcmp(file[j].name, preset3_envs[i].name))
-				break;
-		if (j < nfile) {
-			out[n] = file[j];
-			osrc[n] = fsrc[j];
-			used[j] = 1;
-		} else {
-			out[n].name = pc_policy_cx_strdup(c, preset3_envs[i].name);
-			out[n].approvals = -1;
-			out[n].line = c->strategy_node ? c->strategy_node->line : 0;
-			osrc[n] = NULL;
-		}
-		fill_preset_environment(c, &out[n], osrc[n], i);
-		n++;
-	}
-	for (j = 0; j < nfile; j++) {
-		if (used[j])
-			continue;
-		out[n] = file[j];
-		osrc[n++] = fsrc[j];
-	}
-	free(file);
-	free(fsrc);
-	free(used);
-	p->environments = out;
-	p->nenvironments = n;
-	c->esrc = osrc;
-	c->aesrc = c->aenvs = npre + nfile;
+	pc_policy_environment_entries(c, &e);
+	merge_preset(c, &e, &pre);
 }
 
 void pc_policy_apply_presets(cx *c)
@@ -205,10 +201,12 @@ void pc_policy_apply_presets(cx *c)
 	if (c->oom)
 		return;
 	/* Environments live on the trunk, so the trunk is protected whenever there are any. */
-	if (p->nenvironments && !pc_policy_branch(p, p->trunk) && pc_policy_grow_branches(c) == 0) {
-		pc_branch *b = &p->branches[p->nbranches];
+	if (p->nenvironments && !pc_policy_branch(p, p->trunk)) {
+		struct pc_policy_entries e;
+		pc_branch *b;
 
-		if ((b->name = pc_policy_cx_strdup(c, p->trunk)))
+		pc_policy_branch_entries(c, &e);
+		if ((b = pc_policy_grow_entries(c, &e)) && (b->name = pc_policy_cx_strdup(c, p->trunk)))
 			p->nbranches++;
 	}
 	for (i = 0; i < p->nenvironments; i++)

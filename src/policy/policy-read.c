@@ -596,19 +596,47 @@ int pc_policy_names_protected_branch(const pc_policy *p, const char *s)
 	return 0;
 }
 
-int pc_policy_grow_branches(cx *c)
+void pc_policy_branch_entries(cx *c, struct pc_policy_entries *e)
 {
-	pc_policy *p = c->p;
+	e->items = (void **)&c->p->branches;
+	e->n = &c->p->nbranches;
+	e->alloc = &c->abranches;
+	e->src = &c->bsrc;
+	e->asrc = &c->absrc;
+	e->size = sizeof(pc_branch);
+	e->name_off = offsetof(pc_branch, name);
+	e->line_off = offsetof(pc_branch, line);
+	e->approvals_off = offsetof(pc_branch, approvals);
+}
 
-	if (pc_grow((void **)&p->branches, &c->abranches, p->nbranches + 1, sizeof(*p->branches)) < 0 ||
-	    pc_grow((void **)&c->bsrc, &c->absrc, p->nbranches + 1, sizeof(*c->bsrc)) < 0) {
+void pc_policy_environment_entries(cx *c, struct pc_policy_entries *e)
+{
+	e->items = (void **)&c->p->environments;
+	e->n = &c->p->nenvironments;
+	e->alloc = &c->aenvs;
+	e->src = &c->esrc;
+	e->asrc = &c->aesrc;
+	e->size = sizeof(pc_environment);
+	e->name_off = offsetof(pc_environment, name);
+	e->line_off = offsetof(pc_environment, line);
+	e->approvals_off = offsetof(pc_environment, approvals);
+}
+
+/* Room for one more entry, zeroed but for approvals (-1, not set); NULL when out of memory. */
+void *pc_policy_grow_entries(cx *c, const struct pc_policy_entries *e)
+{
+	char *entry;
+
+	if (pc_grow(e->items, e->alloc, *e->n + 1, e->size) < 0 ||
+	    pc_grow((void **)e->src, e->asrc, *e->n + 1, sizeof(**e->src)) < 0) {
 		c->oom = 1;
-		return PC_ENOMEM;
+		return NULL;
 	}
-	memset(&p->branches[p->nbranches], 0, sizeof(*p->branches));
-	p->branches[p->nbranches].approvals = -1;
-	c->bsrc[p->nbranches] = NULL;
-	return 0;
+	entry = (char *)*e->items + *e->n * e->size;
+	memset(entry, 0, e->size);
+	PC_POLICY_ENTRY_FIELD(int, entry, e->approvals_off) = -1;
+	(*e->src)[*e->n] = NULL;
+	return entry;
 }
 
 static const struct field branch_fields[] = {
@@ -619,45 +647,6 @@ static const struct field branch_fields[] = {
 	{ "approvers", F_PRINCIPALS, offsetof(pc_branch, approvers), 0, 0, NULL },
 };
 
-/* A branch of the file, its name checked, or NULL when the name is not one. */
-static int add_branch(cx *c, const ynode *key, const ynode *val, void **out)
-{
-	pc_policy *p = c->p;
-	const char *why;
-	pc_branch *b;
-
-	*out = NULL;
-	if ((why = pc_policy_bad_branch_pattern(key->str))) {
-		pc_policy_cx_error(c, key, "branches: '%s' is not a valid branch pattern: %s", key->str, why);
-		return 0;
-	}
-	if (pc_policy_grow_branches(c) < 0)
-		return PC_ENOMEM;
-	b = &p->branches[p->nbranches];
-	if (!(b->name = pc_policy_cx_strdup(c, key->str)))
-		return PC_ENOMEM;
-	b->line = key->line;
-	c->bsrc[p->nbranches] = val;
-	p->nbranches++;
-	*out = b;
-	return 0;
-}
-
-static int grow_environments(cx *c)
-{
-	pc_policy *p = c->p;
-
-	if (pc_grow((void **)&p->environments, &c->aenvs, p->nenvironments + 1, sizeof(*p->environments)) < 0 ||
-	    pc_grow((void **)&c->esrc, &c->aesrc, p->nenvironments + 1, sizeof(*c->esrc)) < 0) {
-		c->oom = 1;
-		return PC_ENOMEM;
-	}
-	memset(&p->environments[p->nenvironments], 0, sizeof(*p->environments));
-	p->environments[p->nenvironments].approvals = -1;
-	c->esrc[p->nenvironments] = NULL;
-	return 0;
-}
-
 static const struct field environment_fields[] = {
 	{ "path", F_DIR, offsetof(pc_environment, path), 0, 0, NULL },
 	{ "after", F_STR, offsetof(pc_environment, after), 0, 0, NULL },
@@ -665,55 +654,54 @@ static const struct field environment_fields[] = {
 	{ "approvers", F_PRINCIPALS, offsetof(pc_environment, approvers), 0, 0, NULL },
 };
 
-/* An environment of the file, its name checked, or NULL when the name is not one. */
-static int add_environment(cx *c, const ynode *key, const ynode *val, void **out)
+static int branch_name_ok(cx *c, const ynode *key)
 {
-	pc_policy *p = c->p;
-	const char *why;
-	pc_environment *e;
+	const char *why = pc_policy_bad_branch_pattern(key->str);
 
-	*out = NULL;
-	if ((why = pc_policy_bad_name(key->str, 0))) {
+	if (why)
+		pc_policy_cx_error(c, key, "branches: '%s' is not a valid branch pattern: %s", key->str, why);
+	return !why;
+}
+
+static int environment_name_ok(cx *c, const ynode *key)
+{
+	const char *why = pc_policy_bad_name(key->str, 0);
+
+	if (why)
 		pc_policy_cx_error(c, key, "environments: environment name '%s' %s", key->str, why);
-		return 0;
-	}
-	if (grow_environments(c) < 0)
-		return PC_ENOMEM;
-	e = &p->environments[p->nenvironments];
-	if (!(e->name = pc_policy_cx_strdup(c, key->str)))
-		return PC_ENOMEM;
-	e->line = key->line;
-	c->esrc[p->nenvironments] = val;
-	p->nenvironments++;
-	*out = e;
-	return 0;
+	return !why;
 }
 
 /*
- * A mapping of named entries (branches, environments): add() checks each
- * name and adds its entry, then the entry's keys are read from the table.
+ * A mapping of named entries (branches, environments): each name checked by
+ * name_ok() and added, then the entry's keys read from the table.
  */
 static void read_entries(cx *c, const ynode *n, const char *section, int sec,
-	int (*add)(cx *c, const ynode *key, const ynode *val, void **out),
+	void (*entries)(cx *c, struct pc_policy_entries *e), int (*name_ok)(cx *c, const ynode *key),
 	const struct field *f, size_t nf)
 {
-	char path[512];
-	void *entry;
+	struct pc_policy_entries e;
+	char path[512], *entry;
 	size_t i;
 
 	if (!pc_policy_want_map(c, n, section))
 		return;
+	entries(c, &e);
 	for (i = 0; i + 1 < n->n; i += 2) {
 		const ynode *key = n->kids[i], *val = n->kids[i + 1];
 
 		if (key->kind != Y_SCALAR)
 			continue;
 		snprintf(path, sizeof(path), "%s.%s", section, key->str);
-		if (key->dup)
+		if (key->dup || !name_ok(c, key))
 			continue;
-		if (add(c, key, val, &entry) < 0)
+		if (!(entry = pc_policy_grow_entries(c, &e)) ||
+		    !(PC_POLICY_ENTRY_FIELD(char *, entry, e.name_off) = pc_policy_cx_strdup(c, key->str)))
 			return;
-		if (!entry || !pc_policy_want_map(c, val, path))
+		PC_POLICY_ENTRY_FIELD(unsigned, entry, e.line_off) = key->line;
+		(*e.src)[*e.n] = val;
+		(*e.n)++;
+		if (!pc_policy_want_map(c, val, path))
 			continue;
 		pc_policy_check_keys(c, val, sec, path);
 		read_fields(c, val, path, entry, f, nf);
@@ -894,7 +882,8 @@ int pc_policy_read_sections(cx *c)
 			pc_policy_cx_set(c, &p->trunk, s);
 	}
 	if ((v = pc_policy_y_get(root, "branches")))
-		read_entries(c, v, "branches", S_BRANCH, add_branch, branch_fields, PC_ARRAY_SIZE(branch_fields));
+		read_entries(c, v, "branches", S_BRANCH, pc_policy_branch_entries, branch_name_ok,
+			branch_fields, PC_ARRAY_SIZE(branch_fields));
 	if ((v = pc_policy_y_get(root, "tags")))
 		read_tags(c, v);
 	if ((v = pc_policy_y_get(root, "other_refs")) && (e = pc_policy_get_enum(c, v, "other_refs", other_refs, 2)) >= 0)
@@ -919,8 +908,8 @@ int pc_policy_read_sections(cx *c)
 		pc_policy_cx_error(c, root, "missing required key 'identity'; name the one variable your server sets "
 			"to the pusher's name, e.g. 'identity: { env: [REMOTE_USER] }': " IDENTITY_KNOWN);
 	if ((v = pc_policy_y_get(root, "environments")))
-		read_entries(c, v, "environments", S_ENVIRONMENT, add_environment, environment_fields,
-			PC_ARRAY_SIZE(environment_fields));
+		read_entries(c, v, "environments", S_ENVIRONMENT, pc_policy_environment_entries,
+			environment_name_ok, environment_fields, PC_ARRAY_SIZE(environment_fields));
 	if ((v = pc_policy_y_get(root, "shared_paths"))) {
 		c->have_shared_paths = 1;
 		read_paths(c, v, "shared_paths", &p->shared_paths);
