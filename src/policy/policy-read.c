@@ -374,45 +374,66 @@ static void read_groups(cx *c, const ynode *n)
 	}
 }
 
-/* A list of users or groups ('@' optional), each checked against the policy. */
-static void read_principals(cx *c, const ynode *n, const char *path, pc_strlist *out)
+/*
+ * A list of strings, each checked by item(), which reports a bad one and
+ * returns NULL, or returns what to keep of it.
+ */
+static void read_list(cx *c, const ynode *n, const char *path, pc_strlist *out,
+	const char *(*item)(cx *c, const ynode *at, const char *path, const char *s))
 {
+	const char *s;
 	size_t i;
 
 	if (!pc_policy_want_seq(c, n, path))
 		return;
 	pc_strlist_clear(out);
-	for (i = 0; i < n->n; i++) {
-		const char *s = pc_policy_get_str(c, n->kids[i], path), *name;
+	for (i = 0; i < n->n; i++)
+		if ((s = pc_policy_get_str(c, n->kids[i], path)) && (s = item(c, n->kids[i], path, s)))
+			pc_policy_cx_add(c, out, s);
+}
 
-		if (!s)
-			continue;
-		name = *s == '@' ? s + 1 : s;
-		if (!pc_policy_user(c->p, name) && !pc_policy_group(c->p, name))
-			pc_policy_cx_error(c, n->kids[i], "%s: '%s' is not a user or group defined in the policy", path, s);
-		else
-			pc_policy_cx_add(c, out, name);
-	}
+/* A user or group ('@' optional) defined in the policy. */
+static const char *principal_item(cx *c, const ynode *at, const char *path, const char *s)
+{
+	const char *name = *s == '@' ? s + 1 : s;
+
+	if (pc_policy_user(c->p, name) || pc_policy_group(c->p, name))
+		return name;
+	pc_policy_cx_error(c, at, "%s: '%s' is not a user or group defined in the policy", path, s);
+	return NULL;
+}
+
+static void read_principals(cx *c, const ynode *n, const char *path, pc_strlist *out)
+{
+	read_list(c, n, path, out, principal_item);
 	pc_policy_cx_dedupe(c, out);
 }
 
-static void read_globs(cx *c, const ynode *n, const char *path, pc_strlist *out)
+static const char *glob_item(cx *c, const ynode *at, const char *path, const char *s)
 {
-	size_t i;
+	const char *why = pc_policy_bad_branch_pattern(s);
 
-	if (!pc_policy_want_seq(c, n, path))
-		return;
-	pc_strlist_clear(out);
-	for (i = 0; i < n->n; i++) {
-		const char *s = pc_policy_get_str(c, n->kids[i], path), *why;
+	if (!why)
+		return s;
+	pc_policy_cx_error(c, at, "%s: '%s' is not a valid branch pattern: %s", path, s, why);
+	return NULL;
+}
 
-		if (!s)
-			continue;
-		if ((why = pc_policy_bad_branch_pattern(s)))
-			pc_policy_cx_error(c, n->kids[i], "%s: '%s' is not a valid branch pattern: %s", path, s, why);
-		else
-			pc_policy_cx_add(c, out, s);
-	}
+static const char *path_item(cx *c, const ynode *at, const char *path, const char *s)
+{
+	const char *why = pc_policy_bad_repo_path(s);
+
+	if (!why)
+		return s;
+	pc_policy_cx_error(c, at, "%s: '%s' %s", path, s, why);
+	return NULL;
+}
+
+/* A rule's regex: one that does not compile is reported, and kept as a single regex is. */
+static const char *regex_item(cx *c, const ynode *at, const char *path, const char *s)
+{
+	pc_policy_check_regex(c, at, path, s);
+	return s;
 }
 
 /* `from: any` (a string, not a list) is how a file lifts the limit on sources. */
@@ -439,26 +460,7 @@ static void read_from(cx *c, const ynode *n, const char *path, pc_strlist *out)
 			"or write 'from: any' to take them from anywhere", path);
 		return;
 	}
-	read_globs(c, n, path, out);
-}
-
-static void read_paths(cx *c, const ynode *n, const char *path, pc_strlist *out)
-{
-	size_t i;
-
-	if (!pc_policy_want_seq(c, n, path))
-		return;
-	pc_strlist_clear(out);
-	for (i = 0; i < n->n; i++) {
-		const char *s = pc_policy_get_str(c, n->kids[i], path), *why;
-
-		if (!s)
-			continue;
-		if ((why = pc_policy_bad_repo_path(s)))
-			pc_policy_cx_error(c, n->kids[i], "%s: '%s' %s", path, s, why);
-		else
-			pc_policy_cx_add(c, out, s);
-	}
+	read_list(c, n, path, out, glob_item);
 }
 
 /*
@@ -489,21 +491,6 @@ struct field {
 	uint64_t min, max;
 	const char *const *names;
 };
-
-static void read_regexes(cx *c, const ynode *n, const char *path, pc_strlist *out)
-{
-	const char *s;
-	size_t i;
-
-	if (!pc_policy_want_seq(c, n, path))
-		return;
-	for (i = 0; i < n->n; i++) {
-		if (!(s = pc_policy_get_str(c, n->kids[i], path)))
-			continue;
-		pc_policy_check_regex(c, n->kids[i], path, s);
-		pc_policy_cx_add(c, out, s);
-	}
-}
 
 /* "overlays/dev" and "overlays/dev/" name the same directory. */
 static char *dir_path(cx *c, const char *s)
@@ -552,7 +539,7 @@ static void read_fields(cx *c, const ynode *m, const char *section, void *base,
 			}
 			break;
 		case F_REGEXES:
-			read_regexes(c, v, path, dst);
+			read_list(c, v, path, dst, regex_item);
 			break;
 		case F_BOOL:
 			pc_policy_get_bool(c, v, path, dst);
@@ -574,13 +561,13 @@ static void read_fields(cx *c, const ynode *m, const char *section, void *base,
 			read_principals(c, v, path, dst);
 			break;
 		case F_GLOBS:
-			read_globs(c, v, path, dst);
+			read_list(c, v, path, dst, glob_item);
 			break;
 		case F_FROM:
 			read_from(c, v, path, dst);
 			break;
 		case F_PATHS:
-			read_paths(c, v, path, dst);
+			read_list(c, v, path, dst, path_item);
 			break;
 		}
 	}
@@ -869,7 +856,7 @@ int pc_policy_read_sections(cx *c)
 		read_principals(c, v, "admins", &p->admins);
 	if ((v = pc_policy_y_get(root, "work_branches"))) {
 		c->have_work_branches = 1;
-		read_globs(c, v, "work_branches", &p->work_branches);
+		read_list(c, v, "work_branches", &p->work_branches, glob_item);
 	}
 	if ((v = pc_policy_y_get(root, "trunk")) && (s = pc_policy_get_str(c, v, "trunk"))) {
 		const char *why = pc_policy_bad_branch_pattern(s);
@@ -912,7 +899,7 @@ int pc_policy_read_sections(cx *c)
 			environment_name_ok, environment_fields, PC_ARRAY_SIZE(environment_fields));
 	if ((v = pc_policy_y_get(root, "shared_paths"))) {
 		c->have_shared_paths = 1;
-		read_paths(c, v, "shared_paths", &p->shared_paths);
+		read_list(c, v, "shared_paths", &p->shared_paths, path_item);
 	}
 	if ((v = pc_policy_y_get(root, "one_environment_per_push"))) {
 		c->have_one_env = 1;
