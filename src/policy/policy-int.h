@@ -9,9 +9,7 @@
 #include "policy.h"
 #include "buf.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <yaml.h>
 
 /* Bounds on the YAML itself (billion-laughs and stack-depth guards). */
 #define Y_MAX_DEPTH 64
@@ -36,8 +34,7 @@ struct pc_policy_index {
 int pc_policy_refcmp(const void *a, const void *b);
 int pc_policy_refcasecmp(const void *a, const void *b);
 
-/* The YAML node tree (policy-yaml.c) */
-
+/* The YAML node tree and its readers (policy-yaml.c) */
 
 enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
 
@@ -99,7 +96,6 @@ typedef struct cx {
 	const ynode *strategy_node;
 	int have_work_branches, have_shared_paths, have_one_env;
 } cx;
-
 
 __attribute__((format(printf, 3, 4)))
 void pc_policy_cx_error(cx *c, const ynode *at, const char *fmt, ...);

@@ -6,11 +6,15 @@
 #include "config.h"
 #include "policy-int.h"
 
+#include <yaml.h>
+
 #include <ctype.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static void cx_verror(cx *c, unsigned line, unsigned col, const char *fmt, va_list ap)
 {
 	char msg[PC_ERROR_MAX];

@@ -9,6 +9,11 @@
  * schema.  Every problem becomes one FILE:LINE:COLUMN diagnostic, and the
  * caller gets a policy only when there were none: a hook never runs on half
  * a policy.
+ *
+ * This file runs the load and answers the queries; the tree is built in
+ * policy-yaml.c, the schema and validators are in policy-schema.c, the
+ * sections are read in policy-read.c, presets applied in policy-preset.c,
+ * and policy-expand.c writes the effective policy back out.
  */
 #include "config.h"
 #include "policy-int.h"
