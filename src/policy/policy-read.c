@@ -315,65 +315,6 @@ static void index_groups(cx *c)
 	ix->have_groups = 1;
 }
 
-static void read_groups(cx *c, const ynode *n)
-{
-	pc_policy *p = c->p;
-	char path[512];
-	size_t i, j;
-
-	if (!pc_policy_want_map(c, n, "groups"))
-		return;
-	for (i = 0; i + 1 < n->n; i += 2) {
-		const ynode *key = n->kids[i], *val = n->kids[i + 1];
-		const char *why;
-		pc_group *g;
-
-		if (key->kind != Y_SCALAR)
-			continue;
-		snprintf(path, sizeof(path), "groups.%s", key->str);
-		if (key->dup)
-			continue;
-		if ((why = pc_policy_bad_name(key->str, 1))) {
-			pc_policy_cx_error(c, key, "groups: group name '%s' %s", key->str, why);
-			continue;
-		}
-		if (pc_policy_user(p, key->str)) {
-			pc_policy_cx_error(c, key, "groups: '%s' is already a user name; a group needs a name of its own",
-				key->str);
-			continue;
-		}
-		if (pc_grow((void **)&p->groups, &c->agroups, p->ngroups + 1, sizeof(*p->groups)) < 0) {
-			c->oom = 1;
-			return;
-		}
-		g = &p->groups[p->ngroups];
-		memset(g, 0, sizeof(*g));
-		if (!(g->name = pc_policy_cx_strdup(c, key->str)))
-			return;
-		g->line = key->line;
-		p->ngroups++;
-		if (!pc_policy_want_seq(c, val, path))
-			continue;
-		for (j = 0; j < val->n; j++) {
-			const char *s = pc_policy_get_str(c, val->kids[j], path);
-			const char *name;
-
-			if (!s)
-				continue;
-			name = *s == '@' ? s + 1 : s;
-			if (pc_policy_user(p, name))
-				pc_policy_cx_add(c, &g->members, name);
-			else if (pc_policy_y_get(n, name)) {
-				pc_policy_cx_error(c, val->kids[j], "%s: '%s' is a group; groups list users and do not nest",
-					path, s);
-			} else {
-				pc_policy_cx_error(c, val->kids[j], "%s: '%s' is not a user defined under users", path, s);
-			}
-		}
-		pc_policy_cx_dedupe(c, &g->members);
-	}
-}
-
 /*
  * A list of strings, each checked by item(), which reports a bad one and
  * returns NULL, or returns what to keep of it.
@@ -407,6 +348,63 @@ static void read_principals(cx *c, const ynode *n, const char *path, pc_strlist 
 {
 	read_list(c, n, path, out, principal_item);
 	pc_policy_cx_dedupe(c, out);
+}
+
+/* A member of a group: a user ('@' optional); groups do not nest. */
+static const char *member_item(cx *c, const ynode *at, const char *path, const char *s)
+{
+	const char *name = *s == '@' ? s + 1 : s;
+
+	if (pc_policy_user(c->p, name))
+		return name;
+	/* read_groups reads the top level's groups, so that is where another group would be. */
+	if (pc_policy_y_get(pc_policy_y_get(c->root, "groups"), name))
+		pc_policy_cx_error(c, at, "%s: '%s' is a group; groups list users and do not nest", path, s);
+	else
+		pc_policy_cx_error(c, at, "%s: '%s' is not a user defined under users", path, s);
+	return NULL;
+}
+
+static void read_groups(cx *c, const ynode *n)
+{
+	pc_policy *p = c->p;
+	char path[512];
+	size_t i;
+
+	if (!pc_policy_want_map(c, n, "groups"))
+		return;
+	for (i = 0; i + 1 < n->n; i += 2) {
+		const ynode *key = n->kids[i], *val = n->kids[i + 1];
+		const char *why;
+		pc_group *g;
+
+		if (key->kind != Y_SCALAR)
+			continue;
+		snprintf(path, sizeof(path), "groups.%s", key->str);
+		if (key->dup)
+			continue;
+		if ((why = pc_policy_bad_name(key->str, 1))) {
+			pc_policy_cx_error(c, key, "groups: group name '%s' %s", key->str, why);
+			continue;
+		}
+		if (pc_policy_user(p, key->str)) {
+			pc_policy_cx_error(c, key, "groups: '%s' is already a user name; a group needs a name of its own",
+				key->str);
+			continue;
+		}
+		if (pc_grow((void **)&p->groups, &c->agroups, p->ngroups + 1, sizeof(*p->groups)) < 0) {
+			c->oom = 1;
+			return;
+		}
+		g = &p->groups[p->ngroups];
+		memset(g, 0, sizeof(*g));
+		if (!(g->name = pc_policy_cx_strdup(c, key->str)))
+			return;
+		g->line = key->line;
+		p->ngroups++;
+		read_list(c, val, path, &g->members, member_item);
+		pc_policy_cx_dedupe(c, &g->members);
+	}
 }
 
 static const char *glob_item(cx *c, const ynode *at, const char *path, const char *s)
