@@ -133,6 +133,9 @@ static const struct lint_case {
 	  "t.yml:5:18: users.carol.keys: the key is not valid base64" },
 	{ "key blob of another type", HEAD "users:\n  carol: {keys: [\"ssh-rsa " ED25519_ALICE "\"]}\n",
 	  "t.yml:5:18: users.carol.keys: the key blob is an 'ssh-ed25519' key, not 'ssh-rsa'" },
+	/* Well-formed text and a blob of the right type, but no ed25519 key: lint refused it, now the loader does too. */
+	{ "key too short for its type", HEAD "users:\n  carol: {keys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAABGFiY2Q=\"]}\n",
+	  "t.yml:5:18: users.carol.keys: public key: an ssh-ed25519 key is 32 bytes, this one is 4" },
 	{ "key without base64", HEAD "users:\n  carol: {keys: [\"ssh-ed25519\"]}\n",
 	  "t.yml:5:18: users.carol.keys: expected \"TYPE BASE64 [comment]\", the base64 key is missing" },
 	{ "key of two users", HEAD "users:\n  carol: {keys: [\"ssh-ed25519 " ED25519_ALICE " c\"]}\n"
