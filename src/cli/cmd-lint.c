@@ -214,27 +214,19 @@ static void lint_signer_users(const pc_policy *p, const pc_signers *signers, pc_
  * Key lines must be keys our verifier can use, not only well-formed text,
  * and the allowed_signers file, read only when a push is judged, must parse.
  */
+/*
+ * The users' own keys were parsed by the loader with the verifier's parser;
+ * allowed_signers is read here, where an ambiguous line is reported.
+ */
 static void lint_keys(const pc_policy *p, pc_diag *diags)
 {
-	pc_error err = PC_ERROR_INIT;
-	pc_sshkey *key = NULL;
 	pc_signers *signers = NULL;
-	size_t i, j;
 
-	if (p->allowed_signers) {
-		if (pc_signers_load(&signers, p->allowed_signers, diags) == 0)
-			lint_signer_users(p, signers, diags);
-		pc_signers_free(signers);
-	}
-
-	for (i = 0; i < p->nusers; i++)
-		for (j = 0; j < p->users[i].keys.n; j++) {
-			if (pc_sshkey_parse(&key, p->users[i].keys.items[j], &err) < 0)
-				pc_diag_add(diags, p->path, p->users[i].line, 0, "users.%s.keys[%zu]: %s",
-					p->users[i].name, j, err.msg);
-			pc_sshkey_free(key);
-			key = NULL;
-		}
+	if (!p->allowed_signers)
+		return;
+	if (pc_signers_load(&signers, p->allowed_signers, diags) == 0)
+		lint_signer_users(p, signers, diags);
+	pc_signers_free(signers);
 }
 
 static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_dir, pc_diag *diags)
