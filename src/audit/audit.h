@@ -1,5 +1,5 @@
 /*
- * audit.h: the append-only audit log (DESIGN.md section 7).
+ * audit.h: the append-only audit log (doc/DESIGN.md section 7).
  *
  * One JSON object per line; each line is a leaf of an RFC 6962 Merkle
  * tree; after every append a C2SP checkpoint signed with Ed25519 replaces
@@ -102,7 +102,7 @@ typedef struct pc_audit_entry {
 } pc_audit_entry;
 
 /*
- * Check that line is a valid record: the keys of DESIGN.md section 7 in
+ * Check that line is a valid record: the keys of doc/DESIGN.md section 7 in
  * that order, each with its type, "v":1, a well-formed time, no NUL in a
  * string.  *seq receives its seq.  doc is scratch space reused between
  * calls.  Errors are PC_EINVAL with a message.

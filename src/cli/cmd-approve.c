@@ -1,6 +1,6 @@
 /*
  * cmd-approve.c: policy-check approve, which makes an approval object
- * (DESIGN.md section 5) and pushes it.
+ * (doc/DESIGN.md section 5) and pushes it.
  *
  * The signed tag is made by git itself (git tag -s with gpg.format=ssh),
  * which signs with ssh-keygen -Y sign: ssh-agent, user.signingkey and

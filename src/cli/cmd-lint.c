@@ -2,7 +2,7 @@
  * cmd-lint.c: policy-check lint [--policy FILE] [--repo DIR] [--expand]
  *
  * Validates a policy file and reports every problem as FILE:LINE:COLUMN.
- * Exit 0 when valid, 2 when invalid or on a usage error (DESIGN.md section 8).
+ * Exit 0 when valid, 2 when invalid or on a usage error (doc/DESIGN.md section 8).
  * With --repo the policy is also checked against that repository.
  */
 #include "config.h"

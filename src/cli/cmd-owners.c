@@ -1,7 +1,7 @@
 /*
  * cmd-owners.c: policy-check owners: for each path, its owners in every
  * CODEOWNERS section and the line that decided, read from a revision of the
- * repository (DESIGN.md section 8).
+ * repository (doc/DESIGN.md section 8).
  *
  *   overlays/prd/app.yaml
  *     (default) @alice  (CODEOWNERS:3)

@@ -1,5 +1,5 @@
 /*
- * cmd-status.c: policy-check status, the promotion matrix (DESIGN.md
+ * cmd-status.c: policy-check status, the promotion matrix (doc/DESIGN.md
  * section 8): per promotion step the commits not yet promoted, and for
  * Pattern1 the features that reached a later environment branch without
  * an earlier one.

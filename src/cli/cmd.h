@@ -1,7 +1,7 @@
 /*
  * cmd.h: the subcommands of the policy-check program.  Each takes the
  * arguments after its name (argv[0] is the subcommand) and returns the exit
- * code of DESIGN.md section 8: 0 accepted/valid, 1 rejected/failed,
+ * code of doc/DESIGN.md section 8: 0 accepted/valid, 1 rejected/failed,
  * 2 usage or configuration error.
  */
 #ifndef PC_CMD_H

@@ -1,6 +1,6 @@
 /*
  * approve.c: who approved an update, and whether every CODEOWNERS
- * requirement of the change is met (DESIGN.md section 5).
+ * requirement of the change is met (doc/DESIGN.md section 5).
  *
  * Owners always come from CODEOWNERS at the base commit, never from the
  * pushed content, so nobody approves their own change by editing it.

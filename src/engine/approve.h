@@ -1,5 +1,5 @@
 /*
- * approve.h: code-owner approvals (DESIGN.md section 5 "Approvals" and
+ * approve.h: code-owner approvals (doc/DESIGN.md section 5 "Approvals" and
  * "Approval objects"): who approved, from the pusher and from SSH-signed
  * approval tags stored under refs/approvals/<commit>/<name>.
  */

@@ -1,6 +1,6 @@
 /*
  * evaluate.c: classify each ref update of a push and run the rules that
- * apply to its class (DESIGN.md section 5).  Everything here returns
+ * apply to its class (doc/DESIGN.md section 5).  Everything here returns
  * verdicts; nothing is printed.
  */
 #include "engine.h"
@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define INTERNAL_HINT "this is a server-side problem; show this message to the administrators of the repository"
 
 int pc_ctx_applies(const pc_ctx *ctx, size_t i)
 {
@@ -586,7 +584,7 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0 ||
 	    (r = check_claims(&ctx, verdicts, &e)) < 0) {
 		for (i = 0; i < push->nupdates; i++)
-			pc_verdict_internal(&verdicts[i], INTERNAL_HINT, "%s", e.msg);
+			pc_verdict_internal(&verdicts[i], PC_INTERNAL_HINT, "%s", e.msg);
 		goto finish;
 	}
 	for (i = 0; i < push->nupdates; i++) {
@@ -612,7 +610,7 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 			c.v->internal++;
 		}
 		else if (r < 0)
-			pc_verdict_internal(c.v, INTERNAL_HINT, "%s",
+			pc_verdict_internal(c.v, PC_INTERNAL_HINT, "%s",
 				e.msg[0] ? e.msg : "evaluation failed");
 		if (push->new_commits) {
 			push->new_commits[i].ids = c.repo_new;	/* transferred */

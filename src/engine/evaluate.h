@@ -1,5 +1,5 @@
 /*
- * evaluate.h: one push -> one verdict per ref update (DESIGN.md sections
+ * evaluate.h: one push -> one verdict per ref update (doc/DESIGN.md sections
  * 3 and 5).  The evaluator reads the repository and the policy and returns
  * verdicts; it prints nothing and writes nothing.
  */

@@ -1,7 +1,7 @@
 /*
  * keyring.c: who signed, from a key: the keys of the policy's users and
  * the allowed_signers file, read once per push, and a key resolved to
- * exactly one user or to nobody (DESIGN.md section 11, "Signatures are
+ * exactly one user or to nobody (doc/DESIGN.md section 11, "Signatures are
  * read as git and OpenSSH read them").
  */
 #include "keyring.h"

@@ -1,5 +1,5 @@
 /*
- * promote.c: the branch strategies (DESIGN.md section 5): promotion paths
+ * promote.c: the branch strategies (doc/DESIGN.md section 5): promotion paths
  * (`from`), the merge-omission check (`require`), clean merges, and the
  * Pattern3 environment rules over overlay directories.
  */

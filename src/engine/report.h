@@ -1,5 +1,5 @@
 /*
- * report.h: what the pusher reads (DESIGN.md section 6).  The reporter
+ * report.h: what the pusher reads (doc/DESIGN.md section 6).  The reporter
  * formats verdicts; it never decides.
  */
 #ifndef PC_REPORT_H

@@ -1,5 +1,5 @@
 /*
- * rules.c: the push rules of DESIGN.md section 5, applied to commits new to
+ * rules.c: the push rules of doc/DESIGN.md section 5, applied to commits new to
  * the repository: commit_message, work_branch_name, deny_paths,
  * max_blob_size and signed_commits.
  */

@@ -61,6 +61,10 @@ int pc_verdict_init(pc_verdict *v, const char *ref, const char *old_hex, const c
 /* Add a violation (counts towards rejection). */
 int pc_verdict_reject(pc_verdict *v, const char *rule, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* The hint of an internal reason: the pusher cannot fix it, the administrators can. */
+#define PC_INTERNAL_HINT "this is a server-side problem; show this message to the administrators of the repository"
+
 /* Add an error that rejects whatever the enforcement mode (fail closed). */
 int pc_verdict_internal(pc_verdict *v, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,5 +1,5 @@
 /*
- * codeowners.h: CODEOWNERS parsing and matching (DESIGN.md section 5).
+ * codeowners.h: CODEOWNERS parsing and matching (doc/DESIGN.md section 5).
  *
  * GitHub syntax (gitignore-style patterns, last matching line wins, a line
  * without owners un-owns) plus GitLab sections: `[Name]`, `[Name][N]`
@@ -39,7 +39,7 @@
 
 #include <git2.h>
 
-/* Larger CODEOWNERS files are refused (DESIGN.md section 9); GitHub has the same cap. */
+/* Larger CODEOWNERS files are refused (doc/DESIGN.md section 9); GitHub has the same cap. */
 #define PC_CODEOWNERS_MAX_SIZE ((size_t)3 * 1024 * 1024)
 
 typedef struct pc_co_section {
@@ -98,7 +98,7 @@ const pc_co_rule *pc_codeowners_rule(const pc_codeowners *co, size_t i);
  * Match one path (repository-relative, no leading '/').  `out` must have
  * room for pc_codeowners_nsections() entries; one entry per section is
  * written, in section order.  Must be fast: rules are compiled and indexed at
- * parse time (DESIGN.md section 10: 100,000 paths x 2,000 rules < 100 ms).
+ * parse time (doc/DESIGN.md section 10: 100,000 paths x 2,000 rules < 100 ms).
  */
 void pc_codeowners_match(const pc_codeowners *co, const char *path, pc_co_match *out);
 
@@ -113,7 +113,7 @@ int pc_codeowners_pattern_match(const char *pattern, const char *path);
 const char *pc_codeowners_name(const pc_codeowners *co);
 
 /*
- * Where CODEOWNERS is looked for when the policy does not say (DESIGN.md
+ * Where CODEOWNERS is looked for when the policy does not say (doc/DESIGN.md
  * section 4), first found wins: .github/CODEOWNERS, CODEOWNERS,
  * docs/CODEOWNERS (GitHub's order), then .gitlab/CODEOWNERS.
  */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
-/* Presets (DESIGN.md section 5) */
+/* Presets (doc/DESIGN.md section 5) */
 
 struct preset_branch {
 	const char *name, *environment;

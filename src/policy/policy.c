@@ -1,5 +1,5 @@
 /*
- * policy.c: load, validate and query the policy file (DESIGN.md sections 4,
+ * policy.c: load, validate and query the policy file (doc/DESIGN.md sections 4,
  * 5 and 9).
  *
  * The YAML is first turned into a small node tree in which aliases share the

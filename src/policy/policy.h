@@ -1,5 +1,5 @@
 /*
- * policy.h: the server-side policy file (DESIGN.md section 4), loaded with
+ * policy.h: the server-side policy file (doc/DESIGN.md section 4), loaded with
  * libyaml and validated.  Presets (`strategy:`) are expanded at load time,
  * so the rest of the engine only ever sees the effective policy.
  *

@@ -1,5 +1,5 @@
 /*
- * hook.c: the three hooks over one push session (session.h; DESIGN.md
+ * hook.c: the three hooks over one push session (session.h; doc/DESIGN.md
  * section 3): what each reads from git, and in what order it judges,
  * records and reports.
  */

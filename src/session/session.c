@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INTERNAL_HINT "this is a server-side problem; show this message to the administrators of the repository"
-
 /* ---- the updates, the pusher, the push options -------------------------- */
 
 static int is_hex(const char *p, size_t len)
@@ -367,7 +365,7 @@ static void refuse_accepted(pc_session *s, const char *what, const char *why)
 
 	for (i = 0; i < s->nverdicts; i++)
 		if (s->verdicts[i].accept)
-			pc_verdict_internal(&s->verdicts[i], INTERNAL_HINT, "%s: %s", what, why);
+			pc_verdict_internal(&s->verdicts[i], PC_INTERNAL_HINT, "%s: %s", what, why);
 }
 
 /*
@@ -439,7 +437,7 @@ fail:
 	free(recs);
 	/* Every verdict, rejections too: no record of any of them is on disk. */
 	for (i = 0; i < s->nverdicts; i++)
-		pc_verdict_internal(&s->verdicts[i], INTERNAL_HINT,
+		pc_verdict_internal(&s->verdicts[i], PC_INTERNAL_HINT,
 			"cannot write the audit record, so nothing can be accepted: %s", err.msg);
 }
 

@@ -1,6 +1,6 @@
 /*
  * session.h: one push as the hooks and `policy-check check` see it
- * (DESIGN.md section 3).  A session reads what git hands a hook (the
+ * (doc/DESIGN.md section 3).  A session reads what git hands a hook (the
  * "OLD NEW REF" updates, who pushes, the push options), opens the
  * repository and loads the server's policy, turns them into the engine's
  * pc_push, judges it into verdicts, records the verdicts in the audit log

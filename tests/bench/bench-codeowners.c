@@ -1,6 +1,6 @@
 /*
  * bench-codeowners: parse a generated CODEOWNERS of 2,000 rules and match
- * 100,000 generated paths against it (DESIGN.md section 10: under 100 ms).
+ * 100,000 generated paths against it (doc/DESIGN.md section 10: under 100 ms).
  *
  *   bench-codeowners [RULES [PATHS [DIR]]]
  *

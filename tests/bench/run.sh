@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/bench/run.sh: the benchmark suite (`make bench`; DESIGN.md section 10).
+# tests/bench/run.sh: the benchmark suite (`make bench`; doc/DESIGN.md section 10).
 #
 # Builds a deterministic benchmark repository with git fast-import and
 # measures policy-check against git itself and the tools people use

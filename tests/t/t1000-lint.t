@@ -47,7 +47,7 @@ test_expect_success 'CODEOWNERS.pattern2 has a [prd][2] section owning the produ
 	grep "^/k8s/overlays/prd/ *@sre" section
 '
 
-test_expect_success 'the presets expand as DESIGN.md section 5 says' '
+test_expect_success 'the presets expand as doc/DESIGN.md section 5 says' '
 	cat >p1.yml <<-\EOF &&
 	version: 1
 	strategy: pattern1

@@ -49,7 +49,7 @@ test_expect_success 'the first append creates the log, its checkpoint, lock and 
 	! test -e audit.log.checkpoint.tmp
 '
 
-test_expect_success 'records are written in the order and shape of DESIGN.md section 7' '
+test_expect_success 'records are written in the order and shape of doc/DESIGN.md section 7' '
 	append --hook pre-receive --repo /srv/git/k8s.git --push 0123abcd --pusher alice \
 		--identity GL_USERNAME --ref refs/heads/main --op update \
 		--old 1111111111111111111111111111111111111111 --new 2222222222222222222222222222222222222222 \
