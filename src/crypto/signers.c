@@ -68,15 +68,14 @@ struct sline {
 __attribute__((format(printf, 3, 4)))
 static int line_error(struct sline *l, size_t at, const char *fmt, ...)
 {
-	char msg[PC_ERROR_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	l->failed = 1;
-	if (l->diags)
-		pc_diag_add(l->diags, l->file, l->lineno, (unsigned)at + 1, "%s", msg);
+	if (l->diags) {
+		va_start(ap, fmt);
+		pc_diag_vadd(l->diags, l->file, l->lineno, (unsigned)at + 1, fmt, ap);
+		va_end(ap);
+	}
 	return PC_EINVAL;
 }
 

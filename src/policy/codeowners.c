@@ -1237,14 +1237,14 @@ struct parser {
 __attribute__((format(printf, 3, 4)))
 static void syntax_error(struct parser *ps, size_t col, const char *fmt, ...)
 {
-	char msg[PC_ERROR_MAX];
 	va_list ap;
+	int r;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	ps->nerr++;
-	if (pc_diag_add(ps->diags, ps->co->name, ps->line, (unsigned)col + 1, "%s", msg) == PC_ENOMEM)
+	va_start(ap, fmt);
+	r = pc_diag_vadd(ps->diags, ps->co->name, ps->line, (unsigned)col + 1, fmt, ap);
+	va_end(ap);
+	if (r == PC_ENOMEM)
 		ps->oom = 1;
 }
 

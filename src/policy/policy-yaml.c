@@ -17,14 +17,11 @@
 __attribute__((format(printf, 4, 0)))
 static void cx_verror(cx *c, unsigned line, unsigned col, const char *fmt, va_list ap)
 {
-	char msg[PC_ERROR_MAX];
-
 	c->nerr++;
 	/* After a failed allocation the data is incomplete, so later checks would mislead. */
 	if (c->oom)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (pc_diag_add(c->diags, c->file, line, col, "%s", msg) == PC_ENOMEM)
+	if (pc_diag_vadd(c->diags, c->file, line, col, fmt, ap) == PC_ENOMEM)
 		c->oom = 1;
 }
 
