@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "cmd.h"
+#include "session.h"
 #include "policy.h"
 #include "repo.h"
 
@@ -136,7 +137,6 @@ int cmd_install(int argc, char **argv)
 	size_t nhooks = 0, i, j;
 	int force = 0, c, r = 0, known;
 	pc_policy *policy = NULL;
-	pc_diag diags = PC_DIAG_INIT;
 	git_repository *repo = NULL;
 
 	while ((c = cmd_getopt(&where, argc, argv, "f", longopts)) != -1) {
@@ -163,9 +163,7 @@ int cmd_install(int argc, char **argv)
 	}
 	if (policy_path) {
 		/* Refuse to install a policy that would reject every push. */
-		if (pc_policy_load(&policy, policy_path, &diags) < 0) {
-			pc_diag_print(&diags, stderr);
-			pc_diag_clear(&diags);
+		if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0) {
 			cmd_error("install: %s is invalid; fix it first (policy-check lint)", policy_path);
 			return 2;
 		}

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "cmd.h"
+#include "session.h"
 #include "policy.h"
 #include "codeowners.h"
 #include "repo.h"
@@ -335,10 +336,8 @@ int cmd_lint(int argc, char **argv)
 		policy_path = found;
 	}
 
-	if (pc_policy_load(&policy, policy_path, &diags) < 0) {
-		pc_diag_print(&diags, stderr);
+	if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0)
 		goto done;
-	}
 	if (pc_check_safe_path(policy_path, PC_SAFE_NO_SYMLINK, &err) < 0 && err.code == PC_EUNSAFE)
 		fprintf(stderr, "policy-check: warning: the hooks will refuse this policy: %s\n", err.msg);
 	lint_keys(policy, &diags);

@@ -14,6 +14,7 @@
  */
 #include "config.h"
 #include "cmd.h"
+#include "session.h"
 #include "codeowners.h"
 #include "policy.h"
 #include "repo.h"
@@ -120,15 +121,11 @@ static const char *normalize_path(char *p)
 
 static int load_policy(pc_policy **out, const char *path)
 {
-	pc_diag diags = PC_DIAG_INIT;
-	int r = pc_policy_load(out, path, &diags);
+	int r = pc_session_load_policy(out, path, stderr, NULL);
 
-	if (r < 0) {
-		pc_diag_print(&diags, stderr);
+	if (r < 0)
 		cmd_error("owners: the policy %s is not usable; check it with policy-check lint --policy %s",
 			path, path);
-	}
-	pc_diag_clear(&diags);
 	return r;
 }
 
