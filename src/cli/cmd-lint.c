@@ -63,12 +63,206 @@ static void check_owner_list(const pc_policy *p, const pc_strlist *owners, unsig
 }
 
 /*
+ * Can every requirement be met?  A requirement is N approvals from a set
+ * of users (a branch's or environment's approvers, or the owners of a
+ * CODEOWNERS line in a section needing N).  Approvals are signatures, so
+ * only users with a key count: users.<name>.keys, or an allowed_signers
+ * line for namespace git whose principals match their email.  With
+ * self_approval false the author of a change cannot approve it, and the
+ * author may be one of the approvers (a hotfix by an SRE), so N + 1 of
+ * them must be able to sign; with self_approval true, N.  The pusher's
+ * implied approval (pusher_is_approval) does not lower the bound: whoever
+ * pushes new commits first is barred from approving them, so a change its
+ * author pushes gets no approval from the push.
+ */
+static int user_can_sign(const pc_user *u, const pc_signers *signers)
+{
+	const char *principals;
+	const pc_sshkey *key;
+	unsigned line, column;
+	size_t i;
+
+	if (u->keys.n)
+		return 1;
+	if (!signers || !u->email)
+		return 0;
+	for (i = 0; i < pc_signers_count(signers); i++)
+		if (pc_signers_entry(signers, i, "git", &principals, &key, &line, &column) &&
+		    pc_sshsig_match_list(u->email, principals) == 1)
+			return 1;
+	return 0;
+}
+
+static void check_satisfiable(const pc_policy *p, const pc_signers *signers,
+	const pc_strlist *users, int count, const char *what, const char *file, unsigned line,
+	unsigned column, pc_diag *diags)
+{
+	pc_buf names = PC_BUF_INIT;
+	const pc_user *u;
+	size_t i, have = 0, want, most;
+
+	if (count <= 0)
+		return;
+	want = (size_t)count + (p->self_approval ? 0 : 1);
+	for (i = 0; i < users->n; i++)
+		if ((u = pc_policy_user(p, users->items[i])) && user_can_sign(u, signers))
+			pc_buf_printf(&names, "%s%s", have++ ? ", " : "", u->name);
+	if (have >= want)
+		goto done;
+	most = p->self_approval ? have : (have ? have - 1 : 0);
+	if (p->self_approval)
+		pc_diag_add(diags, file, line, column,
+			"%s needs %d approval%s but only %zu of its approvers can sign (%s), so it can "
+			"never be met: add a member with a key (users.<name>.keys, or a line of "
+			"allowed_signers naming their email)%s%.0zu",
+			what, count, count == 1 ? "" : "s", have, have ? names.ptr : "none",
+			most ? " or lower the count to " : "", most);
+	else
+		pc_diag_add(diags, file, line, column,
+			"%s needs %d approval%s and the author of a change cannot approve it "
+			"(self_approval is false), so %zu of its approvers must be able to sign for a "
+			"change by one of them to be approved, but only %zu can (%s): add a member with a "
+			"key (users.<name>.keys, or a line of allowed_signers naming their email)%s%.0zu",
+			what, count, count == 1 ? "" : "s", want, have, have ? names.ptr : "none",
+			most ? " or lower the count to " : "", most);
+done:
+	pc_buf_release(&names);
+}
+
+/* The users that `principals` (policy user and group names) name. */
+static void principals_users(const pc_policy *p, const pc_strlist *principals, pc_strlist *users)
+{
+	size_t i;
+
+	for (i = 0; i < p->nusers; i++)
+		if (pc_policy_user_in(p, p->users[i].name, principals))
+			pc_strlist_add(users, p->users[i].name);
+}
+
+static void lint_satisfiable(const pc_policy *p, const pc_signers *signers, pc_diag *diags)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_strlist users = PC_STRLIST_INIT;
+	char *text = NULL, *what;
+	size_t i, len = 0;
+
+	if (pc_read_file(&text, &len, p->path, (size_t)16 << 20, &err) < 0)
+		text = NULL;
+	for (i = 0; i < p->nbranches; i++) {
+		const pc_branch *b = &p->branches[i];
+		if (!b->approvers.n)
+			continue;
+		principals_users(p, &b->approvers, &users);
+		if ((what = pc_asprintf("branch '%s'", b->name)))
+			check_satisfiable(p, signers, &users,
+				b->approvals < 0 ? p->approvals_required : b->approvals, what, p->path,
+				b->line ? b->line : 1,
+				text && b->line ? token_column(text, len, b->line, b->name) : 1, diags);
+		free(what);
+		pc_strlist_clear(&users);
+	}
+	for (i = 0; i < p->nenvironments; i++) {
+		const pc_environment *e = &p->environments[i];
+		if (!e->approvers.n)
+			continue;
+		principals_users(p, &e->approvers, &users);
+		if ((what = pc_asprintf("environment '%s'", e->name)))
+			check_satisfiable(p, signers, &users,
+				e->approvals < 0 ? p->approvals_required : e->approvals, what, p->path,
+				e->line ? e->line : 1,
+				text && e->line ? token_column(text, len, e->line, e->name) : 1, diags);
+		free(what);
+		pc_strlist_clear(&users);
+	}
+	free(text);
+}
+
+/*
+ * Whether a CODEOWNERS pattern can own files under `dir` (an environment's
+ * or a shared path, a directory when it ends with '/'): it matches a file
+ * or a deeper file there, or it names something below it.
+ */
+static int pattern_reaches(const char *pattern, const char *dir)
+{
+	const char *lit = pattern + (*pattern == '/');
+	size_t n = strlen(dir);
+	char *probe;
+	int r;
+
+	if (n && dir[n - 1] != '/')
+		return pc_codeowners_pattern_match(pattern, dir) == 1;
+	if (!strncmp(lit, dir, n))
+		return 1;
+	if (!(probe = pc_asprintf("%skustomization.yaml", dir)))
+		return 1;
+	r = pc_codeowners_pattern_match(pattern, probe) == 1;
+	free(probe);
+	if (!r && (probe = pc_asprintf("%sx/x.yaml", dir))) {
+		r = pc_codeowners_pattern_match(pattern, probe) == 1;
+		free(probe);
+	}
+	return r;
+}
+
+/*
+ * The count a section without [N] asks of a line on `branch`, as the hooks
+ * reckon it: the most approvals of an environment whose paths the line can
+ * own (a shared path reaches them all), else the branch's approvals, else
+ * approvals.required.
+ */
+static int default_count(const pc_policy *p, const char *branch, const pc_co_rule *rule)
+{
+	const pc_branch *b = pc_policy_branch(p, branch);
+	int need = -1, reach;
+	size_t i, j;
+
+	for (i = 0; i < p->nenvironments; i++) {
+		reach = pattern_reaches(rule->pattern, p->environments[i].path);
+		for (j = 0; !reach && j < p->shared_paths.n; j++)
+			reach = pattern_reaches(rule->pattern, p->shared_paths.items[j]);
+		if (reach && p->environments[i].approvals > need)
+			need = p->environments[i].approvals;
+	}
+	if (need < 0 && b && b->approvals >= 0)
+		need = b->approvals;
+	return need < 0 ? p->approvals_required : need;
+}
+
+/*
+ * The paths a CODEOWNERS line owns on `branch` need its section's count
+ * of approvals from its owners (optional sections never block).
+ */
+static void lint_rule_satisfiable(const pc_policy *p, const pc_signers *signers,
+	const char *branch, const pc_codeowners *co, const pc_co_rule *rule, const char *file,
+	const char *text, size_t len, pc_diag *diags)
+{
+	const pc_co_section *sec = pc_codeowners_section(co, rule->section);
+	const pc_strlist *owners = rule->owners.n ? &rule->owners : rule->defaults;
+	pc_strlist users = PC_STRLIST_INIT;
+	char *what;
+	size_t i;
+
+	if (rule->exclude || !owners || !owners->n || sec->optional)
+		return;
+	for (i = 0; i < owners->n; i++)
+		pc_policy_resolve_owner(p, owners->items[i], &users);
+	if ((what = *sec->name ? pc_asprintf("'%s' (section [%s])", rule->pattern, sec->name) :
+	    pc_asprintf("'%s'", rule->pattern)))
+		check_satisfiable(p, signers, &users, sec->approvals ? sec->approvals :
+			default_count(p, branch, rule), what, file, rule->line,
+			token_column(text, len, rule->line, owners == &rule->owners ?
+				owners->items[0] : rule->pattern), diags);
+	free(what);
+	pc_strlist_clear(&users);
+}
+
+/*
  * The CODEOWNERS that the hooks will read at each protected branch's tip
  * must parse, and every owner must be someone the policy knows: an unknown
  * owner can never approve, so the paths it owns could never be changed.
  */
-static void lint_codeowners(const pc_policy *p, git_repository *repo, const char *branch,
-	const git_oid *tip, pc_diag *diags)
+static void lint_codeowners(const pc_policy *p, const pc_signers *signers, git_repository *repo,
+	const char *branch, const git_oid *tip, pc_diag *diags)
 {
 	pc_codeowners *co = NULL;
 	pc_error err = PC_ERROR_INIT;
@@ -101,6 +295,7 @@ static void lint_codeowners(const pc_policy *p, git_repository *repo, const char
 	for (i = 0; i < pc_codeowners_nrules(co); i++) {
 		const pc_co_rule *rule = pc_codeowners_rule(co, i);
 		check_owner_list(p, &rule->owners, rule->line, file, text, len, diags);
+		lint_rule_satisfiable(p, signers, branch, co, rule, file, text, len, diags);
 	}
 done:
 	pc_codeowners_free(co);
@@ -219,18 +414,22 @@ static void lint_signer_users(const pc_policy *p, const pc_signers *signers, pc_
  * The users' own keys were parsed by the loader with the verifier's parser;
  * allowed_signers is read here, where an ambiguous line is reported.
  */
-static void lint_keys(const pc_policy *p, pc_diag *diags)
+static void lint_keys(const pc_policy *p, pc_signers **out, pc_diag *diags)
 {
 	pc_signers *signers = NULL;
 
+	*out = NULL;
 	if (!p->allowed_signers)
 		return;
-	if (pc_signers_load(&signers, p->allowed_signers, diags) == 0)
+	if (pc_signers_load(&signers, p->allowed_signers, diags) == 0) {
 		lint_signer_users(p, signers, diags);
+		*out = signers;
+		return;
+	}
 	pc_signers_free(signers);
 }
 
-static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_dir, pc_diag *diags)
+static int lint_repo(const pc_policy *p, const pc_signers *signers, git_repository *repo, const char *repo_dir, pc_diag *diags)
 {
 	git_reference *ref = NULL;
 	git_object *tip = NULL;
@@ -247,7 +446,7 @@ static int lint_repo(const pc_policy *p, git_repository *repo, const char *repo_
 		}
 		e = git_reference_lookup(&ref, repo, name);
 		if (e == 0 && git_reference_peel(&tip, ref, GIT_OBJECT_COMMIT) == 0)
-			lint_codeowners(p, repo, p->branches[i].name, git_object_id(tip), diags);
+			lint_codeowners(p, signers, repo, p->branches[i].name, git_object_id(tip), diags);
 		else if (e == GIT_ENOTFOUND)
 			fprintf(stderr, "policy-check: warning: %s: protected branch '%s' does not exist yet; "
 				"an admin must create it\n", repo_dir, p->branches[i].name);
@@ -288,6 +487,7 @@ int cmd_lint(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	pc_policy *policy = NULL;
 	git_repository *repo = NULL;
+	pc_signers *signers = NULL;
 	const char *policy_path = NULL, *repo_dir = NULL;
 	char *found = NULL;
 	int c, expand = 0, r = 2;
@@ -340,8 +540,9 @@ int cmd_lint(int argc, char **argv)
 		goto done;
 	if (pc_check_safe_path(policy_path, PC_SAFE_NO_SYMLINK, &err) < 0 && err.code == PC_EUNSAFE)
 		fprintf(stderr, "policy-check: warning: the hooks will refuse this policy: %s\n", err.msg);
-	lint_keys(policy, &diags);
-	if (repo && (r = lint_repo(policy, repo, repo_dir ? repo_dir : ".", &diags)) != 0)
+	lint_keys(policy, &signers, &diags);
+	lint_satisfiable(policy, signers, &diags);
+	if (repo && (r = lint_repo(policy, signers, repo, repo_dir ? repo_dir : ".", &diags)) != 0)
 		goto done;
 	if (diags.n) {
 		pc_diag_print(&diags, stderr);
@@ -357,6 +558,7 @@ int cmd_lint(int argc, char **argv)
 	fprintf(expand ? stderr : stdout, "policy-check: %s: ok\n", policy_path);
 	r = 0;
 done:
+	pc_signers_free(signers);
 	pc_policy_free(policy);
 	pc_diag_clear(&diags);
 	git_repository_free(repo);

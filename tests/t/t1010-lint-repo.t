@@ -3,7 +3,7 @@ test_description='lint --repo checks the CODEOWNERS at the tips of the protected
 . "$(dirname "$0")/test-lib.sh"
 
 test_expect_success 'setup: a server whose CODEOWNERS names only known owners' '
-	printf "* @carol\n/overlays/prd/ @sre bob@example.com\n" >CODEOWNERS &&
+	printf "* @carol @alice\n/overlays/prd/ @sre bob@example.com\n" >CODEOWNERS &&
 	pc_setup_server pattern2
 '
 

@@ -184,10 +184,17 @@ test_expect_success 'the example policies of policy-check-policy(5) lint, with k
 	alice=$(sed -n "s/^  alice: .*keys: \\[\"\\(ssh-ed25519 [^ \"]*\\).*/\\1/p" "$PC_POLICY_DIR/pattern2.yml") &&
 	bob=$(sed -n "s/^  bob: .*keys: \\[\"\\(ssh-ed25519 [^ \"]*\\).*/\\1/p" "$PC_POLICY_DIR/pattern2.yml") &&
 	test -n "$alice" && test -n "$bob" &&
+	for u in carol dave erin frank; do
+		test -f keys/$u.pub || pc_key $u || return 1
+	done &&
 	for f in doc-example*.yml; do
 		sed -e "s/\\\\-/-/g" -e "s/\\\\(aq/'\''/g" -e "s/\\\\e/\\\\/g" \
 			-e "/^  alice:/s|ssh-ed25519 AAAA\\.\\.\\.|$alice|" \
 			-e "/^  bob:/s|ssh-ed25519 AAAA\\.\\.\\.|$bob|" "$f" >"$f.txt" &&
+		for u in carol dave erin frank; do
+			sed -i "/^  $u:/s|ssh-ed25519 AAAA\\.\\.\\.|$(cut -d" " -f1,2 keys/$u.pub)|" "$f.txt" ||
+			return 1
+		done &&
 		policy-check lint --policy "$f.txt" || return 1
 	done &&
 	policy-check lint --expand --policy doc-example1.yml.txt >expanded.yml &&

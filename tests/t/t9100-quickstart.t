@@ -33,12 +33,12 @@ test_expect_success 'the example CODEOWNERS give the example paths their owners'
 		policy-check owners --repo ex-$p --policy "$PC_POLICY_DIR/$p.yml" "$path" >owners.out &&
 		grep -F "  $owners  (CODEOWNERS:" owners.out || return 1
 	done <<-\EOF
-	pattern1 VERSION [release] @platform/release (alice)
-	pattern1 k8s/base/deployment.yaml (default) @sre (alice, bob) @app (carol, erin)
-	pattern2 k8s/base/deployment.yaml (default) @sre (alice, bob)
-	pattern2 k8s/overlays/prd/kustomization.yaml [prd] (2 approvals) @sre (alice, bob)
-	pattern3 base/service.yaml (default) @sre (alice, bob) @app (carol, dave)
-	pattern3 overlays/prd/kustomization.yaml [prd] (2 approvals) @sre (alice, bob)
+	pattern1 VERSION [release] @platform/release (alice, bob, carol)
+	pattern1 k8s/base/deployment.yaml (default) @sre (alice, bob, dave) @app (carol, erin, frank)
+	pattern2 k8s/base/deployment.yaml (default) @sre (alice, bob, erin)
+	pattern2 k8s/overlays/prd/kustomization.yaml [prd] (2 approvals) @sre (alice, bob, erin)
+	pattern3 base/service.yaml (default) @sre (alice, bob, erin) @app (carol, dave, frank)
+	pattern3 overlays/prd/kustomization.yaml [prd] (2 approvals) @sre (alice, bob, erin)
 	EOF
 '
 
