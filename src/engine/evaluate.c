@@ -649,7 +649,15 @@ finish:
 		for (i = 0; i < push->nupdates; i++) {
 			if (!verdicts[i].accept)
 				continue;
-			pc_verdict_reject(&verdicts[i], "push", NULL,
+			/*
+			 * A work branch is what approvers fetch to see the commit
+			 * they are asked to approve: it should not wait for the
+			 * protected branch that was rejected with it.
+			 */
+			pc_verdict_reject(&verdicts[i], "push",
+				verdicts[i].ref_class == PC_REF_WORK ?
+				"push this work branch alone first, so that approvers can fetch the commits they are asked to approve" :
+				NULL,
 				"not applied: another ref of this push was rejected");
 		}
 	}
