@@ -11,6 +11,8 @@
 #include <string.h>
 
 #define MAX_LISTED 5
+/* Revert candidates recomputed per check: each may walk the branch's history. */
+#define MAX_REVERTS 16
 
 static int pattern_list_match(const pc_strlist *patterns, const char *name)
 {
@@ -500,9 +502,11 @@ static int report_missing(pc_ctx *ctx, pc_change *c, const git_oid *ids, size_t 
  * must be exactly what libgit2's revert of that commit on the revert's
  * parent gives, without conflicts: it then undoes a change the branch
  * already took, and nothing else.  Any doubt or error says "not a revert",
- * and the commit is judged as an ordinary one.
+ * and the commit is judged as an ordinary one; so does every candidate
+ * after the first MAX_REVERTS of a check, which bounds the history walks
+ * a push of many "reverts" can ask for.
  */
-static int is_clean_revert(pc_ctx *ctx, pc_change *c, const git_oid *id)
+static int is_clean_revert(pc_ctx *ctx, pc_change *c, const git_oid *id, size_t *tried)
 {
 	static const char marker[] = "This reverts commit ";
 	git_commit *rv = NULL, *parent = NULL, *target = NULL;
@@ -521,7 +525,7 @@ static int is_clean_revert(pc_ctx *ctx, pc_change *c, const git_oid *id)
 		if (git_oid_fromstrn(&tid, at + sizeof(marker) - 1, GIT_OID_HEXSZ) == 0 &&
 		    at[sizeof(marker) - 1 + GIT_OID_HEXSZ] == '.')
 			break;
-	if (!at)
+	if (!at || ++*tried > MAX_REVERTS)
 		goto done;
 	if (git_commit_lookup(&target, ctx->repo, &tid) < 0 || git_commit_parentcount(target) != 1)
 		goto done;
@@ -550,7 +554,7 @@ static int missing_from(git_oid **out, size_t *nout, pc_ctx *ctx, pc_change *c,
 	const pc_oidset *set, pc_error *err)
 {
 	git_oid *miss = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0, i, reverts = 0;
 	int merge, r;
 
 	for (i = 0; i < c->nbranch_new; i++) {
@@ -559,7 +563,7 @@ static int missing_from(git_oid **out, size_t *nout, pc_ctx *ctx, pc_change *c,
 			return r;
 		}
 		if (merge || pc_oidset_has(set, &c->branch_new[i]) ||
-		    is_clean_revert(ctx, c, &c->branch_new[i]))
+		    is_clean_revert(ctx, c, &c->branch_new[i], &reverts))
 			continue;
 		if (pc_grow((void **)&miss, &alloc, n + 1, sizeof(*miss)) < 0) {
 			free(miss);
