@@ -7,6 +7,7 @@
 #include "keyring.h"
 #include "buf.h"
 #include "pushers.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -51,16 +52,32 @@ void pc_commit_label(char *out, size_t size, git_repository *repo, const git_oid
 {
 	git_commit *commit = NULL;
 	char hex[8], subject[64];
-	const char *s;
-	size_t i, o = 0;
+	const unsigned char *s;
+	size_t i = 0, o = 0, n, len;
 
 	pc_oid_short(hex, id);
 	subject[0] = '\0';
-	if (git_commit_lookup(&commit, repo, id) == 0 && (s = git_commit_summary(commit))) {
-		/* A subject is pusher-controlled: keep it printable and short. */
-		for (i = 0; s[i] && o + 4 < sizeof(subject); i++)
-			subject[o++] = (unsigned char)s[i] < 0x20 || s[i] == '"' ? '?' : s[i];
-		if (s[i])
+	if (git_commit_lookup(&commit, repo, id) == 0 &&
+	    (s = (const unsigned char *)git_commit_summary(commit))) {
+		/*
+		 * A subject is pusher-controlled: keep it short, never cut a UTF-8
+		 * character in two, and replace control bytes.  Quotes and valid
+		 * UTF-8 stay as written; what prints the label (report.c, the
+		 * audit log's JSON) escapes bytes that are not valid UTF-8.
+		 */
+		n = strlen((const char *)s);
+		while (i < n) {
+			len = pc_utf8_seq_len(s + i, n - i);
+			len = len ? len : 1;
+			if (o + len + 4 > sizeof(subject))
+				break;
+			if (s[i] < 0x20)
+				subject[o++] = '?';
+			else
+				memcpy(subject + o, s + i, len), o += len;
+			i += len;
+		}
+		if (i < n)
 			subject[o++] = '.', subject[o++] = '.', subject[o++] = '.';
 		subject[o] = '\0';
 	}
@@ -632,7 +649,15 @@ finish:
 		for (i = 0; i < push->nupdates; i++) {
 			if (!verdicts[i].accept)
 				continue;
-			pc_verdict_reject(&verdicts[i], "push", NULL,
+			/*
+			 * A work branch is what approvers fetch to see the commit
+			 * they are asked to approve: it should not wait for the
+			 * protected branch that was rejected with it.
+			 */
+			pc_verdict_reject(&verdicts[i], "push",
+				verdicts[i].ref_class == PC_REF_WORK ?
+				"push this work branch alone first, so that approvers can fetch the commits they are asked to approve" :
+				NULL,
 				"not applied: another ref of this push was rejected");
 		}
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #define MAX_LISTED 5
+/* Revert candidates recomputed per check: each may walk the branch's history. */
+#define MAX_REVERTS 16
 
 static int pattern_list_match(const pc_strlist *patterns, const char *name)
 {
@@ -492,12 +494,67 @@ static int report_missing(pc_ctx *ctx, pc_change *c, const git_oid *ids, size_t 
 	return r;
 }
 
+/*
+ * 1 when `id` is a clean revert of a commit already on the branch: git's
+ * own message names the reverted commit ("This reverts commit <id>."),
+ * but the message is only where to look.  The named commit must be
+ * reachable from the branch's OLD, have one parent, and the revert's tree
+ * must be exactly what libgit2's revert of that commit on the revert's
+ * parent gives, without conflicts: it then undoes a change the branch
+ * already took, and nothing else.  Any doubt or error says "not a revert",
+ * and the commit is judged as an ordinary one; so does every candidate
+ * after the first MAX_REVERTS of a check, which bounds the history walks
+ * a push of many "reverts" can ask for.
+ */
+static int is_clean_revert(pc_ctx *ctx, pc_change *c, const git_oid *id, size_t *tried)
+{
+	static const char marker[] = "This reverts commit ";
+	git_commit *rv = NULL, *parent = NULL, *target = NULL;
+	git_tree *tree = NULL;
+	git_index *index = NULL;
+	git_diff *diff = NULL;
+	git_revert_options opts = GIT_REVERT_OPTIONS_INIT;
+	git_oid tid;
+	const char *msg, *at;
+	int clean = 0;
+
+	if (git_oid_is_zero(&c->u->old_id) || git_commit_lookup(&rv, ctx->repo, id) < 0 ||
+	    git_commit_parentcount(rv) != 1 || !(msg = git_commit_message(rv)))
+		goto done;
+	for (at = strstr(msg, marker); at; at = strstr(at + 1, marker))
+		if (git_oid_fromstrn(&tid, at + sizeof(marker) - 1, GIT_OID_HEXSZ) == 0 &&
+		    at[sizeof(marker) - 1 + GIT_OID_HEXSZ] == '.')
+			break;
+	if (!at || ++*tried > MAX_REVERTS)
+		goto done;
+	if (git_commit_lookup(&target, ctx->repo, &tid) < 0 || git_commit_parentcount(target) != 1)
+		goto done;
+	if (!git_oid_equal(&tid, &c->u->old_id) &&
+	    git_graph_descendant_of(ctx->repo, &c->u->old_id, &tid) != 1)
+		goto done;
+	if (git_commit_parent(&parent, rv, 0) < 0 || git_commit_tree(&tree, rv) < 0 ||
+	    git_revert_commit(&index, ctx->repo, target, parent, 0, &opts.merge_opts) < 0 ||
+	    git_index_has_conflicts(index) ||
+	    git_diff_tree_to_index(&diff, ctx->repo, tree, index, NULL) < 0)
+		goto done;
+	clean = git_diff_num_deltas(diff) == 0;
+done:
+	git_error_clear();
+	git_diff_free(diff);
+	git_index_free(index);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	git_commit_free(target);
+	git_commit_free(rv);
+	return clean;
+}
+
 /* Non-merge commits of the update that are not in `set`. */
 static int missing_from(git_oid **out, size_t *nout, pc_ctx *ctx, pc_change *c,
 	const pc_oidset *set, pc_error *err)
 {
 	git_oid *miss = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0, i, reverts = 0;
 	int merge, r;
 
 	for (i = 0; i < c->nbranch_new; i++) {
@@ -505,7 +562,8 @@ static int missing_from(git_oid **out, size_t *nout, pc_ctx *ctx, pc_change *c,
 			free(miss);
 			return r;
 		}
-		if (merge || pc_oidset_has(set, &c->branch_new[i]))
+		if (merge || pc_oidset_has(set, &c->branch_new[i]) ||
+		    is_clean_revert(ctx, c, &c->branch_new[i], &reverts))
 			continue;
 		if (pc_grow((void **)&miss, &alloc, n + 1, sizeof(*miss)) < 0) {
 			free(miss);

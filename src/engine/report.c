@@ -2,14 +2,35 @@
  * report.c: verdicts as text for the pusher.
  */
 #include "report.h"
+#include "json.h"
 
 #include <string.h>
 
-/* Pusher-controlled text is printed with control bytes replaced. */
-static void put_clean(FILE *fp, const char *s)
+/*
+ * Pusher-controlled text is printed as it is, quotes and UTF-8 included,
+ * except what a terminal could obey: control bytes and DEL, C1 controls
+ * (U+0080..U+009F in UTF-8) and stray bytes 0x80..0x9F (C1 controls to an
+ * 8-bit terminal) are printed as '?'.  Other bytes that are not valid
+ * UTF-8 are passed on, so that a ref name reads as git sent it.
+ */
+static void put_clean(FILE *fp, const char *str)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), len;
+
+	while (n) {
+		len = pc_utf8_seq_len(s, n);
+		if (len ? *s < 0x20 || *s == 0x7f || (s[0] == 0xc2 && s[1] < 0xa0) :
+			  *s >= 0x80 && *s < 0xa0) {
+			fputc('?', fp);
+			len = len ? len : 1;
+		} else {
+			len = len ? len : 1;
+			fwrite(s, 1, len, fp);
+		}
+		s += len;
+		n -= len;
+	}
 }
 
 static void write_reasons(FILE *fp, const pc_verdict *v)

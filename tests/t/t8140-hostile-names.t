@@ -53,7 +53,7 @@ test_expect_success 'commit messages with control bytes, escapes and invalid UTF
 	) &&
 	grep "message does not match rules.commit_message" err &&
 	no_raw err &&
-	grep -F "?q? \\\\ ??[2J\\u007f \\udcff\\udcfe end" audit/audit.log &&
+	grep -F "\\\"q\\\" \\\\ ??[2J\\u007f \\udcff\\udcfe end" audit/audit.log &&
 	iconv -f UTF-8 -t UTF-8 audit/audit.log >/dev/null &&
 	no_raw audit/audit.log
 '
