@@ -69,10 +69,10 @@ test_expect_success 'rolling stg back is accepted when dev ran the value' '
 	)
 '
 
-test_expect_success 'a rollback still needs the approvals of the environment' '
+test_expect_success 'a rollback of prd (to 1.0.0, which stg ran) still needs the prd approvers' '
 	(
 		cd work &&
-		set_tag prd 1.1.0 && push_as alice reject
+		set_tag prd 1.0.0 && push_as alice reject
 	) &&
 	grep "approval: .*(environments.prd.approvers)" err &&
 	! grep "^environment:" err &&
