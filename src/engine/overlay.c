@@ -930,6 +930,47 @@ done:
 	return r;
 }
 
+int pc_overlay_first_parent_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_commit *commit = NULL, *parent = NULL;
+	size_t i, steps;
+	int r, found = 0, any = 0;
+
+	for (i = 0; i < p->nenvironments; i++)
+		any |= p->environments[i].after != NULL;
+	if (!any || git_oid_is_zero(&c->u->old_id) || git_oid_equal(&c->u->old_id, &c->u->new_id))
+		return 0;
+	/* Every first parent before OLD is new to the branch: at most nbranch_new steps. */
+	if (git_commit_lookup(&commit, ctx->repo, &c->u->new_id) < 0)
+		goto git;
+	for (steps = 0; steps <= c->nbranch_new; steps++) {
+		if (git_oid_equal(git_commit_id(commit), &c->u->old_id)) {
+			found = 1;
+			break;
+		}
+		if (!git_commit_parentcount(commit))
+			break;
+		if (git_commit_parent(&parent, commit, 0) < 0)
+			goto git;
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+	}
+	r = found ? 0 : pc_verdict_reject(c->v, "environment",
+		"merge the other way round (check out the trunk's tip, git merge your branch) or rebase onto it, then push again",
+		"the first parents of %s do not lead to %s's tip before the push; the trunk's first-parent "
+		"history must stay what it pointed at, which a rollback relies on", c->short_name, c->short_name);
+	goto done;
+git:
+	r = pc_error_set(err, PC_EIO, "cannot read the trunk's history: %s",
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_commit_free(commit);
+	git_commit_free(parent);
+	return r;
+}
+
 /* A symbolic link of an overlay or shared path, at NEW. */
 typedef struct link_info {
 	char *path;

@@ -95,6 +95,21 @@ test_expect_success 'a value only a merged side branch had never ran in stg' '
 	grep "sets image app to tag 0.8.0, which stg has never run" err
 '
 
+test_expect_success 'a merge whose first parent is a side branch (foxtrot) is rejected on the trunk' '
+	(
+		cd work &&
+		git checkout -q -b fox origin/main~1 &&
+		was=$(sed -n "s/.*newTag: \"\(.*\)\"/\1/p" overlays/stg/kustomization.yaml) &&
+		set_tag stg 0.7.0 &&
+		set_tag stg "$was" &&
+		git merge -q --no-ff -m "merge: main into fox" origin/main &&
+		git diff --quiet origin/main HEAD -- overlays &&
+		push_as alice reject
+	) &&
+	grep "environment: the first parents of main do not lead to main.s tip before the push" err &&
+	grep "hint: merge the other way round" err
+'
+
 # own_setup LIMIT: a server in own/ whose first layout has stg at 0.5.0, a
 # tag dev never had, with limits.max_rollback_commits LIMIT.
 own_setup() {
