@@ -535,7 +535,218 @@ typedef struct after_state {
 	pc_treeview now, base;
 	path_index ix;		/* the changed paths */
 	pc_strlist reported;	/* "name\nvalue" already reported for this environment */
+	const pc_strlist *kdirs;	/* the environment's kustomization directories at NEW */
+	int ran_read;		/* ran holds the trunk's history (read once, on first need) */
+	int ran_cut;		/* the walk stopped at limits.max_rollback_commits */
+	pc_strlist ran;		/* ran_key()s of what E or X had on the trunk */
 } after_state;
+
+/*
+ * "REL\nNAME\n" and each field with its length, so that no choice of
+ * bytes in one field can pass for another.
+ */
+static char *ran_key(const char *rel, const pc_kimage *im)
+{
+	return pc_asprintf("%s\n%s\n%zu:%s|%zu:%s|%zu:%s|%d%d%d", rel, im->name,
+		im->new_name ? strlen(im->new_name) : 0, im->new_name ? im->new_name : "",
+		im->new_tag ? strlen(im->new_tag) : 0, im->new_tag ? im->new_tag : "",
+		im->digest ? strlen(im->digest) : 0, im->digest ? im->digest : "",
+		!!im->new_name, !!im->new_tag, !!im->digest);
+}
+
+static int resolve(eimages *images, pc_strlist *remotes, pc_buf *kfile, pc_treeview *tv,
+	const char *dir, pc_error *err);
+
+/*
+ * What decides an overlay at one commit, as text: the ids of the entries
+ * at E's and X's paths and at the shared paths.  A commit where it is the
+ * same as at the commit read last cannot change what E or X had (but for
+ * a change behind a link, or in a file included from elsewhere: those are
+ * missed, which only leaves a rollback to be rejected).
+ */
+static int overlay_signature(pc_buf *sig, git_tree *root, const after_state *st)
+{
+	const pc_policy *p = st->ctx->policy;
+	git_tree_entry *e = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i, n = 2 + p->shared_paths.n, len;
+	const char *path;
+
+	pc_buf_clear(sig);
+	for (i = 0; i < n; i++) {
+		path = i == 0 ? st->env->path : i == 1 ? st->prev->path : p->shared_paths.items[i - 2];
+		len = strlen(path);
+		if (len && path[len - 1] == '/')
+			len--;
+		{
+			char *dir = pc_strndup(path, len);
+			int found;
+
+			if (!dir)
+				return PC_ENOMEM;
+			found = git_tree_entry_bypath(&e, root, dir) == 0;
+			free(dir);
+			git_error_clear();
+			if (found) {
+				git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+				pc_buf_printf(sig, "%s%o ", hex, (unsigned)git_tree_entry_filemode(e));
+				git_tree_entry_free(e);
+				e = NULL;
+			} else {
+				pc_buf_puts(sig, "- ");
+			}
+		}
+	}
+	return pc_buf_error(sig) ? PC_ENOMEM : 0;
+}
+
+/* Add what E and X have in each kustomization directory at `commit` to st->ran. */
+static int ran_at(after_state *st, const git_oid *commit, pc_error *err)
+{
+	pc_treeview tv;
+	pc_buf dir = PC_BUF_INIT, kfile = PC_BUF_INIT;
+	pc_error ignored = PC_ERROR_INIT;
+	eimages images = { NULL, 0, 0 };
+	pc_strlist remotes = PC_STRLIST_INIT;
+	size_t k, w, i;
+	char *key;
+	int r;
+
+	memset(&tv, 0, sizeof(tv));
+	if ((r = pc_treeview_open(&tv, st->ctx->repo, commit, err)) < 0)
+		return r;
+	for (k = 0; k < st->kdirs->n; k++)
+		for (w = 0; w < 2; w++) {
+			env_dir(&dir, w ? st->env : st->prev, st->kdirs->items[k]);
+			if (pc_buf_error(&dir))
+				goto nomem;
+			/* What does not resolve there had no image then. */
+			r = resolve(&images, &remotes, &kfile, &tv, dir.ptr, &ignored);
+			pc_strlist_clear(&remotes);
+			if (r == PC_ENOMEM)
+				goto nomem;
+			for (i = 0; r == 0 && i < images.n; i++) {
+				if (!(key = ran_key(st->kdirs->items[k], &images.items[i].im)))
+					goto nomem;
+				if (!pc_strlist_has(&st->ran, key) && pc_strlist_add(&st->ran, key) < 0) {
+					free(key);
+					goto nomem;
+				}
+				free(key);
+			}
+			eimages_clear(&images);
+		}
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	eimages_clear(&images);
+	pc_strlist_clear(&remotes);
+	pc_buf_release(&dir);
+	pc_buf_release(&kfile);
+	pc_treeview_close(&tv);
+	return r;
+}
+
+/*
+ * Read, once, what E and X had at the trunk's commits: the base and its
+ * first parents (what the trunk pointed at, so what ran; a side branch
+ * merged into it ran only as the merge), at most
+ * limits.max_rollback_commits of them, reading only those where the
+ * overlays changed.
+ */
+static int read_ran(after_state *st, pc_error *err)
+{
+	git_repository *repo = st->ctx->repo;
+	uint64_t n = 0, max = st->ctx->policy->limits.max_rollback_commits;
+	git_commit *commit = NULL, *parent = NULL;
+	git_tree *root = NULL;
+	pc_buf sig = PC_BUF_INIT, last = PC_BUF_INIT;
+	int r = 0, have_last = 0;
+
+	st->ran_read = 1;
+	if (git_oid_is_zero(&st->c->base))
+		return 0;
+	if (git_commit_lookup(&commit, repo, &st->c->base) < 0)
+		goto git;
+	while (commit) {
+		if (n++ >= max) {
+			st->ran_cut = 1;
+			break;
+		}
+		if (git_commit_tree(&root, commit) < 0)
+			goto git;
+		if ((r = overlay_signature(&sig, root, st)) < 0)
+			goto nomem;
+		git_tree_free(root);
+		root = NULL;
+		if (!have_last || strcmp(sig.ptr, last.ptr)) {
+			if ((r = ran_at(st, git_commit_id(commit), err)) < 0)
+				goto done;
+			pc_buf_clear(&last);
+			if (pc_buf_puts(&last, sig.ptr) < 0)
+				goto nomem;
+			have_last = 1;
+		}
+		if (!git_commit_parentcount(commit))
+			break;
+		if (git_commit_parent(&parent, commit, 0) < 0)
+			goto git;
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+	}
+	r = 0;
+	goto done;
+git:
+	r = pc_error_set(err, PC_EIO, "cannot read the trunk's history: %s",
+		git_error_last() ? git_error_last()->message : "unknown error");
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	git_tree_free(root);
+	git_commit_free(commit);
+	git_commit_free(parent);
+	pc_buf_release(&sig);
+	pc_buf_release(&last);
+	return r;
+}
+
+/* 1 when E or X had image `im` in kustomization directory `rel` on the trunk. */
+static int ran_before(after_state *st, const char *rel, const pc_kimage *im, pc_error *err)
+{
+	char *key;
+	int r;
+
+	if (!st->ran_read && (r = read_ran(st, err)) < 0)
+		return r;
+	if (!(key = ran_key(rel, im)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = pc_strlist_has(&st->ran, key);
+	free(key);
+	return r;
+}
+
+/* "dev, then to stg": the environments to promote through to reach E. */
+static void chain_of(pc_buf *out, const pc_policy *p, const pc_environment *e)
+{
+	const pc_environment *chain[64];
+	size_t n = 0, i;
+
+	while (e && n < PC_ARRAY_SIZE(chain) && n <= p->nenvironments) {
+		for (i = 0; i < n && chain[i] != e; i++)
+			;
+		if (i < n)
+			break;	/* a cycle: the loader refuses those */
+		chain[n++] = e;
+		e = e->after ? pc_policy_environment(p, e->after) : NULL;
+	}
+	pc_buf_clear(out);
+	for (i = n; i-- > 0; )
+		pc_buf_printf(out, "%s%s", i + 1 < n ? ", then to " : "", chain[i]->name);
+}
 
 static int report_image(after_state *st, const eimage *im, const char *kfile, const eimages *prev,
 	const char *prev_file)
@@ -561,18 +772,31 @@ static int report_image(after_state *st, const eimage *im, const char *kfile, co
 	if (pc_buf_error(&value) || pc_buf_error(&there) || pc_buf_error(&key) || pc_buf_error(&who))
 		r = PC_ENOMEM;
 	else if (pc_strlist_has(&st->reported, key.ptr))
-		r = 0;
+		goto done;
 	else if (pc_strlist_add(&st->reported, key.ptr) < 0)
 		r = PC_ENOMEM;
-	else if ((r = pc_verdict_reject(v, "environment", NULL,
-			"%s sets image %s to %s, which %s has not run yet (%s has %s)",
-			who.ptr, im->im.name, value.ptr, st->prev->name, prev_file, there.ptr)) == 0) {
+	else if (st->ran_cut)
+		r = pc_verdict_reject(v, "environment", NULL,
+			"%s sets image %s to %s, which %s has not run in the last %llu trunk commits "
+			"(limits.max_rollback_commits; %s has %s)",
+			who.ptr, im->im.name, value.ptr, st->prev->name,
+			(unsigned long long)st->ctx->policy->limits.max_rollback_commits, prev_file, there.ptr);
+	else
+		r = pc_verdict_reject(v, "environment", NULL,
+			"%s sets image %s to %s, which %s has never run (%s has %s)",
+			who.ptr, im->im.name, value.ptr, st->prev->name, prev_file, there.ptr);
+	if (r == 0) {
 		/* The hint needs the value: add it to the reason just made. */
+		chain_of(&who, st->ctx->policy, st->prev);
 		free(v->reasons[v->nreasons - 1].hint);
-		if (!(v->reasons[v->nreasons - 1].hint = pc_asprintf("promote %s to %s first",
-				value.ptr, st->prev->name)))
+		if (pc_buf_error(&who) ||
+		    !(v->reasons[v->nreasons - 1].hint = pc_asprintf(
+				"promote %s to %s, then push this again; or roll back to a value %s has run%s",
+				value.ptr, who.ptr, st->prev->name,
+				st->ran_cut ? " (or raise limits.max_rollback_commits)" : "")))
 			r = PC_ENOMEM;
 	}
+done:
 	pc_buf_release(&value);
 	pc_buf_release(&there);
 	pc_buf_release(&key);
@@ -639,6 +863,11 @@ static int after_dir(after_state *st, const char *rel, pc_error *err)
 		if ((!im->im.new_name && !im->im.new_tag && !im->im.digest) ||
 		    find_image(&base, &im->im) || find_image(&prev, &im->im))
 			continue;
+		/* A rollback: E, or this environment, ran it before. */
+		if ((r = ran_before(st, rel, &im->im, err)) < 0)
+			goto done;
+		if (r)
+			continue;
 		if ((r = report_image(st, im, kfile.ptr, &prev, pfile.ptr)) == PC_ENOMEM)
 			goto nomem;
 		if (r < 0)
@@ -686,6 +915,7 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 			"%s links more than %d directories into its overlay; they cannot all be judged",
 			env->name, DIR_LINKS_MAX)) < 0)
 		goto done;
+	st.kdirs = &kdirs;
 	for (i = 0; i < kdirs.n; i++)
 		if ((r = after_dir(&st, kdirs.items[i], err)) < 0)
 			goto done;
@@ -693,9 +923,51 @@ int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env,
 done:
 	pc_strlist_clear(&kdirs);
 	pc_strlist_clear(&st.reported);
+	pc_strlist_clear(&st.ran);
 	pc_treeview_close(&st.now);
 	pc_treeview_close(&st.base);
 	free(st.ix.v);
+	return r;
+}
+
+int pc_overlay_first_parent_check(pc_ctx *ctx, pc_change *c, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_commit *commit = NULL, *parent = NULL;
+	size_t i, steps;
+	int r, found = 0, any = 0;
+
+	for (i = 0; i < p->nenvironments; i++)
+		any |= p->environments[i].after != NULL;
+	if (!any || git_oid_is_zero(&c->u->old_id) || git_oid_equal(&c->u->old_id, &c->u->new_id))
+		return 0;
+	/* Every first parent before OLD is new to the branch: at most nbranch_new steps. */
+	if (git_commit_lookup(&commit, ctx->repo, &c->u->new_id) < 0)
+		goto git;
+	for (steps = 0; steps <= c->nbranch_new; steps++) {
+		if (git_oid_equal(git_commit_id(commit), &c->u->old_id)) {
+			found = 1;
+			break;
+		}
+		if (!git_commit_parentcount(commit))
+			break;
+		if (git_commit_parent(&parent, commit, 0) < 0)
+			goto git;
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+	}
+	r = found ? 0 : pc_verdict_reject(c->v, "environment",
+		"merge the other way round (check out the trunk's tip, git merge your branch) or rebase onto it, then push again",
+		"the first parents of %s do not lead to %s's tip before the push; the trunk's first-parent "
+		"history must stay what it pointed at, which a rollback relies on", c->short_name, c->short_name);
+	goto done;
+git:
+	r = pc_error_set(err, PC_EIO, "cannot read the trunk's history: %s",
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_commit_free(commit);
+	git_commit_free(parent);
 	return r;
 }
 

@@ -27,9 +27,19 @@ int pc_overlay_path_envs(unsigned char **hits, unsigned char **shared, pc_strlis
  * `after: E`: every image value (newName, newTag and digest, per image
  * name) that a kustomization of an environment, with all it includes,
  * has at NEW and did not have at the base must be E's at the base, in the
- * corresponding directory.  Adds reasons to c->v; what it cannot judge is
- * a reason too.
+ * corresponding directory, or one E or this environment had at a commit of
+ * the trunk's first-parent history (a rollback; at most
+ * limits.max_rollback_commits commits back).  Adds reasons to c->v; what it
+ * cannot judge is a reason too.
  */
 int pc_overlay_after_check(pc_ctx *ctx, pc_change *c, const pc_environment *env, pc_error *err);
+
+/*
+ * When an environment has `after:`, the trunk's first parents from NEW
+ * must reach OLD: the values the trunk's first-parent history had are
+ * what ran, which pc_overlay_after_check trusts for rollbacks, so a merge
+ * whose first parent is a side branch ("foxtrot") is a reason.
+ */
+int pc_overlay_first_parent_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 
 #endif

@@ -681,6 +681,8 @@ int pc_environment_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 			"push changes shared path %s and the overlay of %s; a shared change reaches every environment and must be pushed alone",
 			shared.ptr, touched.ptr)) < 0)
 		goto done;
+	if ((r = pc_overlay_first_parent_check(ctx, c, err)) < 0)
+		goto done;
 	for (j = 0; j < p->nenvironments; j++)
 		if ((r = pc_overlay_after_check(ctx, c, &p->environments[j], err)) < 0)
 			goto done;

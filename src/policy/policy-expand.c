@@ -192,9 +192,11 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 	ylist(fp, &p->shared_paths);
 	fprintf(fp, "\none_environment_per_push: %s\n", yb(p->one_environment_per_push));
 	fprintf(fp, "limits:\n  max_commits: %llu\n  max_paths: %llu\n  max_codeowners_size: %llu\n"
-		"  max_refs: %llu\n  max_approvals_per_commit: %llu\n", (unsigned long long)p->limits.max_commits,
+		"  max_refs: %llu\n  max_approvals_per_commit: %llu\n  max_rollback_commits: %llu\n",
+		(unsigned long long)p->limits.max_commits,
 		(unsigned long long)p->limits.max_paths, (unsigned long long)p->limits.max_codeowners_size,
-		(unsigned long long)p->limits.max_refs, (unsigned long long)p->limits.max_approvals_per_commit);
+		(unsigned long long)p->limits.max_refs, (unsigned long long)p->limits.max_approvals_per_commit,
+		(unsigned long long)p->limits.max_rollback_commits);
 	fflush(fp);
 	return ferror(fp) ? PC_EIO : 0;
 }

@@ -798,6 +798,7 @@ static const struct field limits_fields[] = {
 	{ "max_codeowners_size", F_SIZE, offsetof(pc_limits, max_codeowners_size), 1, 0, NULL },
 	{ "max_refs", F_UINT, offsetof(pc_limits, max_refs), 1, UINT32_MAX, NULL },
 	{ "max_approvals_per_commit", F_UINT, offsetof(pc_limits, max_approvals_per_commit), 1, 1000, NULL },
+	{ "max_rollback_commits", F_UINT, offsetof(pc_limits, max_rollback_commits), 1, UINT32_MAX, NULL },
 };
 
 static void read_limits(cx *c, const ynode *n)

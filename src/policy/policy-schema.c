@@ -37,7 +37,7 @@ static const struct section {
 	[S_AUDIT] = { "audit", { "log", "key", "origin", NULL } },
 	[S_ENVIRONMENT] = { "environments.NAME", { "path", "after", "approvals", "approvers", NULL } },
 	[S_LIMITS] = { "limits", { "max_commits", "max_paths", "max_codeowners_size", "max_refs",
-		"max_approvals_per_commit", NULL } },
+		"max_approvals_per_commit", "max_rollback_commits", NULL } },
 };
 
 static int section_has(int sec, const char *key)

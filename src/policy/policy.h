@@ -79,6 +79,7 @@ typedef struct pc_limits {
 	uint64_t max_codeowners_size;	/* default 3 MiB */
 	uint64_t max_refs;		/* ref updates per push, default 10000 */
 	uint64_t max_approvals_per_commit;	/* approval refs of one commit, default 32 */
+	uint64_t max_rollback_commits;	/* trunk commits searched for a rollback, default 10000 */
 } pc_limits;
 
 typedef struct pc_policy {

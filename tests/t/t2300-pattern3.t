@@ -34,8 +34,8 @@ test_expect_success 'a prd image tag that stg never ran is rejected' '
 		REMOTE_USER=carol git push -q origin HEAD:refs/heads/feature/prd2 &&
 		test_must_fail env REMOTE_USER=alice git push origin HEAD:main 2>../err
 	) &&
-	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.1.0)" err &&
-	grep "hint: promote tag 1.2.0 to stg first" err
+	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.1.0)" err &&
+	grep "hint: promote tag 1.2.0 to dev, then to stg, then push this again; or roll back to a value stg has run" err
 '
 
 test_expect_success 'base/ plus an overlay in one push is rejected (one_environment_per_push)' '

@@ -52,8 +52,8 @@ test_expect_success 'a kustomization.yml bump in prd to a tag stg never ran is r
 		git commit -q -am "feat: prd 1.2.0" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yml sets image app to tag 1.2.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.1.0)" err &&
-	grep "hint: promote tag 1.2.0 to stg first" err
+	grep "environment: overlays/prd/kustomization.yml sets image app to tag 1.2.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.1.0)" err &&
+	grep "hint: promote tag 1.2.0 to dev, then to stg, then push this again; or roll back to a value stg has run" err
 '
 
 test_expect_success 'a Kustomization bump in prd to a tag stg never ran is rejected' '
@@ -65,7 +65,7 @@ test_expect_success 'a Kustomization bump in prd to a tag stg never ran is rejec
 		git add overlays/prd && git commit -q -m "feat: prd 1.2.0 as Kustomization" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/Kustomization sets image app to tag 1.2.0, which stg has not run yet" err
+	grep "environment: overlays/prd/Kustomization sets image app to tag 1.2.0, which stg has never run" err
 '
 
 test_expect_success 'two kustomization files in one overlay are rejected' '
@@ -88,7 +88,7 @@ test_expect_success 'the same tag from another registry (newName) is rejected' '
 		git commit -q -am "feat: prd from another registry" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yml sets image app to name evil.example/app, tag 1.1.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.1.0)" err
+	grep "environment: overlays/prd/kustomization.yml sets image app to name evil.example/app, tag 1.1.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.1.0)" err
 '
 
 test_expect_success 'a key Kustomize reads without case (newtag) is read so too' '
@@ -99,7 +99,7 @@ test_expect_success 'a key Kustomize reads without case (newtag) is read so too'
 		git commit -q -am "feat: prd 1.2.0 in lower case" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yml sets image app to tag 1.2.0, which stg has not run yet" err
+	grep "environment: overlays/prd/kustomization.yml sets image app to tag 1.2.0, which stg has never run" err
 '
 
 test_expect_success 'a merge key in an image entry is rejected' '
@@ -131,7 +131,7 @@ test_expect_success 'a digest stg runs is accepted; the same digest with another
 		git commit -q -am "feat: prd other tag, same digest" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yml sets image app to tag 9.9.9, digest $D, which stg has not run yet" err
+	grep "environment: overlays/prd/kustomization.yml sets image app to tag 9.9.9, digest $D, which stg has never run" err
 '
 
 test_expect_success 'an image change in a component counts for the environment that includes it' '
@@ -149,7 +149,7 @@ test_expect_success 'an image change in a component counts for the environment t
 		git commit -q -am "feat: component 1.2.0" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: components/prd-images/kustomization.yaml, included by overlays/prd/kustomization.yml, sets image app to tag 1.2.0, digest $D, which stg has not run yet" err
+	grep "environment: components/prd-images/kustomization.yaml, included by overlays/prd/kustomization.yml, sets image app to tag 1.2.0, digest $D, which stg has never run" err
 '
 
 test_expect_success 'an image change in an included kustomization counts too' '
@@ -164,7 +164,7 @@ test_expect_success 'an image change in an included kustomization counts too' '
 		git add apps overlays && git commit -q -m "feat: stg includes web" &&
 		test_must_fail push_main feature/web
 	) &&
-	grep "environment: apps/web/kustomization.yaml, included by overlays/stg/kustomization.yaml, sets image web to tag 2.0, which dev has not run yet (overlays/dev/kustomization.yaml has no such image)" err
+	grep "environment: apps/web/kustomization.yaml, included by overlays/stg/kustomization.yaml, sets image web to tag 2.0, which dev has never run (overlays/dev/kustomization.yaml has no such image)" err
 '
 
 test_expect_success 'a remote resource URL that changes is rejected with a reason' '

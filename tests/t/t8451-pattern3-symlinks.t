@@ -40,7 +40,7 @@ test_expect_success 'prd kustomization.yaml replaced by a link into dev is judge
 		link ../dev/kustomization.yaml overlays/prd/kustomization.yaml &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.0.0)" err &&
+	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.0.0)" err &&
 	grep "environment: push changes the overlays of 2 environments (dev, prd); one environment per push" err
 '
 
@@ -119,7 +119,7 @@ test_expect_success 'renaming dev kustomization into prd as Kustomization is jud
 		git commit -q -m "chore: move dev to prd" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/Kustomization sets image app to tag 1.2.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.0.0)" err
+	grep "environment: overlays/prd/Kustomization sets image app to tag 1.2.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.0.0)" err
 '
 
 test_expect_success 'prd linked to stg: accepted while they are equal' '
@@ -139,8 +139,8 @@ test_expect_success 'then a stg bump that reaches prd through the link is judged
 		git commit -q -am "feat: stg 1.2.0" &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has not run yet (overlays/stg/kustomization.yaml has tag 1.0.0)" err &&
-	! grep "sets image app to tag 1.2.0, which dev has not run yet" err
+	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.2.0, which stg has never run (overlays/stg/kustomization.yaml has tag 1.0.0)" err &&
+	! grep "sets image app to tag 1.2.0, which dev has never run" err
 '
 
 test_expect_success 'a directory link into another overlay brings its kustomizations along' '
@@ -155,7 +155,7 @@ test_expect_success 'a directory link into another overlay brings its kustomizat
 		link ../dev/web overlays/prd/web &&
 		test_must_fail push_main
 	) &&
-	grep "environment: overlays/prd/web/kustomization.yaml sets image web to tag 2.0, which stg has not run yet (overlays/stg/web has no such image)" err
+	grep "environment: overlays/prd/web/kustomization.yaml sets image web to tag 2.0, which stg has never run (overlays/stg/web has no such image)" err
 '
 
 test_done

@@ -45,7 +45,7 @@ test_expect_success 'setup: overlays with a component, patches and links; a prd 
 		REMOTE_USER=carol git push -q origin HEAD:refs/heads/feature/x &&
 		test_must_fail env REMOTE_USER=alice git push origin HEAD:main 2>../err
 	) &&
-	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.1.0, which stg has not run yet" err &&
+	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 1.1.0, which stg has never run" err &&
 	grep "environment: push changes the overlays of 2 environments (stg, prd)" err
 '
 

@@ -109,7 +109,7 @@ test_expect_success 'pattern3: prd with approvals keeps after: stg, the trunk ke
 		pc_commit overlays/dev/direct.yaml "x: 1" "fix: straight to the trunk" &&
 		PC_PUSH_ERR=../err-from pc_push reject alice origin HEAD:main
 	) &&
-	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 9.9.9, which stg has not run yet" p3/err-env &&
+	grep "environment: overlays/prd/kustomization.yaml sets image app to tag 9.9.9, which stg has never run" p3/err-env &&
 	grep "promotion: commit [0-9a-f]* \"fix: straight to the trunk\" is not on feature/\*, hotfix/\*" p3/err-from
 '
 

@@ -194,7 +194,7 @@ static const struct lint_case {
 	  "t.yml:4:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
 	  "t.yml:4:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
-	  "max_codeowners_size, max_refs, max_approvals_per_commit" },
+	  "max_codeowners_size, max_refs, max_approvals_per_commit, max_rollback_commits" },
 	{ "approvals per commit out of range", HEAD "limits: {max_approvals_per_commit: 1001}\n",
 	  "t.yml:4:36: limits.max_approvals_per_commit: 1001 is out of range (1 to 1000)" },
 	{ "missing identity", HEAD_NO_IDENTITY,
@@ -325,6 +325,7 @@ static void test_defaults(void)
 	is_int((long long)p->limits.max_codeowners_size, 3 * 1024 * 1024, "max_codeowners_size");
 	is_int((long long)p->limits.max_refs, 10000, "max_refs");
 	is_int((long long)p->limits.max_approvals_per_commit, 32, "max_approvals_per_commit");
+	is_int((long long)p->limits.max_rollback_commits, 10000, "max_rollback_commits");
 	is_str(p->trunk, "main", "trunk main");
 	is_int((long long)p->nbranches, 0, "no protected branch without a strategy");
 	is_int((long long)p->work_branches.n, 0, "no work branches without a strategy");
