@@ -498,42 +498,64 @@ static int report_missing(pc_ctx *ctx, pc_change *c, const git_oid *ids, size_t 
  * 1 when `id` is a clean revert of a commit already on the branch: git's
  * own message names the reverted commit ("This reverts commit <id>."),
  * but the message is only where to look.  The named commit must be
- * reachable from the branch's OLD, have one parent, and the revert's tree
- * must be exactly what libgit2's revert of that commit on the revert's
- * parent gives, without conflicts: it then undoes a change the branch
- * already took, and nothing else.  Any doubt or error says "not a revert",
- * and the commit is judged as an ordinary one; so does every candidate
- * after the first MAX_REVERTS of a check, which bounds the history walks
- * a push of many "reverts" can ask for.
+ * reachable from the branch's OLD, and the revert's tree must be exactly
+ * what libgit2's revert of that commit on the revert's parent gives,
+ * without conflicts: it then undoes a change the branch already took, and
+ * nothing else.  A commit with one parent is reverted against it; a merge
+ * (a promotion) only against its first parent, as "git revert -m 1" does
+ * and says ("This reverts commit <id>, reversing\nchanges made to
+ * <first parent>."): it undoes what the merge brought to the branch.  Any
+ * doubt or error says "not a revert", and the commit is judged as an
+ * ordinary one; so does every candidate after the first MAX_REVERTS of a
+ * check, which bounds the history walks a push of many "reverts" can ask
+ * for.
  */
 static int is_clean_revert(pc_ctx *ctx, pc_change *c, const git_oid *id, size_t *tried)
 {
 	static const char marker[] = "This reverts commit ";
+	static const char merge_marker[] = ", reversing\nchanges made to ";
 	git_commit *rv = NULL, *parent = NULL, *target = NULL;
 	git_tree *tree = NULL;
 	git_index *index = NULL;
 	git_diff *diff = NULL;
 	git_revert_options opts = GIT_REVERT_OPTIONS_INIT;
-	git_oid tid;
-	const char *msg, *at;
+	git_oid tid, mid;
+	const char *msg, *at, *end = NULL;
+	unsigned int mainline = 0;
 	int clean = 0;
 
 	if (git_oid_is_zero(&c->u->old_id) || git_commit_lookup(&rv, ctx->repo, id) < 0 ||
 	    git_commit_parentcount(rv) != 1 || !(msg = git_commit_message(rv)))
 		goto done;
-	for (at = strstr(msg, marker); at; at = strstr(at + 1, marker))
-		if (git_oid_fromstrn(&tid, at + sizeof(marker) - 1, GIT_OID_HEXSZ) == 0 &&
-		    at[sizeof(marker) - 1 + GIT_OID_HEXSZ] == '.')
+	for (at = strstr(msg, marker); at; at = strstr(at + 1, marker)) {
+		end = at + sizeof(marker) - 1;
+		if (git_oid_fromstrn(&tid, end, GIT_OID_HEXSZ) < 0)
+			continue;
+		end += GIT_OID_HEXSZ;
+		if (*end == '.') {
+			mainline = 0;
 			break;
+		}
+		if (!strncmp(end, merge_marker, sizeof(merge_marker) - 1) &&
+		    git_oid_fromstrn(&mid, end + sizeof(merge_marker) - 1, GIT_OID_HEXSZ) == 0 &&
+		    end[sizeof(merge_marker) - 1 + GIT_OID_HEXSZ] == '.') {
+			mainline = 1;
+			break;
+		}
+	}
 	if (!at || ++*tried > MAX_REVERTS)
 		goto done;
-	if (git_commit_lookup(&target, ctx->repo, &tid) < 0 || git_commit_parentcount(target) != 1)
+	if (git_commit_lookup(&target, ctx->repo, &tid) < 0)
+		goto done;
+	if (mainline == 0 ? git_commit_parentcount(target) != 1 :
+	    git_commit_parentcount(target) < 2 ||
+	    !git_oid_equal(&mid, git_commit_parent_id(target, 0)))
 		goto done;
 	if (!git_oid_equal(&tid, &c->u->old_id) &&
 	    git_graph_descendant_of(ctx->repo, &c->u->old_id, &tid) != 1)
 		goto done;
 	if (git_commit_parent(&parent, rv, 0) < 0 || git_commit_tree(&tree, rv) < 0 ||
-	    git_revert_commit(&index, ctx->repo, target, parent, 0, &opts.merge_opts) < 0 ||
+	    git_revert_commit(&index, ctx->repo, target, parent, mainline, &opts.merge_opts) < 0 ||
 	    git_index_has_conflicts(index) ||
 	    git_diff_tree_to_index(&diff, ctx->repo, tree, index, NULL) < 0)
 		goto done;
