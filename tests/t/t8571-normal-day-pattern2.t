@@ -48,7 +48,7 @@ test_expect_success '09:20 frank (app) adds to feature/login; the commit-message
 		ex_as frank git commit -q -am "login: a second replica" &&
 		ex_push reject frank origin feature/login
 	) &&
-	grep "rules: commit [0-9a-f]* \"login: two replicas in dev\": message does not match rules.commit_message" err &&
+	grep "rules: commit [0-9a-f]* \"login: a second replica\": message does not match rules.commit_message" err &&
 	grep "hint: reword it (git rebase -i, then .reword.) and push again" err
 '
 
