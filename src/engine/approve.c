@@ -843,8 +843,9 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 	const requirement *q, const char *co_file)
 {
 	pc_buf have = PC_BUF_INIT, hint = PC_BUF_INIT, where = PC_BUF_INIT, who = PC_BUF_INIT;
+	const barred *b;
 	char short_new[8];
-	size_t i;
+	size_t i, nwho;
 	int count, r;
 
 	approvers_text(&have, q, &s->approvers, &count);
@@ -853,17 +854,20 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 		return 0;
 	}
 	git_oid_tostr(short_new, sizeof(short_new), &c->u->new_id);
-	for (i = 0; i < q->users.n; i++)
-		pc_buf_printf(&who, "%s%s", i ? ", " : "", q->users.items[i]);
+	/* Name only owners whose approval can count; say why the others cannot. */
+	for (i = 0, nwho = 0; i < q->users.n; i++)
+		if (!find_barred(s, q->users.items[i]))
+			pc_buf_printf(&who, "%s%s", nwho++ ? ", " : "", q->users.items[i]);
 	pc_buf_printf(&hint, "policy-check approve %s --target %s", short_new, c->u->ref);
-	if (q->users.n)
+	if (nwho)
 		pc_buf_printf(&hint, " (by %s%s)", q->need > 1 ? "any of " : "one of ", who.ptr);
+	else if (q->users.n)
+		pc_buf_printf(&hint, " (none of its owners may: an owner who made no commit of it must)");
 	else
 		pc_buf_printf(&hint, " (the owners name no user of the policy: fix CODEOWNERS)");
-	for (i = 0; i < s->excluded.n; i++)
-		if (pc_strlist_has(&q->users, s->excluded.items[i]))
-			pc_buf_printf(&hint, "; %s cannot approve it: %s", s->excluded.items[i],
-				find_barred(s, s->excluded.items[i])->why);
+	for (i = 0; i < q->users.n; i++)
+		if ((b = find_barred(s, q->users.items[i])))
+			pc_buf_printf(&hint, "; %s cannot approve it: %s", b->user, b->why);
 	if (q->rule)
 		pc_buf_printf(&where, "%s%s%s(%s:%u)", q->section ? "in [" : "", q->section ? q->section : "",
 			q->section ? "] " : "", co_file, q->rule->line);

@@ -75,11 +75,12 @@ test_expect_success '09:25 frank pushes the work branch alone, as the hint says;
 		ex_push accept frank origin feature/login &&
 		ex_push reject frank origin HEAD:main
 	) &&
-	grep "hint: policy-check approve [0-9a-f]* --target refs/heads/main (by one of carol, dave, frank)" err
+	grep "hint: policy-check approve [0-9a-f]* --target refs/heads/main (by one of dave); carol cannot approve it: carol first pushed commit [0-9a-f]* \"feat(dev): web 1.4.0 with the login page\"; frank cannot approve it: frank first pushed commit [0-9a-f]* \"feat(dev): a second replica for the login sessions\"" err
 '
 
-test_expect_success '09:40 dave (app) fetches feature/login and approves it; frank lands it on main' '
+test_expect_success '09:40 dave (app), whom the hint names, fetches feature/login and approves it; frank lands it on main' '
 	commit=$(day_hint_approve) && test -n "$commit" &&
+	test "$(sed -n "s/.*hint: policy-check approve .* (by one of \([a-z]*\));.*/\1/p" err)" = dave &&
 	(cd dave && git fetch -q origin && test "$(git rev-parse origin/feature/login)" = "$(git rev-parse $commit)") &&
 	approve_all origin/feature/login dave &&
 	(
