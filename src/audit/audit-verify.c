@@ -739,7 +739,8 @@ static int on_branch(git_repository *repo, const git_oid *tip, const git_oid *id
  * A commit that is no longer on the branch (the push was aborted or
  * voided, or the branch was rewritten since) leaves none.
  */
-static int hotfix_follow_up(pc_strlist *out, git_repository *repo, const pc_audit_entry *e, const char *log)
+static int hotfix_follow_up(pc_strlist *out, pc_strlist *seen, git_repository *repo, const pc_audit_entry *e,
+	const char *log)
 {
 	pc_strlist missing = PC_STRLIST_INIT;
 	pc_buf text = PC_BUF_INIT, ref = PC_BUF_INIT;
@@ -749,8 +750,16 @@ static int hotfix_follow_up(pc_strlist *out, git_repository *repo, const pc_audi
 	size_t i, j, n = 0;
 	int r = PC_ENOMEM, any;
 
-	if (!(target = branch_commit(&target_at, repo, e->ref)))
-		return 0;
+	/* the pre-receive and the update hook may both have accepted the same update (ref, new) */
+	pc_buf_printf(&ref, "%s %s", e->ref, e->new_hex ? e->new_hex : "-");
+	if (pc_buf_error(&ref))
+		goto done;
+	if (pc_strlist_has(seen, ref.ptr) || !(target = branch_commit(&target_at, repo, e->ref))) {
+		r = 0;
+		goto done;
+	}
+	if (pc_strlist_add(seen, ref.ptr) < 0)
+		goto done;
 	if (e->hotfix_follow_up.n && (!(tips = pc_calloc(e->hotfix_follow_up.n, sizeof(*tips))) ||
 	    !(lacks = pc_calloc(e->hotfix_follow_up.n, 1))))
 		goto done;
@@ -797,7 +806,7 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	pc_audit_reader *rd = NULL;
 	pc_json_doc doc = PC_JSON_DOC_INIT;
 	pc_audit_entry e;
-	pc_strlist refs_out = PC_STRLIST_INIT, follow_ups = PC_STRLIST_INIT;
+	pc_strlist refs_out = PC_STRLIST_INIT, follow_ups = PC_STRLIST_INIT, hotfixes = PC_STRLIST_INIT;
 	pc_error lerr = PC_ERROR_INIT;
 	repo_match m;
 	ref_map map = { NULL, 0, 0 };
@@ -835,7 +844,7 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 		r = is_this_repo(&m, e.repo) ? reconcile_record(findings, &map, &e, log_path) : 0;
 		if (r == 0 && e.hotfix_commits.n && e.ref && e.hook && e.decision && !strcmp(e.decision, "accept") &&
 		    (!strcmp(e.hook, "pre-receive") || !strcmp(e.hook, "update")) && is_this_repo(&m, e.repo))
-			r = hotfix_follow_up(&follow_ups, repo, &e, log_path);
+			r = hotfix_follow_up(&follow_ups, &hotfixes, repo, &e, log_path);
 		pc_audit_entry_release(&e);
 		if (r < 0)
 			goto nomem;
@@ -903,6 +912,7 @@ done:
 	pc_json_doc_release(&doc);
 	pc_strlist_clear(&refs_out);
 	pc_strlist_clear(&follow_ups);
+	pc_strlist_clear(&hotfixes);
 	pc_strlist_clear(&m.others);
 	pc_strlist_clear(&m.same);
 	free(m.paths[0]);

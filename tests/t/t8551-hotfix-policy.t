@@ -74,4 +74,26 @@ test_expect_success 'and status has no hotfix section' '
 	! grep "hotfix follow-ups" status
 '
 
+test_expect_success 'with the preset and the update hook too: accepted by both hooks, one follow-up' '
+	mkdir two &&
+	(
+		cd two &&
+		pc_setup_server pattern1 &&
+		policy-check install --policy policy.yml --hook update server.git >/dev/null &&
+		cd work &&
+		git switch -q -c hotfix/y origin/main &&
+		echo fix >fix.txt && git add fix.txt &&
+		git commit -q -m "fix: y" &&
+		pc_push accept alice origin hotfix/y &&
+		git switch -q -C main origin/main && git merge -q --ff-only hotfix/y &&
+		pc_push accept bob origin main &&
+		grep "approved by: bob (pusher)" ../err &&
+		grep "follow-up: hotfix/y: 1 commit on main not yet on staging, develop: merge hotfix/y into develop, then staging" ../err &&
+		cd .. &&
+		test $(grep "\"ref\":\"refs/heads/main\"" audit/audit.log | grep -c "\"decision\":\"accept\".*\"hotfix\":") = 2 &&
+		test_expect_code 1 policy-check audit reconcile --repo server.git audit/audit.log >rec &&
+		test $(grep -c "follow-up: hotfix/y: " rec) = 1
+	)
+'
+
 test_done
