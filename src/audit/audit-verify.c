@@ -6,6 +6,7 @@
 #include "config.h"
 #include "audit.h"
 #include "buf.h"
+#include "hotfix.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -701,6 +702,102 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 		log, (unsigned long long)e->seq + 1, e->ref, short_oid(a, e->old_hex), short_oid(b, e->new_hex));
 }
 
+/* The commit a branch of repo is at, or NULL (absent, or no commit). */
+static const git_oid *branch_commit(git_oid *out, git_repository *repo, const char *ref)
+{
+	git_object *obj = NULL, *commit = NULL;
+	git_oid id;
+	int ok;
+
+	ok = git_reference_name_to_id(&id, repo, ref) == 0 &&
+		git_object_lookup(&obj, repo, &id, GIT_OBJECT_ANY) == 0 &&
+		git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0;
+	if (ok)
+		git_oid_cpy(out, git_object_id(commit));
+	git_object_free(commit);
+	git_object_free(obj);
+	git_error_clear();
+	return ok ? out : NULL;
+}
+
+static int on_branch(git_repository *repo, const git_oid *tip, const git_oid *id)
+{
+	int r;
+
+	if (!tip)
+		return 0;
+	if (git_oid_equal(tip, id))
+		return 1;
+	r = git_graph_descendant_of(repo, tip, id) == 1;
+	git_error_clear();
+	return r;
+}
+
+/*
+ * The follow-ups an accepted hotfix record still leaves: of its commits
+ * still on its branch, those not yet on every branch of its follow_up.
+ * A commit that is no longer on the branch (the push was aborted or
+ * voided, or the branch was rewritten since) leaves none.
+ */
+static int hotfix_follow_up(pc_strlist *out, pc_strlist *seen, git_repository *repo, const pc_audit_entry *e,
+	const char *log)
+{
+	pc_strlist missing = PC_STRLIST_INIT;
+	pc_buf text = PC_BUF_INIT, ref = PC_BUF_INIT;
+	git_oid target_at, *tips = NULL, id;
+	const git_oid *target;
+	unsigned char *lacks = NULL;
+	size_t i, j, n = 0;
+	int r = PC_ENOMEM, any;
+
+	/* the pre-receive and the update hook may both have accepted the same update (ref, new) */
+	pc_buf_printf(&ref, "%s %s", e->ref, e->new_hex ? e->new_hex : "-");
+	if (pc_buf_error(&ref))
+		goto done;
+	if (pc_strlist_has(seen, ref.ptr) || !(target = branch_commit(&target_at, repo, e->ref))) {
+		r = 0;
+		goto done;
+	}
+	if (pc_strlist_add(seen, ref.ptr) < 0)
+		goto done;
+	if (e->hotfix_follow_up.n && (!(tips = pc_calloc(e->hotfix_follow_up.n, sizeof(*tips))) ||
+	    !(lacks = pc_calloc(e->hotfix_follow_up.n, 1))))
+		goto done;
+	for (j = 0; j < e->hotfix_follow_up.n; j++) {
+		pc_buf_clear(&ref);
+		pc_buf_printf(&ref, "refs/heads/%s", e->hotfix_follow_up.items[j]);
+		if (pc_buf_error(&ref))
+			goto done;
+		branch_commit(&tips[j], repo, ref.ptr);	/* stays zero when absent */
+	}
+	for (i = 0; i < e->hotfix_commits.n; i++) {
+		if (git_oid_fromstr(&id, e->hotfix_commits.items[i]) < 0 || !on_branch(repo, target, &id)) {
+			git_error_clear();
+			continue;
+		}
+		for (j = 0, any = 0; j < e->hotfix_follow_up.n; j++)
+			if (!on_branch(repo, git_oid_is_zero(&tips[j]) ? NULL : &tips[j], &id))
+				lacks[j] = any = 1;
+		n += any;
+	}
+	for (j = 0; j < e->hotfix_follow_up.n; j++)
+		if (lacks[j] && pc_strlist_add(&missing, e->hotfix_follow_up.items[j]) < 0)
+			goto done;
+	r = 0;
+	if (!n)
+		goto done;
+	pc_hotfix_text(&text, &e->hotfix_branches, n, e->ref, &missing);
+	r = pc_buf_error(&text) ? PC_ENOMEM :
+		add_problem(out, "%s:%llu: follow-up: %s", log, (unsigned long long)e->seq + 1, text.ptr);
+done:
+	free(tips);
+	free(lacks);
+	pc_strlist_clear(&missing);
+	pc_buf_release(&text);
+	pc_buf_release(&ref);
+	return r;
+}
+
 int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *log_path, pc_error *err)
 {
 	git_repository *repo = NULL;
@@ -709,7 +806,7 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	pc_audit_reader *rd = NULL;
 	pc_json_doc doc = PC_JSON_DOC_INIT;
 	pc_audit_entry e;
-	pc_strlist refs_out = PC_STRLIST_INIT;
+	pc_strlist refs_out = PC_STRLIST_INIT, follow_ups = PC_STRLIST_INIT, hotfixes = PC_STRLIST_INIT;
 	pc_error lerr = PC_ERROR_INIT;
 	repo_match m;
 	ref_map map = { NULL, 0, 0 };
@@ -745,6 +842,9 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 			continue;
 		}
 		r = is_this_repo(&m, e.repo) ? reconcile_record(findings, &map, &e, log_path) : 0;
+		if (r == 0 && e.hotfix_commits.n && e.ref && e.hook && e.decision && !strcmp(e.decision, "accept") &&
+		    (!strcmp(e.hook, "pre-receive") || !strcmp(e.hook, "update")) && is_this_repo(&m, e.repo))
+			r = hotfix_follow_up(&follow_ups, &hotfixes, repo, &e, log_path);
 		pc_audit_entry_release(&e);
 		if (r < 0)
 			goto nomem;
@@ -797,6 +897,10 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	for (i = 0; i < refs_out.n; i++)
 		if (pc_strlist_add(findings, refs_out.items[i]) < 0)
 			goto nomem;
+	/* then the back-merges accepted hotfixes still wait for, in log order */
+	for (i = 0; i < follow_ups.n; i++)
+		if (pc_strlist_add(findings, follow_ups.items[i]) < 0)
+			goto nomem;
 	r = 0;
 	goto done;
 nomem:
@@ -807,6 +911,8 @@ done:
 	pc_audit_reader_free(rd);
 	pc_json_doc_release(&doc);
 	pc_strlist_clear(&refs_out);
+	pc_strlist_clear(&follow_ups);
+	pc_strlist_clear(&hotfixes);
 	pc_strlist_clear(&m.others);
 	pc_strlist_clear(&m.same);
 	free(m.paths[0]);

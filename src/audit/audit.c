@@ -49,6 +49,20 @@ static void put_str_field(pc_buf *b, const char *key, const char *value)
 	pc_json_put_cstring(b, value);
 }
 
+static void put_str_list(pc_buf *b, const char *key, const pc_strlist *l, int first)
+{
+	size_t i;
+
+	put_key(b, key, first);
+	pc_buf_putc(b, '[');
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			pc_buf_putc(b, ',');
+		pc_json_put_cstring(b, l->items[i]);
+	}
+	pc_buf_putc(b, ']');
+}
+
 int pc_audit_format_record(pc_buf *b, uint64_t seq, const char *time, const pc_audit_record *rec)
 {
 	const pc_verdict *v = rec->verdict;
@@ -109,6 +123,15 @@ int pc_audit_format_record(pc_buf *b, uint64_t seq, const char *time, const pc_a
 	pc_buf_putc(b, ']');
 	put_str_field(b, "policy", rec->policy);
 	put_str_field(b, "codeowners", v ? v->codeowners : NULL);
+	if (v && v->hotfix_commits.n) {
+		/* only in the records of hotfixes, so that every other record keeps its bytes */
+		put_key(b, "hotfix", 0);
+		pc_buf_putc(b, '{');
+		put_str_list(b, "branches", &v->hotfix_branches, 1);
+		put_str_list(b, "commits", &v->hotfix_commits, 0);
+		put_str_list(b, "follow_up", &v->hotfix_follow_up, 0);
+		pc_buf_putc(b, '}');
+	}
 	pc_buf_putc(b, '}');
 	return pc_buf_error(b);
 }
@@ -145,15 +168,17 @@ static const key_spec record_keys[] = {
 	{ "new", T_STR | T_NULL }, { "op", T_STR | T_NULL }, { "decision", T_STR },
 	{ "dry_run", T_BOOL }, { "break_glass", T_STR | T_NULL }, { "reasons", T_ARR },
 	{ "approvals", T_ARR }, { "policy", T_STR | T_NULL }, { "codeowners", T_STR | T_NULL },
+	{ "hotfix", T_OBJ },	/* optional: only records of hotfixes have it */
 };
 enum { K_V, K_SEQ, K_TIME, K_HOOK, K_REPO, K_PUSH, K_PUSHER, K_IDENTITY, K_REF, K_OLD, K_NEW,
 	K_OP, K_DECISION, K_DRY_RUN, K_BREAK_GLASS, K_REASONS, K_APPROVALS, K_POLICY, K_CODEOWNERS,
-	K_COUNT };
+	K_HOTFIX, K_COUNT };
 
 static const key_spec reason_keys[] = { { "rule", T_STR }, { "message", T_STR } };
 static const key_spec approval_keys[] = {
 	{ "user", T_STR }, { "via", T_STR }, { "key", T_STR | T_NULL }, { "object", T_STR | T_NULL },
 };
+static const key_spec hotfix_keys[] = { { "branches", T_ARR }, { "commits", T_ARR }, { "follow_up", T_ARR } };
 
 static unsigned type_bit(pc_json_type t)
 {
@@ -191,21 +216,26 @@ static const char *object_name(char buf[48], const char *kind, size_t nth)
 
 /*
  * Check the members of object node obj against specs, in order; vals[i]
- * receives the value node of specs[i].  The name of what is checked is
- * only formatted for an error: this runs for every record of the log.
+ * receives the value node of specs[i] (0 for an optional key left out:
+ * the last `nopt` specs may be missing, from the end).  The name of what is
+ * checked is only formatted for an error: this runs for every record of
+ * the log.
  */
-static int check_object(const pc_json_doc *doc, size_t obj, const key_spec *specs, size_t nspecs,
-	size_t *vals, const char *kind, size_t nth, pc_error *err)
+static int check_object_opt(const pc_json_doc *doc, size_t obj, const key_spec *specs, size_t nspecs,
+	size_t nopt, size_t *vals, const char *kind, size_t nth, pc_error *err)
 {
-	size_t i, k = obj + 1, v;
+	size_t i, k = obj + 1, v, n;
 	char buf[48];
 
 	if (doc->nodes[obj].type != PC_JSON_OBJECT)
 		return pc_error_set(err, PC_EINVAL, "%s is not a JSON object", object_name(buf, kind, nth));
-	if (doc->nodes[obj].count != nspecs)
+	n = doc->nodes[obj].count;
+	if (n > nspecs || n < nspecs - nopt)
 		return pc_error_set(err, PC_EINVAL, "%s has %zu keys, expected %zu", object_name(buf, kind, nth),
-			doc->nodes[obj].count, nspecs);
-	for (i = 0; i < nspecs; i++) {
+			n, n > nspecs ? nspecs : nspecs - nopt);
+	for (i = n; i < nspecs; i++)
+		vals[i] = 0;
+	for (i = 0; i < n; i++) {
 		v = k + 1;
 		if (!pc_json_string_equals(doc, k, specs[i].key))
 			return pc_error_set(err, PC_EINVAL, "%s: key %zu must be \"%s\"", object_name(buf, kind, nth),
@@ -218,6 +248,31 @@ static int check_object(const pc_json_doc *doc, size_t obj, const key_spec *spec
 				object_name(buf, kind, nth), specs[i].key);
 		vals[i] = v;
 		k = doc->nodes[v].end;
+	}
+	return 0;
+}
+
+static int check_object(const pc_json_doc *doc, size_t obj, const key_spec *specs, size_t nspecs,
+	size_t *vals, const char *kind, size_t nth, pc_error *err)
+{
+	return check_object_opt(doc, obj, specs, nspecs, 0, vals, kind, nth, err);
+}
+
+/* An array of strings without NUL; with `oids`, each a lower-case hex object id. */
+static int check_strings(const pc_json_doc *doc, size_t arr, int oids, const char *key, pc_error *err)
+{
+	size_t i, el, len;
+	const char *t;
+
+	for (i = 0, el = arr + 1; i < doc->nodes[arr].count; i++, el = doc->nodes[el].end) {
+		if (doc->nodes[el].type != PC_JSON_STRING || !no_nul(doc, el))
+			return pc_error_set(err, PC_EINVAL, "hotfix: \"%s\" must hold strings", key);
+		if (!oids)
+			continue;
+		t = doc->text + doc->nodes[el].start;
+		len = doc->nodes[el].len;
+		if (doc->nodes[el].escaped || (len != 40 && len != 64) || strspn(t, "0123456789abcdef") < len)
+			return pc_error_set(err, PC_EINVAL, "hotfix: \"%s\" must hold object ids", key);
 	}
 	return 0;
 }
@@ -246,7 +301,7 @@ static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const cha
 
 	if ((r = pc_json_parse(doc, line, len, err)) < 0)
 		return pc_error_prefix(err, "not JSON");
-	if ((r = check_object(doc, 0, record_keys, K_COUNT, vals, "record", 0, err)) < 0)
+	if ((r = check_object_opt(doc, 0, record_keys, K_COUNT, 1, vals, "record", 0, err)) < 0)
 		return r;
 	if (pc_json_u64(&v, doc, vals[K_V]) < 0 || v != 1)
 		return pc_error_set(err, PC_EINVAL, "record: \"v\" must be 1");
@@ -264,6 +319,12 @@ static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const cha
 			return r;
 		el = doc->nodes[el].end;
 	}
+	if (vals[K_HOTFIX] &&
+	    ((r = check_object(doc, vals[K_HOTFIX], hotfix_keys, PC_ARRAY_SIZE(hotfix_keys), sub, "hotfix", 0, err)) < 0 ||
+	     (r = check_strings(doc, sub[0], 0, "branches", err)) < 0 ||
+	     (r = check_strings(doc, sub[1], 1, "commits", err)) < 0 ||
+	     (r = check_strings(doc, sub[2], 0, "follow_up", err)) < 0))
+		return r;
 	return 0;
 }
 
@@ -285,6 +346,23 @@ static int dup_value(char **out, const pc_json_doc *doc, size_t idx)
 	if (pc_json_string_decode(&b, doc, idx) < 0 || !(*out = pc_buf_detach(&b))) {
 		pc_buf_release(&b);
 		return PC_ENOMEM;
+	}
+	return 0;
+}
+
+static int dup_strings(pc_strlist *out, const pc_json_doc *doc, size_t arr)
+{
+	size_t i, el;
+	char *s;
+
+	for (i = 0, el = arr + 1; i < doc->nodes[arr].count; i++, el = doc->nodes[el].end) {
+		if (dup_value(&s, doc, el) < 0)
+			return PC_ENOMEM;
+		if (pc_strlist_add(out, s ? s : "") < 0) {
+			free(s);
+			return PC_ENOMEM;
+		}
+		free(s);
 	}
 	return 0;
 }
@@ -342,6 +420,14 @@ int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, 
 			goto nomem;
 		el = doc->nodes[el].end;
 	}
+	if (vals[K_HOTFIX]) {
+		pc_strlist *lists[] = { &e->hotfix_branches, &e->hotfix_commits, &e->hotfix_follow_up };
+
+		check_object(doc, vals[K_HOTFIX], hotfix_keys, PC_ARRAY_SIZE(hotfix_keys), sub, "hotfix", 0, NULL);
+		for (i = 0; i < PC_ARRAY_SIZE(lists); i++)
+			if (dup_strings(lists[i], doc, sub[i]) < 0)
+				goto nomem;
+	}
 	return 0;
 nomem:
 	pc_audit_entry_release(e);
@@ -368,6 +454,9 @@ void pc_audit_entry_release(pc_audit_entry *e)
 	free(e->codeowners);
 	pc_reasons_free(e->reasons, e->nreasons);
 	pc_approvals_free(e->approvals, e->napprovals);
+	pc_strlist_clear(&e->hotfix_branches);
+	pc_strlist_clear(&e->hotfix_commits);
+	pc_strlist_clear(&e->hotfix_follow_up);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -99,6 +99,8 @@ typedef struct pc_audit_entry {
 	pc_approval *approvals;
 	size_t napprovals;
 	char *policy, *codeowners;
+	/* the optional "hotfix" object; empty lists when the record has none */
+	pc_strlist hotfix_branches, hotfix_commits, hotfix_follow_up;
 } pc_audit_entry;
 
 /*

@@ -2,9 +2,11 @@
  * cmd-status.c: policy-check status, the promotion matrix (doc/DESIGN.md
  * section 8): per promotion step the commits not yet promoted, and for
  * Pattern1 the features that reached a later environment branch without
- * an earlier one.
+ * an earlier one, and the back-merges hotfixes that skipped `require` still
+ * wait for.
  */
 #include "cmd.h"
+#include "hotfix.h"
 #include "policy.h"
 #include "repo.h"
 
@@ -114,6 +116,111 @@ static int print_features(git_repository *repo, const pc_policy *p, const pc_ref
 	return 0;
 }
 
+/*
+ * The follow-ups of one hotfix branch H of protected branch b: the
+ * non-merge commits that H and b share (below their merge base) and that a
+ * branch of b's require chain lacks.
+ */
+static void print_hotfix_branch(git_repository *repo, const pc_policy *p, const pc_refs *refs,
+	const pc_branch *b, const git_oid *tb, size_t hi, const pc_strlist *chain, int *shown)
+{
+	pc_strlist missing = PC_STRLIST_INIT, branches = PC_STRLIST_INIT;
+	pc_oidset lacking = PC_OIDSET_INIT;
+	pc_buf text = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	git_oid base, *ids = NULL;
+	git_commit *commit = NULL;
+	const git_oid *tf;
+	char buf[512];
+	size_t j, k, n, count = 0;
+	int lacks;
+
+	if (git_merge_base(&base, repo, tb, &refs->ids[hi]) < 0) {
+		git_error_clear();
+		return;
+	}
+	for (j = 0; j < chain->n; j++) {
+		tf = branch_tip(refs, chain->items[j], buf, sizeof(buf));
+		if (pc_repo_walk(&ids, &n, repo, &base, tf, tf ? 1 : 0, (size_t)p->limits.max_commits, &err) < 0) {
+			printf("  %s: %s\n", refs->names[hi] + 11, err.msg);
+			goto done;
+		}
+		for (k = 0, lacks = 0; k < n; k++) {
+			if (git_commit_lookup(&commit, repo, &ids[k]) < 0 || git_commit_parentcount(commit) > 1) {
+				git_commit_free(commit);
+				commit = NULL;
+				git_error_clear();
+				continue;
+			}
+			git_commit_free(commit);
+			commit = NULL;
+			lacks = 1;
+			if (pc_oidset_add(&lacking, &ids[k]) > 0)
+				count++;
+		}
+		free(ids);
+		ids = NULL;
+		if (lacks)
+			pc_strlist_add(&missing, chain->items[j]);
+	}
+	if (!count)
+		goto done;
+	pc_strlist_add(&branches, refs->names[hi] + 11);
+	pc_hotfix_text(&text, &branches, count, b->name, &missing);
+	/* ref names cannot hold control characters (git check-ref-format) */
+	printf("  %s\n", text.ptr);
+	*shown = 1;
+done:
+	free(ids);
+	pc_oidset_clear(&lacking);
+	pc_strlist_clear(&missing);
+	pc_strlist_clear(&branches);
+	pc_buf_release(&text);
+}
+
+/* Hotfixes that reached a branch before the branches its `require` names. */
+static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_refs *refs)
+{
+	char buf[512];
+	size_t i, k;
+	int shown = 0;
+
+	for (i = 0; i < p->nbranches; i++)
+		if (p->branches[i].hotfix_from.n)
+			break;
+	if (i == p->nbranches)
+		return 0;
+	printf("hotfix follow-ups:\n");
+	for (i = 0; i < p->nbranches; i++) {
+		const pc_branch *b = &p->branches[i];
+		pc_strlist chain = PC_STRLIST_INIT;
+		const git_oid *tb;
+
+		if (!b->hotfix_from.n || pc_is_glob(b->name) || !(tb = branch_tip(refs, b->name, buf, sizeof(buf))) ||
+		    pc_hotfix_chain(&chain, p, b) < 0) {
+			pc_strlist_clear(&chain);
+			continue;
+		}
+		for (k = 0; k < refs->n; k++) {
+			const char *name = refs->names[k];
+			size_t m;
+
+			if (strncmp(name, "refs/heads/", 11))
+				continue;
+			for (m = 0; m < b->hotfix_from.n; m++)
+				if (pc_glob_match(b->hotfix_from.items[m], name + 11))
+					break;
+			if (m == b->hotfix_from.n)
+				continue;
+			print_hotfix_branch(repo, p, refs, b, tb, k, &chain, &shown);
+		}
+		pc_strlist_clear(&chain);
+	}
+	if (!shown)
+		printf("  none\n");
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -150,6 +257,7 @@ int cmd_status(int argc, char **argv)
 	if (policy->strategy == PC_STRATEGY_PATTERN1 ||
 	    (policy->strategy == PC_STRATEGY_NONE && policy->nbranches > 1))
 		print_features(repo, policy, &refs);
+	print_hotfixes(repo, policy, &refs);
 	r = 0;
 done:
 	pc_refs_clear(&refs);

@@ -59,6 +59,35 @@ void pc_commit_label(char *out, size_t size, git_repository *repo, const git_oid
 /* promote.c */
 int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err);
 /*
+ * Into `set`, the commits of the update that a branch matching `patterns`
+ * (and, with `except`, neither matching `except` nor being the updated
+ * branch) reaches after this push.
+ */
+int pc_promote_reachable(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
+	const pc_strlist *except, pc_error *err);
+
+/* hotfix.c: the commits `hotfix_from` lets skip `require`, and their follow-ups. */
+typedef struct pc_hotfix_state {
+	int ready;		/* hot and other computed */
+	pc_oidset hot;		/* commits of the update a hotfix branch reaches */
+	pc_oidset other;	/* those any other branch reaches */
+	pc_oidset recorded;	/* skipped, as a set */
+	git_oid *skipped;	/* the commits that skipped `require` */
+	size_t nskipped, askipped;
+} pc_hotfix_state;
+#define PC_HOTFIX_STATE_INIT { 0, PC_OIDSET_INIT, PC_OIDSET_INIT, PC_OIDSET_INIT, NULL, 0, 0 }
+/*
+ * Take the hotfix commits out of miss[0..*nmiss), the commits of the update
+ * not on `required`: those a hotfix branch reaches and no other branch
+ * does are recorded in the verdict as skipped; those another branch
+ * reaches too are rejected here.  What is left is for the caller to report.
+ */
+int pc_hotfix_skip(pc_hotfix_state *s, pc_ctx *ctx, pc_change *c, const char *required,
+	git_oid *miss, size_t *nmiss, pc_error *err);
+/* After the require checks: the hotfix branches and the follow-up branches of the skipped commits. */
+int pc_hotfix_follow_ups(pc_hotfix_state *s, pc_ctx *ctx, pc_change *c, pc_error *err);
+void pc_hotfix_state_release(pc_hotfix_state *s);
+/*
  * 1 when merging p1 and p2 gives `merged` for sure, decided from tree
  * walks over what the two sides changed; 0 when that does not settle it
  * (then only libgit2's full merge can tell).  See promote.c.

@@ -106,9 +106,12 @@ static int covers(pc_ctx *ctx, pc_change *c, const pc_oidset *set, pc_error *err
  * (git_merge_bases_many), and a walk from them down to OLD.  Finding
  * those bases reads the branches' own commits down to where they meet
  * NEW's history, once for all of them.
+ *
+ * With `except`, branches matching it and the updated branch itself are
+ * left out (the hotfix check asks what other branches reach).
  */
 static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
-	pc_error *err)
+	const pc_strlist *except, pc_error *err)
 {
 	const pc_push *push = ctx->push;
 	const git_oid *tip;
@@ -126,7 +129,8 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 		goto done;
 	for (i = 0; i < ctx->refs.n; i++) {
 		const char *name = ctx->refs.names[i];
-		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11))
+		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11) ||
+		    (except && (pattern_list_match(except, name + 11) || !strcmp(name, c->u->ref))))
 			continue;
 		if ((tip = pc_ctx_tip_after(ctx, name)) &&
 		    (r = add_tip(&tips, &ntips, &alloc, &seen, ctx, tip, err)) < 0)
@@ -137,7 +141,8 @@ static int reachable_from(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_st
 		const char *name = push->updates[i].ref;
 		if (strncmp(name, "refs/heads/", 11) || !pattern_list_match(patterns, name + 11) ||
 		    pc_refs_get(&ctx->refs, name) || git_oid_is_zero(&push->updates[i].new_id) ||
-		    !pc_ctx_applies(ctx, i))
+		    !pc_ctx_applies(ctx, i) ||
+		    (except && (pattern_list_match(except, name + 11) || !strcmp(name, c->u->ref))))
 			continue;
 		if ((r = add_tip(&tips, &ntips, &alloc, &seen, ctx, &push->updates[i].new_id, err)) < 0)
 			goto done;
@@ -178,6 +183,12 @@ done:
 	pc_oidset_clear(&update);
 	git_oidarray_dispose(&bases);
 	return r < 0 ? r : 0;
+}
+
+int pc_promote_reachable(pc_oidset *set, pc_ctx *ctx, pc_change *c, const pc_strlist *patterns,
+	const pc_strlist *except, pc_error *err)
+{
+	return reachable_from(set, ctx, c, patterns, except, err);
 }
 
 static const char *list_text(pc_buf *b, const pc_strlist *l)
@@ -605,10 +616,11 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	pc_buf what = PC_BUF_INIT, hint = PC_BUF_INIT, list = PC_BUF_INIT;
 	git_oid *miss = NULL;
 	size_t nmiss = 0, i;
+	pc_hotfix_state hot = PC_HOTFIX_STATE_INIT;
 	int merge, r = 0;
 
 	if (b->from.n) {
-		if ((r = reachable_from(&set, ctx, c, &b->from, err)) < 0 ||
+		if ((r = reachable_from(&set, ctx, c, &b->from, NULL, err)) < 0 ||
 		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0)
 			goto done;
 		if (nmiss) {
@@ -628,8 +640,10 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		pc_oidset_clear(&set);
 		one.items = &b->require.items[i];
 		one.n = 1;
-		if ((r = reachable_from(&set, ctx, c, &one, err)) < 0 ||
-		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0)
+		if ((r = reachable_from(&set, ctx, c, &one, NULL, err)) < 0 ||
+		    (r = missing_from(&miss, &nmiss, ctx, c, &set, err)) < 0 ||
+		    (nmiss && b->hotfix_from.n &&
+		     (r = pc_hotfix_skip(&hot, ctx, c, b->require.items[i], miss, &nmiss, err)) < 0))
 			goto done;
 		if (nmiss) {
 			pc_buf_clear(&what);
@@ -651,7 +665,10 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], err)) < 0)
 			goto done;
 	}
+	if (hot.ready && (r = pc_hotfix_follow_ups(&hot, ctx, c, err)) < 0)
+		goto done;
 done:
+	pc_hotfix_state_release(&hot);
 	free(miss);
 	pc_oidset_clear(&set);
 	pc_buf_release(&what);

@@ -2,6 +2,7 @@
  * report.c: verdicts as text for the pusher.
  */
 #include "report.h"
+#include "hotfix.h"
 #include "json.h"
 
 #include <string.h>
@@ -64,6 +65,22 @@ static void write_approvals(FILE *fp, const pc_verdict *v)
 	fputc('\n', fp);
 }
 
+/* An accepted hotfix: the back-merges it leaves to do. */
+static void write_follow_up(FILE *fp, const pc_verdict *v)
+{
+	pc_buf b = PC_BUF_INIT;
+
+	if (!v->hotfix_commits.n)
+		return;
+	pc_hotfix_text(&b, &v->hotfix_branches, v->hotfix_commits.n, v->ref, &v->hotfix_follow_up);
+	if (!pc_buf_error(&b)) {
+		fputs("  follow-up: ", fp);
+		put_clean(fp, b.ptr);
+		fputc('\n', fp);
+	}
+	pc_buf_release(&b);
+}
+
 void pc_report_write(FILE *fp, const pc_verdict *verdicts, size_t n, long long first_seq)
 {
 	const pc_verdict *v;
@@ -88,8 +105,10 @@ void pc_report_write(FILE *fp, const pc_verdict *verdicts, size_t n, long long f
 			fputc('\n', fp);
 		}
 		write_reasons(fp, v);
-		if (v->accept)
+		if (v->accept) {
 			write_approvals(fp, v);
+			write_follow_up(fp, v);
+		}
 	}
 	if (first_seq >= 0) {
 		if (n > 1)

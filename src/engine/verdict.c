@@ -150,5 +150,8 @@ void pc_verdict_release(pc_verdict *v)
 	free(v->ref);
 	free(v->break_glass);
 	free(v->codeowners);
+	pc_strlist_clear(&v->hotfix_commits);
+	pc_strlist_clear(&v->hotfix_branches);
+	pc_strlist_clear(&v->hotfix_follow_up);
 	memset(v, 0, sizeof(*v));
 }

@@ -9,6 +9,7 @@
 #define PC_VERDICT_H
 
 #include "common.h"
+#include "util.h"
 
 typedef enum {
 	PC_OP_CREATE,
@@ -53,6 +54,13 @@ typedef struct pc_verdict {
 	pc_approval *approvals;
 	size_t napprovals, aapprovals;
 	char *codeowners;	/* blob id of the CODEOWNERS that decided, or NULL */
+	/*
+	 * Commits that skipped `require` as hotfix commits (hex, the
+	 * `hotfix_from` of the branch), the hotfix branches that hold them,
+	 * and the branches they must still be merged into, nearest first.
+	 * All empty for every other update.
+	 */
+	pc_strlist hotfix_commits, hotfix_branches, hotfix_follow_up;
 } pc_verdict;
 
 const char *pc_op_name(pc_op op);

@@ -120,6 +120,11 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 		fputs("\n    require: ", fp);
 		ylist(fp, &b->require);
 		fputc('\n', fp);
+		if (b->require.n) {
+			fputs("    hotfix_from: ", fp);
+			ylist(fp, &b->hotfix_from);
+			fputc('\n', fp);
+		}
 		if (b->approvals >= 0)
 			fprintf(fp, "    approvals: %d\n", b->approvals);
 		fputs("    approvers: ", fp);

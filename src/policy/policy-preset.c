@@ -15,18 +15,20 @@
 struct preset_branch {
 	const char *name, *environment;
 	const char *from[3], *require[2];
+	const char *hotfix_from[2];
 };
 
+/* A hotfix may reach main first; its back-merges are follow-ups (status, audit reconcile). */
 static const struct preset_branch preset1[] = {
-	{ "develop", "dev", { "feature/*", "hotfix/*", NULL }, { NULL, NULL } },
-	{ "staging", "stg", { "feature/*", "hotfix/*", NULL }, { "develop", NULL } },
-	{ "main", "prd", { "feature/*", "hotfix/*", NULL }, { "staging", NULL } },
+	{ "develop", "dev", { "feature/*", "hotfix/*", NULL }, { NULL, NULL }, { NULL, NULL } },
+	{ "staging", "stg", { "feature/*", "hotfix/*", NULL }, { "develop", NULL }, { NULL, NULL } },
+	{ "main", "prd", { "feature/*", "hotfix/*", NULL }, { "staging", NULL }, { "hotfix/*", NULL } },
 };
 
 static const struct preset_branch preset2[] = {
-	{ "develop", "dev", { "feature/*", "hotfix/*", NULL }, { NULL, NULL } },
-	{ "staging", "stg", { "develop", NULL, NULL }, { NULL, NULL } },
-	{ "main", "prd", { "staging", NULL, NULL }, { NULL, NULL } },
+	{ "develop", "dev", { "feature/*", "hotfix/*", NULL }, { NULL, NULL }, { NULL, NULL } },
+	{ "staging", "stg", { "develop", NULL, NULL }, { NULL, NULL }, { NULL, NULL } },
+	{ "main", "prd", { "staging", NULL, NULL }, { NULL, NULL }, { NULL, NULL } },
 };
 
 static const struct { const char *name, *path, *after; } preset3_envs[] = {
@@ -133,6 +135,10 @@ static void fill_preset_branch(cx *c, const struct preset *preset, size_t i, voi
 	if (pre && !pc_policy_y_get(src, "require"))
 		for (k = 0; k < PC_ARRAY_SIZE(pre->require) && pre->require[k]; k++)
 			pc_policy_cx_add(c, &b->require, pre->require[k]);
+	/* only where there is a `require` to skip: a file may drop main's */
+	if (pre && b->require.n && !pc_policy_y_get(src, "hotfix_from"))
+		for (k = 0; k < PC_ARRAY_SIZE(pre->hotfix_from) && pre->hotfix_from[k]; k++)
+			pc_policy_cx_add(c, &b->hotfix_from, pre->hotfix_from[k]);
 }
 
 static void merge_preset_branches(cx *c, const struct preset_branch *branches, size_t n, const char *trunk)

@@ -628,6 +628,7 @@ static const struct field branch_fields[] = {
 	{ "environment", F_STR, offsetof(pc_branch, environment), 0, 0, NULL },
 	{ "from", F_FROM, offsetof(pc_branch, from), 0, 0, NULL },
 	{ "require", F_GLOBS, offsetof(pc_branch, require), 0, 0, NULL },
+	{ "hotfix_from", F_GLOBS, offsetof(pc_branch, hotfix_from), 0, 0, NULL },
 	{ "approvals", F_APPROVALS, offsetof(pc_branch, approvals), 0, 0, NULL },
 	{ "approvers", F_PRINCIPALS, offsetof(pc_branch, approvers), 0, 0, NULL },
 };

@@ -107,6 +107,37 @@ static void check_sources(cx *c, const pc_branch *b, const ynode *src, const cha
 	}
 }
 
+/*
+ * hotfix_from names work branches, never a protected one (whose commits
+ * would then skip `require` wholesale), on a branch that has a `require`.
+ */
+static void check_hotfix_from(cx *c, size_t bi)
+{
+	const pc_policy *p = c->p;
+	const pc_branch *b = &p->branches[bi];
+	const ynode *at = c->bsrc[bi] ? pc_policy_y_get(c->bsrc[bi], "hotfix_from") : NULL;
+	size_t i, j;
+
+	if (!b->hotfix_from.n)
+		return;
+	if (!at)
+		at = c->bsrc[bi] ? c->bsrc[bi] : c->strategy_node;
+	if (!b->require.n) {
+		pc_policy_cx_error(c, at, "branches.%s.hotfix_from: %s has no require, and hotfix_from only lets "
+			"hotfix commits skip require; remove it (a hotfix still comes through from)", b->name, b->name);
+		return;
+	}
+	check_sources(c, b, c->bsrc[bi], "hotfix_from", &b->hotfix_from);
+	for (i = 0; i < b->hotfix_from.n; i++)
+		for (j = 0; j < p->nbranches; j++)
+			if (pc_glob_match(b->hotfix_from.items[i], p->branches[j].name)) {
+				pc_policy_cx_error(c, at, "branches.%s.hotfix_from: '%s' matches the protected branch '%s'; "
+					"name work branches only (hotfix/*)", b->name, b->hotfix_from.items[i],
+					p->branches[j].name);
+				break;
+			}
+}
+
 /* The key node of `val` in mapping `m`, for messages about the entry as a whole. */
 static const ynode *y_key_of(const ynode *m, const ynode *val)
 {
@@ -216,6 +247,7 @@ static void read_top(cx *c)
 		check_from_given(c, i);
 		check_sources(c, &p->branches[i], c->bsrc[i], "from", &p->branches[i].from);
 		check_sources(c, &p->branches[i], c->bsrc[i], "require", &p->branches[i].require);
+		check_hotfix_from(c, i);
 	}
 	if (!c->oom)
 		check_environments(c);
@@ -419,6 +451,7 @@ void pc_policy_free(pc_policy *p)
 		free(p->branches[i].environment);
 		pc_strlist_clear(&p->branches[i].from);
 		pc_strlist_clear(&p->branches[i].require);
+		pc_strlist_clear(&p->branches[i].hotfix_from);
 		pc_strlist_clear(&p->branches[i].approvers);
 	}
 	free(p->branches);

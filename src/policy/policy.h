@@ -51,6 +51,7 @@ typedef struct pc_branch {
 	pc_strlist from;	/* branch names/globs changes may come from; empty only
 				 * when the file says `from: any` (no limit) */
 	pc_strlist require;	/* branches new commits must already be on (Pattern1) */
+	pc_strlist hotfix_from;	/* work branches whose own commits may skip `require` */
 	int approvals;		/* -1 = not set (use approvals.required) */
 	pc_strlist approvers;	/* users/groups whose approval is required on every change */
 	unsigned line;

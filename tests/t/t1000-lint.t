@@ -67,11 +67,13 @@ test_expect_success 'the presets expand as doc/DESIGN.md section 5 says' '
 	    environment: "stg"
 	    from: ["feature/*", "hotfix/*"]
 	    require: ["develop"]
+	    hotfix_from: []
 	    approvers: []
 	  "main":
 	    environment: "prd"
 	    from: ["feature/*", "hotfix/*"]
 	    require: ["staging"]
+	    hotfix_from: ["hotfix/*"]
 	    approvers: []
 	work_branches: ["feature/*", "hotfix/*"]
 	EOF
