@@ -666,6 +666,12 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 	aborted = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "aborted");
 	if (!accepted && !voided && !committed && !aborted)
 		return 0;
+	/*
+	 * git deletes a loose ref in a second, packed-refs transaction that
+	 * goes from nothing to nothing; older logs recorded it as aborted.
+	 */
+	if ((committed || aborted) && !oid_or_null(e->old_hex) && !oid_or_null(e->new_hex))
+		return 0;
 	if (!(st = ref_map_get(map, e->ref, 1)))
 		return PC_ENOMEM;
 	if (accepted) {

@@ -117,9 +117,14 @@ int pc_hook_reference_transaction(int argc, char **argv)
 		fprintf(stderr, "policy-check: reference-transaction: %s\n", err.msg);
 		goto done;
 	}
-	/* A symbolic HEAD moves with its branch, which is recorded itself. */
+	/*
+	 * A symbolic HEAD moves with its branch, which is recorded itself;
+	 * an update from nothing to nothing is the packed-refs half of a
+	 * deletion, which did nothing.
+	 */
 	for (i = s.nupdates; i-- > 0;)
-		if (!strcmp(s.updates[i].ref, "HEAD")) {
+		if (!strcmp(s.updates[i].ref, "HEAD") ||
+		    (git_oid_is_zero(&s.updates[i].old_id) && git_oid_is_zero(&s.updates[i].new_id))) {
 			pc_update_release(&s.updates[i]);
 			memmove(&s.updates[i], &s.updates[i + 1], (s.nupdates - i - 1) * sizeof(*s.updates));
 			s.nupdates--;

@@ -111,6 +111,16 @@ test_expect_success 'a ref deleted behind the hook is reported; an accepted dele
 	reconcile deleted.log
 '
 
+test_expect_success 'the nothing-to-nothing transaction of a deletion, as older hooks logged it, changes nothing' '
+	load &&
+	cp base.log packed.log &&
+	pushed packed.log refs/heads/gone $ZERO $A &&
+	append packed.log --hook pre-receive --ref refs/heads/gone --old $A --new $ZERO --decision accept &&
+	append packed.log --plain --hook reference-transaction --ref refs/heads/gone --old $ZERO --new $ZERO --decision aborted &&
+	append packed.log --plain --hook reference-transaction --ref refs/heads/gone --old $A --new $ZERO --decision committed &&
+	reconcile packed.log
+'
+
 test_expect_success 'approval refs count like any other ref' '
 	load &&
 	git -C server.git update-ref refs/approvals/$A/bob $A &&

@@ -39,6 +39,22 @@ test_expect_success 'the hooks name the repository so that reconcile finds every
 	grep "every ref of server.git is explained" out
 '
 
+test_expect_success 'a work branch created and deleted through the hooks leaves reconcile clean' '
+	(
+		cd work && git checkout -q -B feature/short origin/develop &&
+		pc_commit short.txt "short" "feat: a short-lived branch" &&
+		pc_push accept carol origin feature/short &&
+		pc_push accept carol origin :feature/short
+	) &&
+	# git deletes a loose ref in two transactions; the packed-refs one goes
+	# from nothing to nothing, does nothing, and is not recorded
+	grep "\"ref\":\"refs/heads/feature/short\".*\"decision\":\"committed\"" $LOG >short &&
+	test "$(wc -l <short)" = 2 &&
+	! grep "\"ref\":\"refs/heads/feature/short\".*\"decision\":\"aborted\"" $LOG &&
+	policy-check audit reconcile --repo server.git $LOG >out &&
+	grep "every ref of server.git is explained" out
+'
+
 test_expect_success 'git update-ref on the server is caught by reconcile' '
 	old=$(git -C server.git rev-parse refs/heads/develop) &&
 	new=$(git -C work rev-parse HEAD) &&
