@@ -187,9 +187,62 @@ test_expect_success '15:05 alice and bob (sre) approve the revert; dave pushes i
 	git -C server.git show main:k8s/base/deployment.yaml | grep "memory: 128Mi"
 '
 
-# hotfix: a hotfix/* branch that reaches main first, and the back-merges to
-# staging and develop it then requires (status, audit reconcile), are added
-# here when the hotfix follow-ups land.
+test_expect_success '15:30 prd needs a probe fix now: dave (sre) pushes hotfix/probe from main' '
+	(
+		cd dave &&
+		git fetch -q origin &&
+		git switch -q -c hotfix/probe origin/main &&
+		mkdir -p k8s/overlays/prd &&
+		printf "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: probe }\ndata: { timeout: \"5s\" }\n" \
+			>k8s/overlays/prd/probe.yaml &&
+		git add k8s/overlays/prd/probe.yaml &&
+		ex_as dave git commit -q -m "fix(prd): a 5s readiness timeout" &&
+		ex_push accept dave origin hotfix/probe
+	)
+'
+
+test_expect_success '15:35 alice and bob (sre) approve it for main; dave lands it before staging has it' '
+	for u in alice bob; do
+		(
+			cd $u &&
+			git fetch -q origin &&
+			ex_approve $u origin/hotfix/probe main
+		) || return 1
+	done &&
+	(
+		cd dave &&
+		git fetch -q origin &&
+		git switch -q -C main origin/main &&
+		git merge -q --ff-only hotfix/probe &&
+		ex_push accept dave origin main
+	) &&
+	grep "approved by: .*alice (signature)" err &&
+	grep "approved by: .*bob (signature)" err &&
+	grep "remote:   follow-up: hotfix/probe: [0-9]* commits\\? on main not yet on staging, develop: merge hotfix/probe into develop, then staging" err
+'
+
+test_expect_success '15:40 status and audit reconcile show the back-merges still to do' '
+	policy-check status --repo server.git --policy policy.yml >status &&
+	grep "^  hotfix/probe: [0-9]* commits\\? on main not yet on staging, develop: merge hotfix/probe into develop, then staging" status &&
+	test_expect_code 1 policy-check audit reconcile --repo server.git audit/audit.log >rec &&
+	grep "follow-up: hotfix/probe: " rec
+'
+
+test_expect_success '15:45 erin (app) merges hotfix/probe back into develop, then staging: nothing is left to do' '
+	for b in develop staging; do
+		(
+			cd erin &&
+			git fetch -q origin &&
+			git switch -q -C $b origin/$b &&
+			ex_as erin git merge -q --no-ff -m "Merge branch '\''hotfix/probe'\'' into $b" origin/hotfix/probe &&
+			ex_push accept erin origin $b
+		) || return 1
+	done &&
+	policy-check status --repo server.git --policy policy.yml >status &&
+	! grep "hotfix/probe:" status &&
+	policy-check audit reconcile --repo server.git audit/audit.log >rec &&
+	! grep "follow-up: hotfix/probe" rec
+'
 
 test_expect_success '16:00 the banner fails QA: carol (app) reverts it on staging only' '
 	(
