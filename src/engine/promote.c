@@ -411,12 +411,13 @@ done:
 }
 
 /*
- * *on is 1 when commit `id` is reachable from the tip of a work branch as
- * it stands before this push (branches this push creates or moves do not
- * count with their new value): `id` is then its own merge base with all
- * those tips at once, which one git_merge_bases_many() finds.
+ * *on is 1 when commit `id` is reachable from the tip of a work branch, or
+ * of a protected branch (which judged it already), as it stands before
+ * this push (branches this push creates or moves do not count with their
+ * new value): `id` is then its own merge base with all those tips at once,
+ * which one git_merge_bases_many() finds.
  */
-static int on_work_branch(pc_ctx *ctx, const git_oid *id, int *on, pc_error *err)
+static int on_a_branch(pc_ctx *ctx, const git_oid *id, int *on, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	git_oidarray bases = { NULL, 0 };
@@ -430,8 +431,8 @@ static int on_work_branch(pc_ctx *ctx, const git_oid *id, int *on, pc_error *err
 		goto done;
 	for (i = 0; i < ctx->refs.n; i++) {
 		const char *name = ctx->refs.names[i];
-		if (strncmp(name, "refs/heads/", 11) || pc_policy_branch(p, name + 11) ||
-		    !pc_policy_is_work_branch(p, name + 11))
+		if (strncmp(name, "refs/heads/", 11) ||
+		    (!pc_policy_branch(p, name + 11) && !pc_policy_is_work_branch(p, name + 11)))
 			continue;
 		if ((r = add_tip(&tips, &ntips, &alloc, &seen, ctx, &ctx->refs.ids[i], err)) < 0)
 			goto done;
@@ -463,7 +464,8 @@ done:
  * when its tree differs from the automatic merge in conflicting paths
  * alone, and it is on a work branch already (pushed there first, where
  * reviewers fetch it and the first-pusher index records who resolved
- * it).  Its content then counts like a commit's: the changed paths need
+ * it), or on a protected branch that accepted it (a promotion from
+ * develop after the work branch is gone).  Its content then counts like a commit's: the changed paths need
  * their approvals, and its resolver cannot approve it (approve.c reads
  * c->resolutions).  `from` and `require` still judge every non-merge
  * commit it brings.  doc/DESIGN.md section 11.
@@ -504,7 +506,7 @@ static int check_resolution(pc_ctx *ctx, pc_change *c, const git_oid *id, const 
 			"merge commit %s resolves conflicts in %s but also changes %s, which did not conflict",
 			label, paths.ptr, extra.ptr)) < 0)
 		goto done;
-	if ((r = on_work_branch(ctx, id, &on, err)) < 0)
+	if ((r = on_a_branch(ctx, id, &on, err)) < 0)
 		goto done;
 	if (!on) {
 		pc_oid_short(merged, git_commit_id(p2));
