@@ -471,8 +471,9 @@ done:
  * commit it brings.  doc/DESIGN.md section 11.
  */
 static int check_resolution(pc_ctx *ctx, pc_change *c, const git_oid *id, const char *label,
-	git_commit *p2, const git_tree *tree, git_index *index, pc_error *err)
+	git_commit *p1, git_commit *p2, const git_tree *tree, git_index *index, pc_error *err)
 {
+	const git_oid *old = &c->u->old_id, *side = git_commit_id(p2);
 	git_diff *diff = NULL;
 	pc_strlist conflicts = PC_STRLIST_INIT;
 	pc_buf paths = PC_BUF_INIT, extra = PC_BUF_INIT, hint = PC_BUF_INIT;
@@ -509,7 +510,12 @@ static int check_resolution(pc_ctx *ctx, pc_change *c, const git_oid *id, const 
 	if ((r = on_a_branch(ctx, id, &on, err)) < 0)
 		goto done;
 	if (!on) {
-		pc_oid_short(merged, git_commit_id(p2));
+		/* What was merged: the side the branch does not have (the target merged into a feature: p1). */
+		if (!git_oid_is_zero(old) && (git_oid_equal(old, side) ||
+		    git_graph_descendant_of(ctx->repo, old, side) == 1))
+			side = git_commit_id(p1);
+		git_error_clear();
+		pc_oid_short(merged, side);
 		pc_buf_printf(&hint, "resolve it on a new work branch: create one from %s (what was merged), "
 			"merge %s into it there, commit the resolution and push that branch alone, "
 			"then merge that branch into %s", merged, c->short_name, c->short_name);
@@ -572,7 +578,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	if (git_merge_commits(&index, ctx->repo, p1, p2, &opts) < 0)
 		goto git_error;
 	if (git_index_has_conflicts(index)) {
-		r = check_resolution(ctx, c, id, label, p2, tree, index, err);
+		r = check_resolution(ctx, c, id, label, p1, p2, tree, index, err);
 		goto done;
 	}
 	if (git_diff_tree_to_index(&diff, ctx->repo, tree, index, NULL) < 0)

@@ -86,6 +86,18 @@ test_expect_success 'a work branch pushed with it in the same push does not coun
 	grep "hint: push this work branch alone first" err
 '
 
+test_expect_success 'develop merged into a feature, pushed straight to develop: the hint starts from the feature' '
+	(
+		cd work &&
+		git switch -q feature/b &&
+		resolution erin feature/b-local develop &&
+		resolve 224Mi && ex_as erin git commit -q --no-edit &&
+		ex_push reject erin origin feature/b-local:develop
+	) &&
+	grep "resolves conflicts in k8s/base/deployment.yaml, and no work branch has it" err &&
+	grep "hint: resolve it on a new work branch: create one from $(git -C work rev-parse --short=7 feature/b) (what was merged), merge develop into it there" err
+'
+
 test_expect_success 'whoever pushed the resolution first cannot approve it' '
 	(
 		cd work &&
