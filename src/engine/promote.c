@@ -445,7 +445,7 @@ static int on_a_branch(pc_ctx *ctx, const git_oid *id, int *on, pc_error *err)
 		goto done;
 	}
 	if (e < 0) {
-		r = pc_error_set(err, PC_EIO, "cannot find what the work branches share: %s",
+		r = pc_error_set(err, PC_EIO, "cannot find what the branches share: %s",
 			git_error_last() ? git_error_last()->message : "unknown error");
 		goto done;
 	}
@@ -465,10 +465,11 @@ done:
  * alone, and it is on a work branch already (pushed there first, where
  * reviewers fetch it and the first-pusher index records who resolved
  * it), or on a protected branch that accepted it (a promotion from
- * develop after the work branch is gone).  Its content then counts like a commit's: the changed paths need
- * their approvals, and its resolver cannot approve it (approve.c reads
- * c->resolutions).  `from` and `require` still judge every non-merge
- * commit it brings.  doc/DESIGN.md section 11.
+ * develop after the work branch is gone).  Its content then counts like
+ * a commit's: the changed paths need their approvals, and its resolver
+ * cannot approve it (approve.c reads c->resolutions).  `from` and
+ * `require` still judge every non-merge commit it brings.  doc/DESIGN.md
+ * section 11.
  */
 static int check_resolution(pc_ctx *ctx, pc_change *c, const git_oid *id, const char *label,
 	git_commit *p1, git_commit *p2, const git_tree *tree, git_index *index, pc_error *err)
