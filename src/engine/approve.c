@@ -582,10 +582,9 @@ static int is_resolution(const pc_change *c, const git_oid *id)
 /*
  * Everyone who may not approve the update, from each non-merge commit it
  * brings and each conflict resolution (other merges of a promotion bring
- * no content of their own): who first
- * pushed it to this server (the pusher for commits new in this push, else
- * the first-pusher index), who signed it, and whom its author and
- * committer e-mails name.
+ * no content of their own): who first pushed it to this server (the
+ * pusher for commits new in this push, else the first-pusher index), who
+ * signed it, and whom its author and committer e-mails name.
  */
 static int collect_barred(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_error *err)
 {
