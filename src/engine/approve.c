@@ -568,12 +568,23 @@ static int bar_claim(pc_ctx *ctx, approvals_state *s, const git_signature *who, 
 	return bar(s, u, 0, "commit %s names %s as its %s, and %s", label, u->email, role, pushed->ptr);
 }
 
+/* 1 when `id` is a merge promote.c accepted as a conflict resolution: content of its own. */
+static int is_resolution(const pc_change *c, const git_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nresolutions; i++)
+		if (git_oid_equal(&c->resolutions[i], id))
+			return 1;
+	return 0;
+}
+
 /*
  * Everyone who may not approve the update, from each non-merge commit it
- * brings (merges of a promotion bring no content of their own): who first
- * pushed it to this server (the pusher for commits new in this push, else
- * the first-pusher index), who signed it, and whom its author and
- * committer e-mails name.
+ * brings and each conflict resolution (other merges of a promotion bring
+ * no content of their own): who first pushed it to this server (the
+ * pusher for commits new in this push, else the first-pusher index), who
+ * signed it, and whom its author and committer e-mails name.
  */
 static int collect_barred(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_error *err)
 {
@@ -603,7 +614,7 @@ static int collect_barred(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_erro
 				git_error_last() ? git_error_last()->message : "unknown error");
 			goto done;
 		}
-		if (git_commit_parentcount(commit) > 1)
+		if (git_commit_parentcount(commit) > 1 && !is_resolution(c, id))
 			continue;
 		pc_commit_label(label, sizeof(label), ctx->repo, id);
 		pc_strlist_clear(&pushers);

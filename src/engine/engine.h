@@ -38,6 +38,8 @@ typedef struct pc_change {
 	git_oid base;			/* OLD, or the trunk tip for a new ref */
 	int have_paths;
 	pc_strlist paths;		/* changed paths base..NEW */
+	git_oid *resolutions;		/* merges accepted as conflict resolutions (promote.c) */
+	size_t nresolutions, aresolutions;
 } pc_change;
 
 /*

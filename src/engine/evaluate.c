@@ -323,6 +323,7 @@ static void change_release(pc_change *c)
 {
 	free(c->branch_new);
 	free(c->repo_new);
+	free(c->resolutions);
 	pc_strlist_clear(&c->paths);
 }
 

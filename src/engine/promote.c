@@ -229,23 +229,45 @@ static void promotion_hint(pc_buf *hint, const pc_policy *p, const pc_branch *br
 			(i == n - 1 ? ", promote " : ", "), chain[i]->name, chain[i - 1]->name);
 }
 
-static int conflict_paths(pc_buf *out, git_index *index)
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The conflicting paths of a merge's index, listed into `out`, and every
+ * path a conflict involves on any side (ancestor, ours, theirs: a rename
+ * conflict names up to three) into `all`, sorted for in_set().
+ */
+static int conflict_paths(pc_buf *out, pc_strlist *all, git_index *index)
 {
 	git_index_conflict_iterator *it = NULL;
 	const git_index_entry *anc, *ours, *theirs;
 	size_t n = 0;
+	int r = 0;
 
 	if (git_index_conflict_iterator_new(&it, index) < 0)
 		return PC_EIO;
-	while (git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
+	while (r == 0 && git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
 		const char *path = ours ? ours->path : theirs ? theirs->path : anc->path;
 		if (n++ < MAX_LISTED)
 			pc_buf_printf(out, "%s%s", n > 1 ? ", " : "", path);
+		if ((anc && pc_strlist_add(all, anc->path) < 0) ||
+		    (ours && pc_strlist_add(all, ours->path) < 0) ||
+		    (theirs && pc_strlist_add(all, theirs->path) < 0))
+			r = PC_ENOMEM;
 	}
 	if (n > MAX_LISTED)
 		pc_buf_printf(out, " and %zu more", n - MAX_LISTED);
 	git_index_conflict_iterator_free(it);
-	return 0;
+	if (all->n)
+		qsort(all->items, all->n, sizeof(*all->items), strp_cmp);
+	return r;
+}
+
+static int in_set(const pc_strlist *set, const char *path)
+{
+	return !path || (set->n && bsearch(&path, set->items, set->n, sizeof(*set->items), strp_cmp));
 }
 
 /* The file-level changes between two trees, with their new side. */
@@ -400,8 +422,142 @@ done:
 }
 
 /*
+ * *on is 1 when commit `id` is reachable from the tip of a work branch, or
+ * of a protected branch (which judged it already), as it stands before
+ * this push (branches this push creates or moves do not count with their
+ * new value): `id` is then its own merge base with all those tips at once,
+ * which one git_merge_bases_many() finds.
+ */
+static int on_a_branch(pc_ctx *ctx, const git_oid *id, int *on, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_oidarray bases = { NULL, 0 };
+	pc_oidset seen = PC_OIDSET_INIT;
+	git_oid *tips = NULL;
+	size_t ntips = 0, alloc = 0, i;
+	int r, e;
+
+	*on = 0;
+	if ((r = add_tip(&tips, &ntips, &alloc, NULL, ctx, id, err)) < 0 || !ntips)
+		goto done;
+	for (i = 0; i < ctx->refs.n; i++) {
+		const char *name = ctx->refs.names[i];
+		if (strncmp(name, "refs/heads/", 11) ||
+		    (!pc_policy_branch(p, name + 11) && !pc_policy_is_work_branch(p, name + 11)))
+			continue;
+		if ((r = add_tip(&tips, &ntips, &alloc, &seen, ctx, &ctx->refs.ids[i], err)) < 0)
+			goto done;
+	}
+	if (ntips < 2)
+		goto done;
+	e = git_merge_bases_many(&bases, ctx->repo, ntips, tips);
+	if (e == GIT_ENOTFOUND) {
+		git_error_clear();
+		goto done;
+	}
+	if (e < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot find what the branches share: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	for (i = 0; i < bases.count; i++)
+		if (git_oid_equal(&bases.ids[i], &tips[0]))
+			*on = 1;
+done:
+	free(tips);
+	pc_oidset_clear(&seen);
+	git_oidarray_dispose(&bases);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * A merge whose automatic merge conflicts: accepted as a resolution only
+ * when its tree differs from the automatic merge in conflicting paths
+ * alone, and it is on a work branch already (pushed there first, where
+ * reviewers fetch it and the first-pusher index records who resolved
+ * it), or on a protected branch that accepted it (a promotion from
+ * develop after the work branch is gone).  Its content then counts like
+ * a commit's: the changed paths need their approvals, and its resolver
+ * cannot approve it (approve.c reads c->resolutions).  `from` and
+ * `require` still judge every non-merge commit it brings.  doc/DESIGN.md
+ * section 11.
+ */
+static int check_resolution(pc_ctx *ctx, pc_change *c, const git_oid *id, const char *label,
+	git_commit *p1, git_commit *p2, const git_tree *tree, git_index *index, pc_error *err)
+{
+	const git_oid *old = &c->u->old_id, *side = git_commit_id(p2);
+	git_diff *diff = NULL;
+	pc_strlist conflicts = PC_STRLIST_INIT;
+	pc_buf paths = PC_BUF_INIT, extra = PC_BUF_INIT, hint = PC_BUF_INIT;
+	char merged[8];
+	size_t i, n, nextra = 0;
+	int on, r;
+
+	if ((r = conflict_paths(&paths, &conflicts, index)) < 0) {
+		r = r == PC_ENOMEM ? pc_error_set(err, r, "out of memory") :
+			pc_error_set(err, PC_EIO, "cannot read the conflicts of merge %s", label);
+		goto done;
+	}
+	if (git_diff_tree_to_index(&diff, ctx->repo, (git_tree *)tree, index, NULL) < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot check merge %s: %s", label,
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		if (in_set(&conflicts, d->old_file.path) && in_set(&conflicts, d->new_file.path))
+			continue;
+		if (nextra++ < MAX_LISTED)
+			pc_buf_printf(&extra, "%s%s", nextra > 1 ? ", " : "",
+				d->new_file.path ? d->new_file.path : d->old_file.path);
+	}
+	if (nextra > MAX_LISTED)
+		pc_buf_printf(&extra, " and %zu more", nextra - MAX_LISTED);
+	if (nextra && (r = pc_verdict_reject(c->v, "promotion",
+			"redo the resolution changing only the conflicting paths, and make other changes in commits of their own on a work branch",
+			"merge commit %s resolves conflicts in %s but also changes %s, which did not conflict",
+			label, paths.ptr, extra.ptr)) < 0)
+		goto done;
+	if ((r = on_a_branch(ctx, id, &on, err)) < 0)
+		goto done;
+	if (!on) {
+		/* What was merged: the side the branch does not have (the target merged into a feature: p1). */
+		if (!git_oid_is_zero(old) && (git_oid_equal(old, side) ||
+		    git_graph_descendant_of(ctx->repo, old, side) == 1))
+			side = git_commit_id(p1);
+		git_error_clear();
+		pc_oid_short(merged, side);
+		pc_buf_printf(&hint, "resolve it on a new work branch: create one from %s (what was merged), "
+			"merge %s into it there, commit the resolution and push that branch alone, "
+			"then merge that branch into %s", merged, c->short_name, c->short_name);
+		r = pc_verdict_reject(c->v, "promotion", hint.ptr,
+			"merge commit %s resolves conflicts in %s, and no work branch has it; "
+			"a conflict is resolved on a work branch first", label, paths.ptr);
+		goto done;
+	}
+	if (!nextra) {
+		if (pc_grow((void **)&c->resolutions, &c->aresolutions, c->nresolutions + 1,
+				sizeof(*c->resolutions)) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		git_oid_cpy(&c->resolutions[c->nresolutions++], id);
+	}
+	r = 0;
+done:
+	git_diff_free(diff);
+	pc_strlist_clear(&conflicts);
+	pc_buf_release(&paths);
+	pc_buf_release(&extra);
+	pc_buf_release(&hint);
+	return r;
+}
+
+/*
  * A merge is clean when its tree is exactly libgit2's automatic merge of
- * its two parents.  Anything else hides a change no branch below ever had.
+ * its two parents.  Anything else hides a change no branch below ever had,
+ * except a conflict's resolution made on a work branch (check_resolution).
  */
 static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *err)
 {
@@ -434,12 +590,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	if (git_merge_commits(&index, ctx->repo, p1, p2, &opts) < 0)
 		goto git_error;
 	if (git_index_has_conflicts(index)) {
-		if (conflict_paths(&paths, index) < 0)
-			goto git_error;
-		r = pc_verdict_reject(c->v, "promotion",
-			"resolve the conflict on a work branch (merge the target into it there) and promote again",
-			"merge commit %s resolves conflicts in %s; conflicts must be resolved before promotion",
-			label, paths.ptr);
+		r = check_resolution(ctx, c, id, label, p1, p2, tree, index, err);
 		goto done;
 	}
 	if (git_diff_tree_to_index(&diff, ctx->repo, tree, index, NULL) < 0)
