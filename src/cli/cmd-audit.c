@@ -17,70 +17,100 @@
 #include <time.h>
 #include <unistd.h>
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]. */
-static int take_opt(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
+#define OPT(k) (CMD_LONG_ONLY + (k))
 
-	if (!strcmp(argv[*i], name)) {
-		if (*i + 1 >= argc) {
-			cmd_error("%s needs a value", name);
-			cmd_die_usage(NULL);
-		}
-		*out = argv[++*i];
-		return 1;
-	}
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	return 0;
-}
+static const cmd_opt keygen_opts[] = {
+	{ OPT(0), 0, "origin", "NAME", "the log's origin, the first line of its checkpoints" },
+	CMD_OPTS_END
+};
+static const cmd_opt verify_opts[] = {
+	{ OPT(0), 0, "vkey", "FILE|KEY", "the verifier key (a file, or the key itself)" },
+	{ OPT(1), 0, "checkpoint", "FILE", "an earlier checkpoint the log must extend" },
+	{ OPT(2), 0, "strict", NULL, "also fail on warnings (an unfinished last line, ...)" },
+	CMD_OPTS_END
+};
+static const cmd_opt show_opts[] = {
+	{ OPT(0), 0, "ref", "REF", "only records of this ref" },
+	{ OPT(1), 0, "decision", "D", "only records with this decision (accept, reject, ...)" },
+	{ OPT(2), 0, "since", "TIME", "only records from TIME on (YYYY-MM-DD[THH:MM:SSZ])" },
+	{ OPT(3), 0, "json", NULL, "print the records as they are in the log, one JSON object a line" },
+	{ OPT(4), 0, "break-glass", NULL, "only records accepted with break-glass" },
+	CMD_OPTS_END
+};
+static const cmd_opt proof_opts[] = {
+	{ OPT(0), 0, "index", "N", "the record number (0 is the first)" },
+	CMD_OPTS_END
+};
+static const cmd_opt check_proof_opts[] = {
+	{ OPT(0), 0, "vkey", "FILE|KEY", "the verifier key (a file, or the key itself)" },
+	{ OPT(1), 0, "checkpoint", "FILE", "a trusted checkpoint the proof's one must be consistent with" },
+	{ OPT(2), 0, "record", "FILE", "the record the proof must be about" },
+	CMD_OPTS_END
+};
+static const cmd_opt reconcile_opts[] = {
+	{ OPT(0), 0, "repo", "DIR", "the bare repository whose refs are compared with the log" },
+	CMD_OPTS_END
+};
 
-/* An option of a subcommand: with a value when `value` is set, else a flag. */
-typedef struct audit_opt {
-	const char *name;
-	const char **value;
-	int *flag;
-} audit_opt;
-
-static int take(int argc, char **argv, int *i, const audit_opt *o)
-{
-	if (o->value)
-		return take_opt(argc, argv, i, o->name, o->value);
-	if (strcmp(argv[*i], o->name))
-		return 0;
-	*o->flag = 1;
-	return 1;
-}
+static const cmd_spec keygen_spec = {
+	"audit keygen", "audit keygen    --origin NAME PREFIX",
+	"write a checkpoint signing key PREFIX.key and its verifier key PREFIX.vkey", keygen_opts, NULL
+};
+static const cmd_spec verify_spec = {
+	"audit verify", "audit verify    --vkey FILE|KEY [--checkpoint FILE] [--strict] LOG",
+	"verify every record, the hash chain and the signed checkpoint of a log", verify_opts, NULL
+};
+static const cmd_spec show_spec = {
+	"audit show",
+	"audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--break-glass] LOG",
+	"list the records of a log, as a table or as JSON", show_opts, NULL
+};
+static const cmd_spec proof_spec = {
+	"audit proof", "audit proof     --index N LOG",
+	"print a proof that record N is in the log, for a third party", proof_opts, NULL
+};
+static const cmd_spec check_proof_spec = {
+	"audit check-proof",
+	"audit check-proof --vkey FILE|KEY [--checkpoint FILE] [--record FILE] PROOF",
+	"check a proof made by audit proof", check_proof_opts, NULL
+};
+static const cmd_spec reconcile_spec = {
+	"audit reconcile", "audit reconcile --repo DIR LOG",
+	"find ref values of a repository that no accepted record explains", reconcile_opts, NULL
+};
+static const cmd_spec *const audit_subs[] = {
+	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec, NULL
+};
+const cmd_spec cmd_audit_spec = {
+	"audit", NULL, "keep and check the signed audit log", NULL, audit_subs
+};
 
 /*
  * The options of a subcommand, in any order, and its one operand (the log,
  * the proof or the key prefix), which it returns; anything else is a usage
- * error.  A lone "-" is an operand: standard input.
+ * error.  bind[k] receives option k of the spec: a const char ** for an
+ * option with a value, an int * (set to 1) for a flag.  A lone "-" is an
+ * operand: standard input.
  */
-static const char *parse_args(int argc, char **argv, const audit_opt *opts, size_t nopts)
+static const char *parse_args(const cmd_spec *spec, int argc, char **argv, void *const *bind)
 {
-	const char *operand = NULL;
-	size_t k;
-	int i;
+	cmd_parser p;
+	int c, k;
 
-	for (i = 1; i < argc; i++) {
-		for (k = 0; k < nopts && !take(argc, argv, &i, &opts[k]); k++)
-			;
-		if (k < nopts)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1]) {
-			cmd_error("unknown option '%s'", argv[i]);
-			cmd_die_usage(NULL);
-		}
-		if (operand)
-			cmd_die_usage(NULL);
-		operand = argv[i];
+	cmd_parse_init(&p, spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		k = c - CMD_LONG_ONLY;
+		if (spec->opts[k].arg)
+			*(const char **)bind[k] = optarg;
+		else
+			*(int *)bind[k] = 1;
 	}
-	if (!operand)
-		cmd_die_usage(NULL);
-	return operand;
+	if (optind == argc)
+		cmd_usage_error("name the %s", spec == &keygen_spec ? "PREFIX" :
+			spec == &check_proof_spec ? "PROOF" : "LOG");
+	if (optind + 1 != argc)
+		cmd_usage_error("unexpected argument '%s'", argv[optind + 1]);
+	return argv[optind];
 }
 
 /* A verifier key given inline, or the first line of a file holding one. */
@@ -115,12 +145,12 @@ static int audit_keygen(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
 	const char *origin = NULL, *prefix;
-	const audit_opt opts[] = { { "--origin", &origin, NULL } };
+	void *const bind[] = { &origin };
 	char *vkey = NULL;
 
-	prefix = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	prefix = parse_args(&keygen_spec, argc, argv, bind);
 	if (!origin)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--origin NAME is required");
 	if (pc_note_keygen(&vkey, prefix, origin, &err) < 0) {
 		cmd_error("audit keygen: %s", err.msg);
 		return 2;
@@ -139,18 +169,15 @@ static int audit_verify(int argc, char **argv)
 	pc_note_verifier v;
 	pc_error err = PC_ERROR_INIT;
 	const char *vkey = NULL;
-	const audit_opt opts[] = {
-		{ "--vkey", &vkey, NULL }, { "--checkpoint", &o.old_checkpoint_path, NULL },
-		{ "--strict", NULL, &o.strict },
-	};
+	void *const bind[] = { &vkey, &o.old_checkpoint_path, &o.strict };
 	char *root = NULL;
 	size_t k;
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	o.log_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	o.log_path = parse_args(&verify_spec, argc, argv, bind);
 	if (!vkey)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--vkey FILE|KEY is required");
 	if (load_vkey(&v, vkey) < 0)
 		return 2;
 	o.vkey = &v;
@@ -193,13 +220,13 @@ static int audit_proof(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	pc_buf out = PC_BUF_INIT;
 	const char *index_arg = NULL, *log;
-	const audit_opt opts[] = { { "--index", &index_arg, NULL } };
+	void *const bind[] = { &index_arg };
 	uint64_t index;
 	int r;
 
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&proof_spec, argc, argv, bind);
 	if (!index_arg)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--index N is required");
 	if (parse_u64_arg(&index, index_arg) < 0) {
 		cmd_error("--index: '%s' is not a record number (0, 1, ...)", index_arg);
 		return 2;
@@ -249,17 +276,15 @@ static int audit_check_proof(int argc, char **argv)
 	pc_checkpoint cp;
 	pc_buf rec = PC_BUF_INIT;
 	const char *vkey = NULL, *cp_path = NULL, *rec_path = NULL, *proof_path;
-	const audit_opt opts[] = {
-		{ "--vkey", &vkey, NULL }, { "--checkpoint", &cp_path, NULL }, { "--record", &rec_path, NULL },
-	};
+	void *const bind[] = { &vkey, &cp_path, &rec_path };
 	char *proof = NULL, *trusted = NULL, *record = NULL, *root = NULL;
 	size_t proof_len = 0, trusted_len = 0, record_len = 0;
 	uint64_t index;
 	int r, status = 2;
 
-	proof_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	proof_path = parse_args(&check_proof_spec, argc, argv, bind);
 	if (!vkey)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--vkey FILE|KEY is required");
 	if (rec_path && !strcmp(rec_path, "-") && !strcmp(proof_path, "-")) {
 		cmd_error("the proof and the record cannot both come from standard input");
 		return 2;
@@ -637,13 +662,10 @@ static int audit_show(int argc, char **argv)
 	const char *since = NULL, *log, *line;
 	uint64_t lineno = 0;
 	int json = 0, complete, r, status = 0, voided;
-	const audit_opt opts[] = {
-		{ "--ref", &f.ref, NULL }, { "--decision", &f.decision, NULL }, { "--since", &since, NULL },
-		{ "--json", NULL, &json }, { "--break-glass", NULL, &f.break_glass },
-	};
+	void *const bind[] = { &f.ref, &f.decision, &since, &json, &f.break_glass };
 
 	memset(&f, 0, sizeof(f));
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&show_spec, argc, argv, bind);
 	if (since) {
 		if (parse_time(since, &f.since_ms) < 0) {
 			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
@@ -710,13 +732,13 @@ static int audit_reconcile(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	pc_strlist findings = PC_STRLIST_INIT;
 	const char *repo = NULL, *log;
-	const audit_opt opts[] = { { "--repo", &repo, NULL } };
+	void *const bind[] = { &repo };
 	size_t k;
 	int status;
 
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&reconcile_spec, argc, argv, bind);
 	if (!repo)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--repo DIR is required");
 	if (pc_audit_reconcile(&findings, repo, log, &err) < 0) {
 		cmd_error("audit reconcile: %s", err.msg);
 		pc_strlist_clear(&findings);
@@ -747,10 +769,13 @@ int cmd_audit(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		cmd_die_usage(NULL);
+		cmd_usage_error("name a subcommand");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cmd_print_help(stdout, &cmd_audit_spec);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+	}
 	for (i = 0; i < PC_ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	cmd_error("audit: unknown subcommand '%s'", argv[1]);
-	cmd_die_usage(NULL);
+	cmd_usage_error("unknown subcommand '%s'", argv[1]);
 }

@@ -51,35 +51,52 @@ int cmd_load_policy(pc_policy **out, const char *policy_path, git_repository *re
 	return r < 0 ? -1 : 0;
 }
 
+enum { OPT_STDIN = CMD_LONG_ONLY, OPT_AS, OPT_REPO, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt check_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository to judge in (default: .)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy to judge by (default: the hooks' one for DIR)" },
+	{ OPT_AS, 0, "as", "USER", "judge the push as made by USER (default: from the environment)" },
+	{ 'o', 1, "push-option", "OPTION", "a push option, as git push -o sends it; may be repeated" },
+	{ OPT_STDIN, 0, "stdin", NULL, "read \"OLD NEW REF\" lines from standard input, as pre-receive" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_check_spec = {
+	"check",
+	"check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... REF OLD NEW\n"
+	"check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... --stdin",
+	"print the verdict the server's hook would give to a push, with its exit code",
+	check_opts, NULL
+};
+
 int cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_REPO,
-		CMD_OPT_POLICY,
-		{ "as", required_argument, NULL, 'a' },
-		{ "stdin", no_argument, NULL, 's' },
-		{ "push-option", required_argument, NULL, 'o' },
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	const char *as = NULL;
 	int use_stdin = 0, c, r = 2;
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
 
 	pc_session_init(&s, NULL);
-	while ((c = cmd_getopt(&where, argc, argv, "o:", longopts)) != -1) {
+	cmd_parse_init(&p, &cmd_check_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'a': as = optarg; break;
-		case 's': use_stdin = 1; break;
+		case OPT_REPO: where.repo = optarg; break;
+		case OPT_POLICY: where.policy = optarg; break;
+		case OPT_AS: as = optarg; break;
+		case OPT_STDIN: use_stdin = 1; break;
 		case 'o':
 			if (pc_strlist_add(&s.options, optarg) < 0)
 				goto done;
 			break;
 		}
 	}
-	if (use_stdin ? optind != argc : optind + 3 != argc)
-		cmd_die_usage(NULL);
+	if (use_stdin ? optind != argc : optind + 3 != argc) {
+		pc_session_release(&s);
+		cmd_usage_error(use_stdin ? "--stdin takes no REF OLD NEW" : "give REF OLD NEW, or --stdin");
+	}
 	if (pc_repo_open(&s.repo, where.repo, &err) < 0) {
 		cmd_error("check: %s", err.msg);
 		goto done;

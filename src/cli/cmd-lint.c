@@ -474,15 +474,25 @@ static git_repository *open_repo(const char *dir)
 	return repo;
 }
 
+enum { OPT_POLICY = CMD_LONG_ONLY, OPT_REPO, OPT_EXPAND, OPT_JSON };
+
+static const cmd_opt lint_opts[] = {
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy to check (default: the one of --repo DIR or .)" },
+	{ OPT_REPO, 0, "repo", "DIR", "also check the policy against this repository's CODEOWNERS" },
+	{ OPT_EXPAND, 0, "expand", NULL, "print the effective policy as YAML" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_lint_spec = {
+	"lint",
+	"lint [--policy FILE] [--repo DIR] [--expand]",
+	"validate a policy, and its CODEOWNERS with --repo",
+	lint_opts, NULL
+};
+
 int cmd_lint(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "repo", required_argument, NULL, 'r' },
-		{ "expand", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	cmd_parser p;
 	pc_diag diags = PC_DIAG_INIT;
 	pc_error err = PC_ERROR_INIT;
 	pc_policy *policy = NULL;
@@ -492,34 +502,22 @@ int cmd_lint(int argc, char **argv)
 	char *found = NULL;
 	int c, expand = 0, r = 2;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:r:eh", options, NULL)) != -1) {
+	cmd_parse_init(&p, &cmd_lint_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'p':
+		case OPT_POLICY:
 			policy_path = optarg;
 			break;
-		case 'r':
+		case OPT_REPO:
 			repo_dir = optarg;
 			break;
-		case 'e':
+		case OPT_EXPAND:
 			expand = 1;
 			break;
-		case 'h':
-			printf("usage: policy-check lint [--policy FILE] [--repo DIR] [--expand]\n");
-			return 0;
-		default:
-			if (optopt && strchr("pr", optopt))
-				cmd_error("lint: option '%s' needs a value", argv[optind - 1]);
-			else
-				cmd_error("lint: unknown option '%s'", argv[optind - 1]);
-			cmd_die_usage(NULL);
 		}
 	}
-	if (optind < argc) {
-		cmd_error("lint: unexpected argument '%s'; name the policy with --policy FILE", argv[optind]);
-		cmd_die_usage(NULL);
-	}
+	if (optind < argc)
+		cmd_usage_error("unexpected argument '%s'; name the policy with --policy FILE", argv[optind]);
 
 	if (repo_dir || !policy_path) {
 		if (!(repo = open_repo(repo_dir ? repo_dir : "."))) {

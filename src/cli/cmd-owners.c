@@ -33,57 +33,46 @@ struct owners_opts {
 	int npaths;
 };
 
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_REV, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt owners_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository to read (default: .)" },
+	{ OPT_REV, 0, "rev", "REV", "the revision whose CODEOWNERS is read (default: HEAD)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "read CODEOWNERS where the policy says, and name its users" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_owners_spec = {
+	"owners",
+	"owners [--repo DIR] [--rev REV] [--policy FILE] PATH...",
+	"show who owns each path in every section of CODEOWNERS, and the deciding line",
+	owners_opts, NULL
+};
+
 /* Options may come before or after the paths, up to "--", as with git. */
 static void parse_args(struct owners_opts *o, int argc, char **argv)
 {
+	cmd_parser p;
 	const char **target;
-	int i, dashdash = 0;
+	int c;
 
 	o->rev = "HEAD";
-	/* Paths are gathered at the front of argv, which has room for them all. */
-	o->paths = argv + 1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-
-		if (dashdash || a[0] != '-' || !a[1]) {
-			o->paths[o->npaths++] = argv[i];
-			continue;
+	cmd_parse_init(&p, &cmd_owners_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		switch (c) {
+		case OPT_REPO: target = &o->repo; break;
+		case OPT_REV: target = &o->rev; break;
+		default: target = &o->policy; break;
 		}
-		if (!strcmp(a, "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			printf("usage: policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH...\n");
-			exit(0);
-		}
-		if (!strncmp(a, "--repo", 6) && (!a[6] || a[6] == '='))
-			target = &o->repo;
-		else if (!strncmp(a, "--rev", 5) && (!a[5] || a[5] == '='))
-			target = &o->rev;
-		else if (!strncmp(a, "--policy", 8) && (!a[8] || a[8] == '='))
-			target = &o->policy;
-		else {
-			cmd_error("owners: unknown option '%s'", a);
-			cmd_die_usage(NULL);
-		}
-		if ((eq = strchr(a, '='))) {
-			*target = eq + 1;
-		} else if (i + 1 < argc) {
-			*target = argv[++i];
-		} else {
-			cmd_error("owners: option '%s' needs a value", a);
-			cmd_die_usage(NULL);
-		}
-		if (!**target) {
-			cmd_error("owners: option '%s' needs a non-empty value", a);
-			cmd_die_usage(NULL);
-		}
+		*target = optarg;
+		if (!*optarg)
+			cmd_usage_error("option '--%s' needs a non-empty value",
+				c == OPT_REPO ? "repo" : c == OPT_REV ? "rev" : "policy");
 	}
-	if (!o->npaths) {
-		cmd_error("owners: name at least one PATH");
-		cmd_die_usage(NULL);
-	}
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	if (!o->npaths)
+		cmd_usage_error("name at least one PATH");
 }
 
 /*

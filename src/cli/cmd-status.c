@@ -114,25 +114,40 @@ static int print_features(git_repository *repo, const pc_policy *p, const pc_ref
 	return 0;
 }
 
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt status_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository, the server's or a mirror (default: .)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy (default: the hooks' one for DIR)" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_status_spec = {
+	"status",
+	"status [--repo DIR] [--policy FILE]",
+	"show the promotion matrix: what waits on each promotion step",
+	status_opts, NULL
+};
+
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_REPO,
-		CMD_OPT_POLICY,
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	git_repository *repo = NULL;
 	pc_policy *policy = NULL;
 	pc_refs refs = PC_REFS_INIT;
 	pc_error err = PC_ERROR_INIT;
-	int r = 2;
+	int r = 2, c;
 
-	/* --repo and --policy are all it takes */
-	while (cmd_getopt(&where, argc, argv, "", longopts) != -1)
-		;
+	cmd_parse_init(&p, &cmd_status_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		switch (c) {
+		case OPT_REPO: where.repo = optarg; break;
+		case OPT_POLICY: where.policy = optarg; break;
+		}
+	}
 	if (optind != argc)
-		cmd_die_usage(NULL);
+		cmd_usage_error("unexpected argument '%s'", argv[optind]);
 	if (pc_repo_open(&repo, where.repo, &err) < 0) {
 		cmd_error("status: %s", err.msg);
 		goto done;
