@@ -64,7 +64,7 @@ void cmd_print_help(FILE *fp, const cmd_spec *spec)
 	if (spec->subs) {
 		fprintf(fp, "\nsubcommands (policy-check help %s SUBCOMMAND for their options):\n", spec->name);
 		for (k = 0; spec->subs[k]; k++)
-			fprintf(fp, "    %-28s %s\n", spec->subs[k]->name + strlen(spec->name) + 1,
+			fprintf(fp, "    %-28s  %s\n", spec->subs[k]->name + strlen(spec->name) + 1,
 				spec->subs[k]->summary);
 		return;
 	}
@@ -79,7 +79,7 @@ void cmd_print_help(FILE *fp, const cmd_spec *spec)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 				o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(fp, "    %-28s %s\n", left, o->help);
+		fprintf(fp, "    %-28s  %s\n", left, o->help);
 	}
 }
 

@@ -7,6 +7,8 @@
 #ifndef PC_CMD_H
 #define PC_CMD_H
 
+#include "buf.h"
+
 #include <getopt.h>
 #include <stdio.h>
 
@@ -94,6 +96,27 @@ void cmd_print_synopsis(FILE *fp, const cmd_spec *spec, const char *first);
 void cmd_print_help(FILE *fp, const cmd_spec *spec);
 /* The spec whose synopsis cmd_die_usage(NULL) prints. */
 void cmd_set_spec(const cmd_spec *spec);
+
+/*
+ * --json output: one document built in memory, then written with a newline
+ * by cmd_json_finish (which also reports an allocation failure met on the
+ * way, and releases).  key is NULL for an array element.  Strings are
+ * escaped as the audit log escapes them (src/core/json.h); NULL is null.
+ */
+typedef struct cmd_json {
+	pc_buf b;
+	int depth, overflow;
+	size_t count[16];
+} cmd_json;
+#define CMD_JSON_INIT { PC_BUF_INIT, 0, 0, { 0 } }
+void cmd_json_open(cmd_json *j, const char *key, char bracket);
+void cmd_json_close(cmd_json *j, char bracket);
+void cmd_json_str(cmd_json *j, const char *key, const char *value);
+void cmd_json_int(cmd_json *j, const char *key, long long value);
+void cmd_json_bool(cmd_json *j, const char *key, int value);
+void cmd_json_null(cmd_json *j, const char *key);
+int cmd_json_finish(cmd_json *j, FILE *fp);
+void cmd_json_release(cmd_json *j);
 
 /*
  * getopt_long for a command without a cmd_spec: stores CMD_OPT_REPO and

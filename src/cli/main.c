@@ -32,7 +32,7 @@ static void print_help(FILE *fp)
 
 	fprintf(fp, "usage: policy-check COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(fp, "    %-10s %s\n", commands[i].name, commands[i].spec->summary);
+		fprintf(fp, "    %-10s  %s\n", commands[i].name, commands[i].spec->summary);
 	fputc('\n', fp);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		cmd_print_synopsis(fp, commands[i].spec, "       ");
