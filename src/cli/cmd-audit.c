@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,14 @@ static const cmd_opt verify_opts[] = {
 	CMD_OPTS_END
 };
 static const cmd_opt show_opts[] = {
-	{ OPT(0), 0, "ref", "REF", "only records of this ref" },
+	{ OPT(0), 0, "ref", "REF", "only records of this ref (a glob; main means refs/heads/main)" },
 	{ OPT(1), 0, "decision", "D", "only records with this decision (accept, reject, ...)" },
-	{ OPT(2), 0, "since", "TIME", "only records from TIME on (YYYY-MM-DD[THH:MM:SSZ])" },
+	{ OPT(2), 0, "since", "TIME", "only records from TIME on (YYYY-MM-DD[THH:MM:SSZ], or 1h, 7d ago)" },
 	{ OPT(3), 0, "json", NULL, "print the records as they are in the log, one JSON object a line" },
-	{ OPT(4), 0, "break-glass", NULL, "only records accepted with break-glass" },
+	{ OPT(4), 0, "break-glass", NULL, "only break-glass records: accepted with it, or refused it" },
+	{ OPT(5), 0, "until", "TIME", "only records up to TIME (as --since)" },
+	{ OPT(6), 0, "pusher", "USER", "only records of this pusher" },
+	{ OPT(7), 0, "repo", "DIR", "only records of this repository (its path, or a glob)" },
 	CMD_OPTS_END
 };
 static const cmd_opt proof_opts[] = {
@@ -62,7 +66,8 @@ static const cmd_spec verify_spec = {
 };
 static const cmd_spec show_spec = {
 	"audit show",
-	"audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--break-glass] LOG",
+	"audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--until TIME] [--pusher USER] "
+	"[--repo DIR] [--break-glass] LOG",
 	"list the records of a log, as a table or as JSON", show_opts, NULL
 };
 static const cmd_spec proof_spec = {
@@ -361,9 +366,10 @@ static size_t put_display(pc_buf *out, const char *s)
 }
 
 typedef struct show_filter {
-	const char *ref, *decision;
-	int have_since, break_glass;
-	int64_t since_ms;
+	const char *ref, *decision, *pusher, *repo;
+	char *repo_real;	/* realpath of --repo, when it exists here */
+	int have_since, have_until, break_glass;
+	int64_t since_ms, until_ms;
 } show_filter;
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no timegm needed). */
@@ -397,6 +403,37 @@ static int digits(const char *s, int n, int *out)
  * RFC 3339 and its shorter forms: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH:MM|-HH:MM];
  * without a zone the time is UTC.
  */
+static int parse_time(const char *s, int64_t *ms);
+
+/* "30m", "1h", "7d", "2w", "45s": that long before now.  1 when s is one. */
+static int parse_ago(const char *s, int64_t *ms)
+{
+	static const struct { char unit; int64_t seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	struct timespec now;
+	int64_t n = 0;
+	size_t i, k;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+		if (i >= 9 || (n = n * 10 + (s[i] - '0')) < 0)
+			return 0;
+	if (!i || !s[i] || s[i + 1])
+		return 0;
+	for (k = 0; k < PC_ARRAY_SIZE(units) && units[k].unit != s[i]; k++)
+		;
+	if (k == PC_ARRAY_SIZE(units) || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 0;
+	*ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - n * units[k].seconds * 1000;
+	return 1;
+}
+
+/* An absolute time, or a relative one before now. */
+static int parse_when(const char *s, int64_t *ms)
+{
+	return parse_ago(s, ms) ? 0 : parse_time(s, ms);
+}
+
 static int parse_time(const char *s, int64_t *ms)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, scale = 1000, zh, zm, sign;
@@ -514,6 +551,17 @@ static int is_voided(const pc_strlist *voids, const pc_audit_entry *e)
 	return yes;
 }
 
+/* A break-glass the policy refused (not a member, no reason): a reason of rule break-glass. */
+static int refused_break_glass(const pc_audit_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nreasons; i++)
+		if (e->reasons[i].rule && !strcmp(e->reasons[i].rule, "break-glass"))
+			return 1;
+	return 0;
+}
+
 static int show_matches(const show_filter *f, const pc_audit_entry *e, int voided)
 {
 	int64_t t;
@@ -523,9 +571,15 @@ static int show_matches(const show_filter *f, const pc_audit_entry *e, int voide
 	/* a voided accept is no acceptance: --decision voided finds it, accept does not */
 	if (f->decision && (!e->decision || strcmp(f->decision, voided ? "voided" : e->decision)))
 		return 0;
-	if (f->break_glass && !e->break_glass)
+	if (f->break_glass && !e->break_glass && !refused_break_glass(e))
 		return 0;
-	if (f->have_since && (!e->time || parse_time(e->time, &t) < 0 || t < f->since_ms))
+	if (f->pusher && (!e->pusher || strcmp(f->pusher, e->pusher)))
+		return 0;
+	if (f->repo && (!e->repo || (strcmp(f->repo, e->repo) && !pc_glob_match(f->repo, e->repo) &&
+	    (!f->repo_real || strcmp(f->repo_real, e->repo)))))
+		return 0;
+	if ((f->have_since || f->have_until) && (!e->time || parse_time(e->time, &t) < 0 ||
+	    (f->have_since && t < f->since_ms) || (f->have_until && t > f->until_ms)))
 		return 0;
 	return 1;
 }
@@ -546,22 +600,41 @@ static const char *short_hex(char buf[8], const char *hex)
 	return buf;
 }
 
+/*
+ * An approval ref refs/approvals/<40 or 64 hex>/NAME as refs/approvals/<7 hex>\u2026/NAME
+ * (an ellipsis), so that the table fits 100 columns; other refs as they are.
+ */
+static const char *short_ref(char *buf, size_t size, const char *ref)
+{
+	static const char prefix[] = "refs/approvals/";
+	const char *id = ref + sizeof(prefix) - 1;
+	size_t n;
+
+	if (strncmp(ref, prefix, sizeof(prefix) - 1))
+		return ref;
+	n = strspn(id, "0123456789abcdef");
+	if ((n != 40 && n != 64) || id[n] != '/' || strlen(ref) >= size)
+		return ref;
+	snprintf(buf, size, "%s%.7s\xe2\x80\xa6%s", prefix, id, id + n);
+	return buf;
+}
+
 static int make_row(show_row *row, const pc_audit_entry *e, int voided)
 {
 	pc_buf b = PC_BUF_INIT;
-	char o[8], n[8], seq[24], when[32];
+	char o[8], n[8], seq[24], when[32], ref[1024];
 	const char *text[NCOLS];
 	size_t i;
 
 	memset(row, 0, sizeof(*row));
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
-	/* 2026-11-26T01:02:03.456Z -> 2026-11-26 01:02:03 */
-	snprintf(when, sizeof(when), "%.10s %.8s", e->time, e->time + 11);
+	/* 2026-11-26T01:02:03.456Z -> 2026-11-26 01:02 (the seconds are in --json) */
+	snprintf(when, sizeof(when), "%.10s %.5s", e->time, e->time + 11);
 	text[0] = seq;
 	text[1] = when;
 	text[2] = e->pusher ? e->pusher : "-";
 	text[3] = e->repo ? e->repo : "-";
-	text[4] = e->ref ? e->ref : "-";
+	text[4] = e->ref ? short_ref(ref, sizeof(ref), e->ref) : "-";
 	text[5] = NULL;
 	text[6] = NULL;
 	text[7] = NULL;
@@ -626,7 +699,11 @@ static void print_table(show_row *rows, size_t n)
 {
 	static const char *head[NCOLS] = { "SEQ", "TIME", "PUSHER", "REPO", "REF", "CHANGE", "DECISION", "APPROVERS" };
 	size_t w[NCOLS], i, c, pad;
+	int one_repo = 1;
 
+	/* the REPO column only when the rows come from more than one repository */
+	for (i = 1; i < n; i++)
+		one_repo &= !strcmp(rows[i].cell[3], rows[0].cell[3]);
 	for (c = 0; c < NCOLS; c++)
 		w[c] = strlen(head[c]);
 	for (i = 0; i < n; i++)
@@ -634,10 +711,13 @@ static void print_table(show_row *rows, size_t n)
 			if (rows[i].width[c] > w[c])
 				w[c] = rows[i].width[c];
 	for (c = 0; c < NCOLS; c++)
-		printf("%s%-*s", c ? "  " : "", c == NCOLS - 1 ? 0 : (int)w[c], head[c]);
+		if (c != 3 || !one_repo)
+			printf("%s%-*s", c ? "  " : "", c == NCOLS - 1 ? 0 : (int)w[c], head[c]);
 	putchar('\n');
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < NCOLS; c++) {
+			if (c == 3 && one_repo)
+				continue;
 			fputs(c ? "  " : "", stdout);
 			fputs(rows[i].cell[c], stdout);
 			if (c < NCOLS - 1)
@@ -662,20 +742,43 @@ static int audit_show(int argc, char **argv)
 	const char *since = NULL, *log, *line;
 	uint64_t lineno = 0;
 	int json = 0, complete, r, status = 0, voided;
-	void *const bind[] = { &f.ref, &f.decision, &since, &json, &f.break_glass };
+	const char *until = NULL;
+	void *const bind[] = { &f.ref, &f.decision, &since, &json, &f.break_glass, &until, &f.pusher,
+		&f.repo };
+	char real[PATH_MAX];
+	size_t n;
 
 	memset(&f, 0, sizeof(f));
 	log = parse_args(&show_spec, argc, argv, bind);
 	if (since) {
-		if (parse_time(since, &f.since_ms) < 0) {
-			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
+		if (parse_when(since, &f.since_ms) < 0) {
+			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+				"an age such as 30m, 1h, 7d, 2w", since);
 			return 2;
 		}
 		f.have_since = 1;
 	}
+	if (until) {
+		if (parse_when(until, &f.until_ms) < 0) {
+			cmd_error("--until: '%s' is not a time; use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+				"an age such as 30m, 1h, 7d, 2w", until);
+			return 2;
+		}
+		f.have_until = 1;
+	}
+	/* records name the repository by its absolute path, without a trailing slash */
+	if (f.repo && realpath(f.repo, real)) {
+		for (n = strlen(real); n > 1 && real[n - 1] == '/'; n--)
+			real[n - 1] = '\0';
+		if (!(f.repo_real = pc_strdup(real))) {
+			cmd_error("audit show: out of memory");
+			return 2;
+		}
+	}
 	if (collect_voids(&voids, log, &err) < 0 || pc_audit_reader_open(&rd, log, &err) < 0) {
 		cmd_error("audit show: %s", err.msg);
 		pc_strlist_clear(&voids);
+		free(f.repo_real);
 		return 2;
 	}
 	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0) {
@@ -719,6 +822,7 @@ static int audit_show(int argc, char **argv)
 		free(rows[i].details);
 	}
 	free(rows);
+	free(f.repo_real);
 	pc_strlist_clear(&voids);
 	pc_json_doc_release(&doc);
 	pc_audit_reader_free(rd);
