@@ -137,6 +137,21 @@ test_expect_success PYTHON3 'check --json --stdin: one update object per line re
 	echo 2 >expect && test_cmp expect n
 '
 
+test_expect_success PYTHON3 'check --json: a hostile ref name is escaped, and decodes to its bytes' '
+	dev=$(git -C work rev-parse origin/develop) &&
+	printf "refs/heads/feature/q\"uo\047te\377\376" >ref.bin &&
+	printf "%s %s %s\n" 0000000000000000000000000000000000000000 $dev "$(cat ref.bin)" |
+		policy-check check --json --repo server.git --policy policy.yml --as carol --stdin >json.out &&
+	shape check <json.out >/dev/null &&
+	grep -F "feature/q\\\"uo" json.out &&
+	python3 -c "
+import json, sys
+doc = json.loads(open(sys.argv[1], \"rb\").read())
+ref = doc[\"updates\"][0][\"ref\"].encode(\"utf-8\", \"surrogateescape\")
+assert ref == open(sys.argv[2], \"rb\").read(), ref
+" json.out ref.bin
+'
+
 test_expect_success PYTHON3 'status --json: the steps and their commits, hostile summaries included' '
 	(
 		cd work && git checkout -q -b feature/hostile origin/develop &&
