@@ -60,17 +60,28 @@ static void approval_name(char *out, size_t size, git_repository *repo)
 	git_config_free(cfg);
 }
 
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_TARGET, OPT_KEY, OPT_REMOTE, OPT_NO_PUSH };
+
+static const cmd_opt approve_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the local clone to make the approval in (default: .)" },
+	{ OPT_TARGET, 0, "target", "REF", "the ref whose update is approved (default: refs/heads/main)" },
+	{ OPT_KEY, 0, "key", "FILE", "sign with this SSH key instead of user.signingkey" },
+	{ OPT_REMOTE, 0, "remote", "NAME", "push the approval to this remote (default: origin)" },
+	{ OPT_NO_PUSH, 0, "no-push", NULL, "only create the approval ref locally" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_approve_spec = {
+	"approve",
+	"approve [--repo DIR] [--target REF] [--key FILE] [--remote NAME | --no-push] COMMIT",
+	"sign an approval of COMMIT for an update of the target ref, and push it",
+	approve_opts, NULL
+};
+
 int cmd_approve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_REPO,
-		{ "target", required_argument, NULL, 't' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "remote", required_argument, NULL, 'R' },
-		{ "no-push", no_argument, NULL, 'n' },
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	const char *repo_dir, *target_arg = "refs/heads/main", *key = NULL, *remote = "origin";
 	char hex[GIT_OID_HEXSZ + 1], name[128], ref[256], tmp_tag[64], keyopt[4200], target[512];
 	char msg2[600], base[160];
@@ -80,16 +91,18 @@ int cmd_approve(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	int no_push = 0, c, r = 2, valid = 0, n;
 
-	while ((c = cmd_getopt(&where, argc, argv, "", longopts)) != -1) {
+	cmd_parse_init(&p, &cmd_approve_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
-		case 't': target_arg = optarg; break;
-		case 'k': key = optarg; break;
-		case 'R': remote = optarg; break;
-		case 'n': no_push = 1; break;
+		case OPT_REPO: where.repo = optarg; break;
+		case OPT_TARGET: target_arg = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_REMOTE: remote = optarg; break;
+		case OPT_NO_PUSH: no_push = 1; break;
 		}
 	}
 	if (optind + 1 != argc)
-		cmd_die_usage(NULL);
+		cmd_usage_error(optind == argc ? "name the COMMIT to approve" : "approve one COMMIT at a time");
 	repo_dir = where.repo;
 	snprintf(target, sizeof(target), "%s%s", strncmp(target_arg, "refs/", 5) ? "refs/heads/" : "",
 		target_arg);

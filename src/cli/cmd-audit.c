@@ -11,76 +11,111 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]. */
-static int take_opt(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
+#define OPT(k) (CMD_LONG_ONLY + (k))
 
-	if (!strcmp(argv[*i], name)) {
-		if (*i + 1 >= argc) {
-			cmd_error("%s needs a value", name);
-			cmd_die_usage(NULL);
-		}
-		*out = argv[++*i];
-		return 1;
-	}
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	return 0;
-}
+static const cmd_opt keygen_opts[] = {
+	{ OPT(0), 0, "origin", "NAME", "the log's origin, the first line of its checkpoints" },
+	CMD_OPTS_END
+};
+static const cmd_opt verify_opts[] = {
+	{ OPT(0), 0, "vkey", "FILE|KEY", "the verifier key (a file, or the key itself)" },
+	{ OPT(1), 0, "checkpoint", "FILE", "an earlier checkpoint the log must extend" },
+	{ OPT(2), 0, "strict", NULL, "also fail on warnings (an unfinished last line, ...)" },
+	CMD_OPTS_END
+};
+static const cmd_opt show_opts[] = {
+	{ OPT(0), 0, "ref", "REF", "only records of this ref (a glob; main means refs/heads/main)" },
+	{ OPT(1), 0, "decision", "D", "only records with this decision (accept, reject, ...)" },
+	{ OPT(2), 0, "since", "TIME", "only records from TIME on (YYYY-MM-DD[THH:MM:SSZ], or 1h, 7d ago)" },
+	{ OPT(3), 0, "json", NULL, "print the records as they are in the log, one JSON object a line" },
+	{ OPT(4), 0, "break-glass", NULL, "only break-glass records: accepted with it, or refused it" },
+	{ OPT(5), 0, "until", "TIME", "only records up to TIME (as --since)" },
+	{ OPT(6), 0, "pusher", "USER", "only records of this pusher" },
+	{ OPT(7), 0, "repo", "DIR", "only records of this repository (its path, or a glob)" },
+	CMD_OPTS_END
+};
+static const cmd_opt proof_opts[] = {
+	{ OPT(0), 0, "index", "N", "the record number (0 is the first)" },
+	CMD_OPTS_END
+};
+static const cmd_opt check_proof_opts[] = {
+	{ OPT(0), 0, "vkey", "FILE|KEY", "the verifier key (a file, or the key itself)" },
+	{ OPT(1), 0, "checkpoint", "FILE", "a trusted checkpoint the proof's one must be consistent with" },
+	{ OPT(2), 0, "record", "FILE", "the record the proof must be about" },
+	CMD_OPTS_END
+};
+static const cmd_opt reconcile_opts[] = {
+	{ OPT(0), 0, "repo", "DIR", "the bare repository whose refs are compared with the log" },
+	CMD_OPTS_END
+};
 
-/* An option of a subcommand: with a value when `value` is set, else a flag. */
-typedef struct audit_opt {
-	const char *name;
-	const char **value;
-	int *flag;
-} audit_opt;
-
-static int take(int argc, char **argv, int *i, const audit_opt *o)
-{
-	if (o->value)
-		return take_opt(argc, argv, i, o->name, o->value);
-	if (strcmp(argv[*i], o->name))
-		return 0;
-	*o->flag = 1;
-	return 1;
-}
+static const cmd_spec keygen_spec = {
+	"audit keygen", "audit keygen    --origin NAME PREFIX",
+	"write a checkpoint signing key PREFIX.key and its verifier key PREFIX.vkey", keygen_opts, NULL
+};
+static const cmd_spec verify_spec = {
+	"audit verify", "audit verify    --vkey FILE|KEY [--checkpoint FILE] [--strict] LOG",
+	"verify every record, the hash chain and the signed checkpoint of a log", verify_opts, NULL
+};
+static const cmd_spec show_spec = {
+	"audit show",
+	"audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--until TIME] [--pusher USER] "
+	"[--repo DIR] [--break-glass] LOG",
+	"list the records of a log, as a table or as JSON", show_opts, NULL
+};
+static const cmd_spec proof_spec = {
+	"audit proof", "audit proof     --index N LOG",
+	"print a proof that record N is in the log, for a third party", proof_opts, NULL
+};
+static const cmd_spec check_proof_spec = {
+	"audit check-proof",
+	"audit check-proof --vkey FILE|KEY [--checkpoint FILE] [--record FILE] PROOF",
+	"check a proof made by audit proof", check_proof_opts, NULL
+};
+static const cmd_spec reconcile_spec = {
+	"audit reconcile", "audit reconcile --repo DIR LOG",
+	"find ref values of a repository that no accepted record explains", reconcile_opts, NULL
+};
+static const cmd_spec *const audit_subs[] = {
+	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec, NULL
+};
+const cmd_spec cmd_audit_spec = {
+	"audit", NULL, "keep and check the signed audit log", NULL, audit_subs
+};
 
 /*
  * The options of a subcommand, in any order, and its one operand (the log,
  * the proof or the key prefix), which it returns; anything else is a usage
- * error.  A lone "-" is an operand: standard input.
+ * error.  bind[k] receives option k of the spec: a const char ** for an
+ * option with a value, an int * (set to 1) for a flag.  A lone "-" is an
+ * operand: standard input.
  */
-static const char *parse_args(int argc, char **argv, const audit_opt *opts, size_t nopts)
+static const char *parse_args(const cmd_spec *spec, int argc, char **argv, void *const *bind)
 {
-	const char *operand = NULL;
-	size_t k;
-	int i;
+	cmd_parser p;
+	int c, k;
 
-	for (i = 1; i < argc; i++) {
-		for (k = 0; k < nopts && !take(argc, argv, &i, &opts[k]); k++)
-			;
-		if (k < nopts)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1]) {
-			cmd_error("unknown option '%s'", argv[i]);
-			cmd_die_usage(NULL);
-		}
-		if (operand)
-			cmd_die_usage(NULL);
-		operand = argv[i];
+	cmd_parse_init(&p, spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		k = c - CMD_LONG_ONLY;
+		if (spec->opts[k].arg)
+			*(const char **)bind[k] = optarg;
+		else
+			*(int *)bind[k] = 1;
 	}
-	if (!operand)
-		cmd_die_usage(NULL);
-	return operand;
+	if (optind == argc)
+		cmd_usage_error("name the %s", spec == &keygen_spec ? "PREFIX" :
+			spec == &check_proof_spec ? "PROOF" : "LOG");
+	if (optind + 1 != argc)
+		cmd_usage_error("unexpected argument '%s'", argv[optind + 1]);
+	return argv[optind];
 }
 
 /* A verifier key given inline, or the first line of a file holding one. */
@@ -115,12 +150,12 @@ static int audit_keygen(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
 	const char *origin = NULL, *prefix;
-	const audit_opt opts[] = { { "--origin", &origin, NULL } };
+	void *const bind[] = { &origin };
 	char *vkey = NULL;
 
-	prefix = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	prefix = parse_args(&keygen_spec, argc, argv, bind);
 	if (!origin)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--origin NAME is required");
 	if (pc_note_keygen(&vkey, prefix, origin, &err) < 0) {
 		cmd_error("audit keygen: %s", err.msg);
 		return 2;
@@ -139,18 +174,15 @@ static int audit_verify(int argc, char **argv)
 	pc_note_verifier v;
 	pc_error err = PC_ERROR_INIT;
 	const char *vkey = NULL;
-	const audit_opt opts[] = {
-		{ "--vkey", &vkey, NULL }, { "--checkpoint", &o.old_checkpoint_path, NULL },
-		{ "--strict", NULL, &o.strict },
-	};
+	void *const bind[] = { &vkey, &o.old_checkpoint_path, &o.strict };
 	char *root = NULL;
 	size_t k;
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	o.log_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	o.log_path = parse_args(&verify_spec, argc, argv, bind);
 	if (!vkey)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--vkey FILE|KEY is required");
 	if (load_vkey(&v, vkey) < 0)
 		return 2;
 	o.vkey = &v;
@@ -193,13 +225,13 @@ static int audit_proof(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	pc_buf out = PC_BUF_INIT;
 	const char *index_arg = NULL, *log;
-	const audit_opt opts[] = { { "--index", &index_arg, NULL } };
+	void *const bind[] = { &index_arg };
 	uint64_t index;
 	int r;
 
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&proof_spec, argc, argv, bind);
 	if (!index_arg)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--index N is required");
 	if (parse_u64_arg(&index, index_arg) < 0) {
 		cmd_error("--index: '%s' is not a record number (0, 1, ...)", index_arg);
 		return 2;
@@ -249,17 +281,15 @@ static int audit_check_proof(int argc, char **argv)
 	pc_checkpoint cp;
 	pc_buf rec = PC_BUF_INIT;
 	const char *vkey = NULL, *cp_path = NULL, *rec_path = NULL, *proof_path;
-	const audit_opt opts[] = {
-		{ "--vkey", &vkey, NULL }, { "--checkpoint", &cp_path, NULL }, { "--record", &rec_path, NULL },
-	};
+	void *const bind[] = { &vkey, &cp_path, &rec_path };
 	char *proof = NULL, *trusted = NULL, *record = NULL, *root = NULL;
 	size_t proof_len = 0, trusted_len = 0, record_len = 0;
 	uint64_t index;
 	int r, status = 2;
 
-	proof_path = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	proof_path = parse_args(&check_proof_spec, argc, argv, bind);
 	if (!vkey)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--vkey FILE|KEY is required");
 	if (rec_path && !strcmp(rec_path, "-") && !strcmp(proof_path, "-")) {
 		cmd_error("the proof and the record cannot both come from standard input");
 		return 2;
@@ -336,9 +366,10 @@ static size_t put_display(pc_buf *out, const char *s)
 }
 
 typedef struct show_filter {
-	const char *ref, *decision;
-	int have_since, break_glass;
-	int64_t since_ms;
+	const char *ref, *decision, *pusher, *repo;
+	char *repo_real;	/* realpath of --repo, when it exists here */
+	int have_since, have_until, break_glass;
+	int64_t since_ms, until_ms;
 } show_filter;
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no timegm needed). */
@@ -372,6 +403,37 @@ static int digits(const char *s, int n, int *out)
  * RFC 3339 and its shorter forms: YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH:MM|-HH:MM];
  * without a zone the time is UTC.
  */
+static int parse_time(const char *s, int64_t *ms);
+
+/* "30m", "1h", "7d", "2w", "45s": that long before now.  1 when s is one. */
+static int parse_ago(const char *s, int64_t *ms)
+{
+	static const struct { char unit; int64_t seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	struct timespec now;
+	int64_t n = 0;
+	size_t i, k;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+		if (i >= 9 || (n = n * 10 + (s[i] - '0')) < 0)
+			return 0;
+	if (!i || !s[i] || s[i + 1])
+		return 0;
+	for (k = 0; k < PC_ARRAY_SIZE(units) && units[k].unit != s[i]; k++)
+		;
+	if (k == PC_ARRAY_SIZE(units) || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 0;
+	*ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - n * units[k].seconds * 1000;
+	return 1;
+}
+
+/* An absolute time, or a relative one before now. */
+static int parse_when(const char *s, int64_t *ms)
+{
+	return parse_ago(s, ms) ? 0 : parse_time(s, ms);
+}
+
 static int parse_time(const char *s, int64_t *ms)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, scale = 1000, zh, zm, sign;
@@ -489,6 +551,17 @@ static int is_voided(const pc_strlist *voids, const pc_audit_entry *e)
 	return yes;
 }
 
+/* A break-glass the policy refused (not a member, no reason): a reason of rule break-glass. */
+static int refused_break_glass(const pc_audit_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nreasons; i++)
+		if (e->reasons[i].rule && !strcmp(e->reasons[i].rule, "break-glass"))
+			return 1;
+	return 0;
+}
+
 static int show_matches(const show_filter *f, const pc_audit_entry *e, int voided)
 {
 	int64_t t;
@@ -498,9 +571,15 @@ static int show_matches(const show_filter *f, const pc_audit_entry *e, int voide
 	/* a voided accept is no acceptance: --decision voided finds it, accept does not */
 	if (f->decision && (!e->decision || strcmp(f->decision, voided ? "voided" : e->decision)))
 		return 0;
-	if (f->break_glass && !e->break_glass)
+	if (f->break_glass && !e->break_glass && !refused_break_glass(e))
 		return 0;
-	if (f->have_since && (!e->time || parse_time(e->time, &t) < 0 || t < f->since_ms))
+	if (f->pusher && (!e->pusher || strcmp(f->pusher, e->pusher)))
+		return 0;
+	if (f->repo && (!e->repo || (strcmp(f->repo, e->repo) && !pc_glob_match(f->repo, e->repo) &&
+	    (!f->repo_real || strcmp(f->repo_real, e->repo)))))
+		return 0;
+	if ((f->have_since || f->have_until) && (!e->time || parse_time(e->time, &t) < 0 ||
+	    (f->have_since && t < f->since_ms) || (f->have_until && t > f->until_ms)))
 		return 0;
 	return 1;
 }
@@ -521,22 +600,41 @@ static const char *short_hex(char buf[8], const char *hex)
 	return buf;
 }
 
+/*
+ * An approval ref refs/approvals/<40 or 64 hex>/NAME as refs/approvals/<7 hex>\u2026/NAME
+ * (an ellipsis), so that the table fits 100 columns; other refs as they are.
+ */
+static const char *short_ref(char *buf, size_t size, const char *ref)
+{
+	static const char prefix[] = "refs/approvals/";
+	const char *id = ref + sizeof(prefix) - 1;
+	size_t n;
+
+	if (strncmp(ref, prefix, sizeof(prefix) - 1))
+		return ref;
+	n = strspn(id, "0123456789abcdef");
+	if ((n != 40 && n != 64) || id[n] != '/' || strlen(ref) >= size)
+		return ref;
+	snprintf(buf, size, "%s%.7s\xe2\x80\xa6%s", prefix, id, id + n);
+	return buf;
+}
+
 static int make_row(show_row *row, const pc_audit_entry *e, int voided)
 {
 	pc_buf b = PC_BUF_INIT;
-	char o[8], n[8], seq[24], when[32];
+	char o[8], n[8], seq[24], when[32], ref[1024];
 	const char *text[NCOLS];
 	size_t i;
 
 	memset(row, 0, sizeof(*row));
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
-	/* 2026-11-26T01:02:03.456Z -> 2026-11-26 01:02:03 */
-	snprintf(when, sizeof(when), "%.10s %.8s", e->time, e->time + 11);
+	/* 2026-11-26T01:02:03.456Z -> 2026-11-26 01:02 (the seconds are in --json) */
+	snprintf(when, sizeof(when), "%.10s %.5s", e->time, e->time + 11);
 	text[0] = seq;
 	text[1] = when;
 	text[2] = e->pusher ? e->pusher : "-";
 	text[3] = e->repo ? e->repo : "-";
-	text[4] = e->ref ? e->ref : "-";
+	text[4] = e->ref ? short_ref(ref, sizeof(ref), e->ref) : "-";
 	text[5] = NULL;
 	text[6] = NULL;
 	text[7] = NULL;
@@ -601,7 +699,11 @@ static void print_table(show_row *rows, size_t n)
 {
 	static const char *head[NCOLS] = { "SEQ", "TIME", "PUSHER", "REPO", "REF", "CHANGE", "DECISION", "APPROVERS" };
 	size_t w[NCOLS], i, c, pad;
+	int one_repo = 1;
 
+	/* the REPO column only when the rows come from more than one repository */
+	for (i = 1; i < n; i++)
+		one_repo &= !strcmp(rows[i].cell[3], rows[0].cell[3]);
 	for (c = 0; c < NCOLS; c++)
 		w[c] = strlen(head[c]);
 	for (i = 0; i < n; i++)
@@ -609,10 +711,13 @@ static void print_table(show_row *rows, size_t n)
 			if (rows[i].width[c] > w[c])
 				w[c] = rows[i].width[c];
 	for (c = 0; c < NCOLS; c++)
-		printf("%s%-*s", c ? "  " : "", c == NCOLS - 1 ? 0 : (int)w[c], head[c]);
+		if (c != 3 || !one_repo)
+			printf("%s%-*s", c ? "  " : "", c == NCOLS - 1 ? 0 : (int)w[c], head[c]);
 	putchar('\n');
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < NCOLS; c++) {
+			if (c == 3 && one_repo)
+				continue;
 			fputs(c ? "  " : "", stdout);
 			fputs(rows[i].cell[c], stdout);
 			if (c < NCOLS - 1)
@@ -637,23 +742,43 @@ static int audit_show(int argc, char **argv)
 	const char *since = NULL, *log, *line;
 	uint64_t lineno = 0;
 	int json = 0, complete, r, status = 0, voided;
-	const audit_opt opts[] = {
-		{ "--ref", &f.ref, NULL }, { "--decision", &f.decision, NULL }, { "--since", &since, NULL },
-		{ "--json", NULL, &json }, { "--break-glass", NULL, &f.break_glass },
-	};
+	const char *until = NULL;
+	void *const bind[] = { &f.ref, &f.decision, &since, &json, &f.break_glass, &until, &f.pusher,
+		&f.repo };
+	char real[PATH_MAX];
+	size_t n;
 
 	memset(&f, 0, sizeof(f));
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&show_spec, argc, argv, bind);
 	if (since) {
-		if (parse_time(since, &f.since_ms) < 0) {
-			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
+		if (parse_when(since, &f.since_ms) < 0) {
+			cmd_error("--since: '%s' is not a time; use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+				"an age such as 30m, 1h, 7d, 2w", since);
 			return 2;
 		}
 		f.have_since = 1;
 	}
+	if (until) {
+		if (parse_when(until, &f.until_ms) < 0) {
+			cmd_error("--until: '%s' is not a time; use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
+				"an age such as 30m, 1h, 7d, 2w", until);
+			return 2;
+		}
+		f.have_until = 1;
+	}
+	/* records name the repository by its absolute path, without a trailing slash */
+	if (f.repo && realpath(f.repo, real)) {
+		for (n = strlen(real); n > 1 && real[n - 1] == '/'; n--)
+			real[n - 1] = '\0';
+		if (!(f.repo_real = pc_strdup(real))) {
+			cmd_error("audit show: out of memory");
+			return 2;
+		}
+	}
 	if (collect_voids(&voids, log, &err) < 0 || pc_audit_reader_open(&rd, log, &err) < 0) {
 		cmd_error("audit show: %s", err.msg);
 		pc_strlist_clear(&voids);
+		free(f.repo_real);
 		return 2;
 	}
 	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0) {
@@ -697,6 +822,7 @@ static int audit_show(int argc, char **argv)
 		free(rows[i].details);
 	}
 	free(rows);
+	free(f.repo_real);
 	pc_strlist_clear(&voids);
 	pc_json_doc_release(&doc);
 	pc_audit_reader_free(rd);
@@ -710,13 +836,13 @@ static int audit_reconcile(int argc, char **argv)
 	pc_error err = PC_ERROR_INIT;
 	pc_strlist findings = PC_STRLIST_INIT;
 	const char *repo = NULL, *log;
-	const audit_opt opts[] = { { "--repo", &repo, NULL } };
+	void *const bind[] = { &repo };
 	size_t k;
 	int status;
 
-	log = parse_args(argc, argv, opts, PC_ARRAY_SIZE(opts));
+	log = parse_args(&reconcile_spec, argc, argv, bind);
 	if (!repo)
-		cmd_die_usage(NULL);
+		cmd_usage_error("--repo DIR is required");
 	if (pc_audit_reconcile(&findings, repo, log, &err) < 0) {
 		cmd_error("audit reconcile: %s", err.msg);
 		pc_strlist_clear(&findings);
@@ -747,10 +873,13 @@ int cmd_audit(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		cmd_die_usage(NULL);
+		cmd_usage_error("name a subcommand");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cmd_print_help(stdout, &cmd_audit_spec);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+	}
 	for (i = 0; i < PC_ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	cmd_error("audit: unknown subcommand '%s'", argv[1]);
-	cmd_die_usage(NULL);
+	cmd_usage_error("unknown subcommand '%s'", argv[1]);
 }

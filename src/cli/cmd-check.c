@@ -51,35 +51,107 @@ int cmd_load_policy(pc_policy **out, const char *policy_path, git_repository *re
 	return r < 0 ? -1 : 0;
 }
 
+static const char *const op_names[] = { "create", "update", "force", "delete" };
+static const char *const class_names[] = { "protected", "work", "tag", "approval", "other" };
+
+/* The verdicts as one JSON object; the field names are documented in policy-check(1). */
+static int print_json(const pc_session *s)
+{
+	cmd_json j = CMD_JSON_INIT;
+	const pc_verdict *v;
+	size_t i, k;
+
+	cmd_json_open(&j, NULL, '{');
+	cmd_json_bool(&j, "accepted", !pc_session_rejected(s));
+	cmd_json_str(&j, "pusher", s->pusher);
+	cmd_json_open(&j, "updates", '[');
+	for (i = 0; i < s->nverdicts; i++) {
+		v = &s->verdicts[i];
+		cmd_json_open(&j, NULL, '{');
+		cmd_json_str(&j, "ref", v->ref);
+		cmd_json_str(&j, "old", v->old_hex);
+		cmd_json_str(&j, "new", v->new_hex);
+		cmd_json_str(&j, "op", (size_t)v->op < PC_ARRAY_SIZE(op_names) ? op_names[v->op] : "unknown");
+		cmd_json_str(&j, "ref_class", (size_t)v->ref_class < PC_ARRAY_SIZE(class_names) ?
+			class_names[v->ref_class] : "unknown");
+		cmd_json_bool(&j, "accepted", v->accept);
+		cmd_json_int(&j, "violations", (long long)v->violations);
+		cmd_json_bool(&j, "dry_run", v->dry_run && v->violations);
+		cmd_json_str(&j, "break_glass", v->accept && v->violations ? v->break_glass : NULL);
+		cmd_json_open(&j, "reasons", '[');
+		for (k = 0; k < v->nreasons; k++) {
+			cmd_json_open(&j, NULL, '{');
+			cmd_json_str(&j, "rule", v->reasons[k].rule);
+			cmd_json_str(&j, "message", v->reasons[k].message);
+			cmd_json_str(&j, "hint", v->reasons[k].hint);
+			cmd_json_close(&j, '}');
+		}
+		cmd_json_close(&j, ']');
+		cmd_json_open(&j, "approvals", '[');
+		for (k = 0; k < v->napprovals; k++) {
+			cmd_json_open(&j, NULL, '{');
+			cmd_json_str(&j, "user", v->approvals[k].user);
+			cmd_json_str(&j, "via", v->approvals[k].via);
+			cmd_json_str(&j, "key", v->approvals[k].key);
+			cmd_json_str(&j, "object", v->approvals[k].object);
+			cmd_json_close(&j, '}');
+		}
+		cmd_json_close(&j, ']');
+		cmd_json_close(&j, '}');
+	}
+	cmd_json_close(&j, ']');
+	cmd_json_close(&j, '}');
+	return cmd_json_finish(&j, stdout);
+}
+
+enum { OPT_STDIN = CMD_LONG_ONLY, OPT_AS, OPT_REPO, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt check_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository to judge in (default: .)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy to judge by (default: the hooks' one for DIR)" },
+	{ OPT_AS, 0, "as", "USER", "judge the push as made by USER (default: from the environment)" },
+	{ 'o', 1, "push-option", "OPTION", "a push option, as git push -o sends it; may be repeated" },
+	{ OPT_STDIN, 0, "stdin", NULL, "read \"OLD NEW REF\" lines from standard input, as pre-receive" },
+	{ OPT_JSON, 0, "json", NULL, "print the verdicts as one JSON object (see policy-check(1))" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_check_spec = {
+	"check",
+	"check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... [--json] REF OLD NEW\n"
+	"check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... [--json] --stdin",
+	"print the verdict the server's hook would give to a push, with its exit code",
+	check_opts, NULL
+};
+
 int cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_REPO,
-		CMD_OPT_POLICY,
-		{ "as", required_argument, NULL, 'a' },
-		{ "stdin", no_argument, NULL, 's' },
-		{ "push-option", required_argument, NULL, 'o' },
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	const char *as = NULL;
-	int use_stdin = 0, c, r = 2;
+	int use_stdin = 0, json = 0, c, r = 2;
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
 
 	pc_session_init(&s, NULL);
-	while ((c = cmd_getopt(&where, argc, argv, "o:", longopts)) != -1) {
+	cmd_parse_init(&p, &cmd_check_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'a': as = optarg; break;
-		case 's': use_stdin = 1; break;
+		case OPT_REPO: where.repo = optarg; break;
+		case OPT_POLICY: where.policy = optarg; break;
+		case OPT_AS: as = optarg; break;
+		case OPT_STDIN: use_stdin = 1; break;
+		case OPT_JSON: json = 1; break;
 		case 'o':
 			if (pc_strlist_add(&s.options, optarg) < 0)
 				goto done;
 			break;
 		}
 	}
-	if (use_stdin ? optind != argc : optind + 3 != argc)
-		cmd_die_usage(NULL);
+	if (use_stdin ? optind != argc : optind + 3 != argc) {
+		pc_session_release(&s);
+		cmd_usage_error(use_stdin ? "--stdin takes no REF OLD NEW" : "give REF OLD NEW, or --stdin");
+	}
 	if (pc_repo_open(&s.repo, where.repo, &err) < 0) {
 		cmd_error("check: %s", err.msg);
 		goto done;
@@ -126,7 +198,12 @@ int cmd_check(int argc, char **argv)
 		cmd_error("check: %s", err.msg);
 		goto done;
 	}
-	pc_session_report(&s, stdout);
+	if (json) {
+		if (print_json(&s) < 0)
+			goto done;
+	} else {
+		pc_session_report(&s, stdout);
+	}
 	r = pc_session_rejected(&s);
 done:
 	pc_session_release(&s);

@@ -123,15 +123,26 @@ done:
 	return r;
 }
 
+enum { OPT_POLICY = CMD_LONG_ONLY, OPT_HOOK };
+
+static const cmd_opt install_opts[] = {
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy for these repositories (sets policycheck.policy)" },
+	{ OPT_HOOK, 0, "hook", "NAME", "install this hook: pre-receive, update, reference-transaction" },
+	{ 'f', 1, "force", NULL, "replace a hook that policy-check did not install" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_install_spec = {
+	"install",
+	"install [--policy FILE] [--hook NAME]... [--force] BARE_REPO...",
+	"install the hooks into bare repositories",
+	install_opts, NULL
+};
+
 int cmd_install(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_POLICY,
-		{ "hook", required_argument, NULL, 'k' },
-		{ "force", no_argument, NULL, 'f' },
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	const char *policy_path, *hooks[8];
 	char dir[PATH_MAX], policy_abs[PATH_MAX];
 	size_t nhooks = 0, i, j;
@@ -139,10 +150,12 @@ int cmd_install(int argc, char **argv)
 	pc_policy *policy = NULL;
 	git_repository *repo = NULL;
 
-	while ((c = cmd_getopt(&where, argc, argv, "f", longopts)) != -1) {
+	cmd_parse_init(&p, &cmd_install_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
+		case OPT_POLICY: where.policy = optarg; break;
 		case 'f': force = 1; break;
-		case 'k':
+		case OPT_HOOK:
 			for (known = 0, j = 0; j < PC_ARRAY_SIZE(known_hooks); j++)
 				known |= !strcmp(optarg, known_hooks[j]);
 			if (!known) {
@@ -155,7 +168,7 @@ int cmd_install(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		cmd_die_usage(NULL);
+		cmd_usage_error("name at least one BARE_REPO");
 	policy_path = where.policy;
 	if (!nhooks) {
 		hooks[nhooks++] = "pre-receive";

@@ -474,15 +474,57 @@ static git_repository *open_repo(const char *dir)
 	return repo;
 }
 
+/* The verdict as JSON (policy-check(1) names the fields); the exit code. */
+static int print_json(const char *policy_path, const pc_diag *diags)
+{
+	cmd_json j = CMD_JSON_INIT;
+	size_t i;
+
+	cmd_json_open(&j, NULL, '{');
+	cmd_json_str(&j, "policy", policy_path);
+	cmd_json_bool(&j, "valid", !diags->n);
+	cmd_json_open(&j, "errors", '[');
+	for (i = 0; i < diags->n; i++) {
+		cmd_json_open(&j, NULL, '{');
+		cmd_json_str(&j, "file", diags->items[i].file);
+		if (diags->items[i].line)
+			cmd_json_int(&j, "line", diags->items[i].line);
+		else
+			cmd_json_null(&j, "line");
+		if (diags->items[i].column)
+			cmd_json_int(&j, "column", diags->items[i].column);
+		else
+			cmd_json_null(&j, "column");
+		cmd_json_str(&j, "message", diags->items[i].message);
+		cmd_json_close(&j, '}');
+	}
+	cmd_json_close(&j, ']');
+	cmd_json_close(&j, '}');
+	if (cmd_json_finish(&j, stdout) < 0)
+		return 2;
+	return diags->n ? 2 : 0;
+}
+
+enum { OPT_POLICY = CMD_LONG_ONLY, OPT_REPO, OPT_EXPAND, OPT_JSON };
+
+static const cmd_opt lint_opts[] = {
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy to check (default: the one of --repo DIR or .)" },
+	{ OPT_REPO, 0, "repo", "DIR", "also check the policy against this repository's CODEOWNERS" },
+	{ OPT_EXPAND, 0, "expand", NULL, "print the effective policy as YAML" },
+	{ OPT_JSON, 0, "json", NULL, "print the verdict and the errors as one JSON object" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_lint_spec = {
+	"lint",
+	"lint [--policy FILE] [--repo DIR] [--expand | --json]",
+	"validate a policy, and its CODEOWNERS with --repo",
+	lint_opts, NULL
+};
+
 int cmd_lint(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "repo", required_argument, NULL, 'r' },
-		{ "expand", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	cmd_parser p;
 	pc_diag diags = PC_DIAG_INIT;
 	pc_error err = PC_ERROR_INIT;
 	pc_policy *policy = NULL;
@@ -490,36 +532,29 @@ int cmd_lint(int argc, char **argv)
 	pc_signers *signers = NULL;
 	const char *policy_path = NULL, *repo_dir = NULL;
 	char *found = NULL;
-	int c, expand = 0, r = 2;
+	int c, expand = 0, json = 0, r = 2;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:r:eh", options, NULL)) != -1) {
+	cmd_parse_init(&p, &cmd_lint_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'p':
+		case OPT_POLICY:
 			policy_path = optarg;
 			break;
-		case 'r':
+		case OPT_REPO:
 			repo_dir = optarg;
 			break;
-		case 'e':
+		case OPT_EXPAND:
 			expand = 1;
 			break;
-		case 'h':
-			printf("usage: policy-check lint [--policy FILE] [--repo DIR] [--expand]\n");
-			return 0;
-		default:
-			if (optopt && strchr("pr", optopt))
-				cmd_error("lint: option '%s' needs a value", argv[optind - 1]);
-			else
-				cmd_error("lint: unknown option '%s'", argv[optind - 1]);
-			cmd_die_usage(NULL);
+		case OPT_JSON:
+			json = 1;
+			break;
 		}
 	}
-	if (optind < argc) {
-		cmd_error("lint: unexpected argument '%s'; name the policy with --policy FILE", argv[optind]);
-		cmd_die_usage(NULL);
-	}
+	if (expand && json)
+		cmd_usage_error("--expand and --json both print on standard output; choose one");
+	if (optind < argc)
+		cmd_usage_error("unexpected argument '%s'; name the policy with --policy FILE", argv[optind]);
 
 	if (repo_dir || !policy_path) {
 		if (!(repo = open_repo(repo_dir ? repo_dir : "."))) {
@@ -536,14 +571,27 @@ int cmd_lint(int argc, char **argv)
 		policy_path = found;
 	}
 
-	if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0)
+	if (json) {
+		/* the loader's diagnostics go into the JSON, not to stderr */
+		if (pc_policy_load(&policy, policy_path, &diags) < 0) {
+			if (!diags.n)
+				pc_diag_add(&diags, policy_path, 0, 0, "cannot load the policy");
+			r = print_json(policy_path, &diags);
+			goto done;
+		}
+	} else if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0) {
 		goto done;
+	}
 	if (pc_check_safe_path(policy_path, PC_SAFE_NO_SYMLINK, &err) < 0 && err.code == PC_EUNSAFE)
 		fprintf(stderr, "policy-check: warning: the hooks will refuse this policy: %s\n", err.msg);
 	lint_keys(policy, &signers, &diags);
 	lint_satisfiable(policy, signers, &diags);
 	if (repo && (r = lint_repo(policy, signers, repo, repo_dir ? repo_dir : ".", &diags)) != 0)
 		goto done;
+	if (json) {
+		r = print_json(policy_path, &diags);
+		goto done;
+	}
 	if (diags.n) {
 		pc_diag_print(&diags, stderr);
 		r = 2;

@@ -29,61 +29,53 @@ struct owners_opts {
 	const char *repo;
 	const char *rev;
 	const char *policy;
+	int json;
 	char **paths;
 	int npaths;
+};
+
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_REV, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt owners_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository to read (default: .)" },
+	{ OPT_REV, 0, "rev", "REV", "the revision whose CODEOWNERS is read (default: HEAD)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "read CODEOWNERS where the policy says, and name its users" },
+	{ OPT_JSON, 0, "json", NULL, "print the owners as one JSON object (see policy-check(1))" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_owners_spec = {
+	"owners",
+	"owners [--repo DIR] [--rev REV] [--policy FILE] [--json] PATH...",
+	"show who owns each path in every section of CODEOWNERS, and the deciding line",
+	owners_opts, NULL
 };
 
 /* Options may come before or after the paths, up to "--", as with git. */
 static void parse_args(struct owners_opts *o, int argc, char **argv)
 {
+	cmd_parser p;
 	const char **target;
-	int i, dashdash = 0;
+	int c;
 
 	o->rev = "HEAD";
-	/* Paths are gathered at the front of argv, which has room for them all. */
-	o->paths = argv + 1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-
-		if (dashdash || a[0] != '-' || !a[1]) {
-			o->paths[o->npaths++] = argv[i];
-			continue;
+	cmd_parse_init(&p, &cmd_owners_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		switch (c) {
+		case OPT_JSON: o->json = 1; continue;
+		case OPT_REPO: target = &o->repo; break;
+		case OPT_REV: target = &o->rev; break;
+		default: target = &o->policy; break;
 		}
-		if (!strcmp(a, "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			printf("usage: policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH...\n");
-			exit(0);
-		}
-		if (!strncmp(a, "--repo", 6) && (!a[6] || a[6] == '='))
-			target = &o->repo;
-		else if (!strncmp(a, "--rev", 5) && (!a[5] || a[5] == '='))
-			target = &o->rev;
-		else if (!strncmp(a, "--policy", 8) && (!a[8] || a[8] == '='))
-			target = &o->policy;
-		else {
-			cmd_error("owners: unknown option '%s'", a);
-			cmd_die_usage(NULL);
-		}
-		if ((eq = strchr(a, '='))) {
-			*target = eq + 1;
-		} else if (i + 1 < argc) {
-			*target = argv[++i];
-		} else {
-			cmd_error("owners: option '%s' needs a value", a);
-			cmd_die_usage(NULL);
-		}
-		if (!**target) {
-			cmd_error("owners: option '%s' needs a non-empty value", a);
-			cmd_die_usage(NULL);
-		}
+		*target = optarg;
+		if (!*optarg)
+			cmd_usage_error("option '--%s' needs a non-empty value",
+				c == OPT_REPO ? "repo" : c == OPT_REV ? "rev" : "policy");
 	}
-	if (!o->npaths) {
-		cmd_error("owners: name at least one PATH");
-		cmd_die_usage(NULL);
-	}
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	if (!o->npaths)
+		cmd_usage_error("name at least one PATH");
 }
 
 /*
@@ -201,6 +193,59 @@ static void print_path(FILE *fp, const pc_codeowners *co, const pc_policy *polic
 	}
 }
 
+/* print_path in JSON: the field names are documented in policy-check(1). */
+static void json_path(cmd_json *j, const pc_codeowners *co, const pc_policy *policy, const char *path,
+	pc_co_match *m, int skip_section0)
+{
+	const pc_co_section *sec;
+	pc_strlist users = PC_STRLIST_INIT;
+	size_t s, k, u;
+
+	pc_codeowners_match(co, path, m);
+	cmd_json_open(j, NULL, '{');
+	cmd_json_str(j, "path", path);
+	cmd_json_open(j, "sections", '[');
+	for (s = skip_section0 ? 1 : 0; s < pc_codeowners_nsections(co); s++) {
+		sec = pc_codeowners_section(co, s);
+		cmd_json_open(j, NULL, '{');
+		if (s == 0)
+			cmd_json_null(j, "section");
+		else
+			cmd_json_str(j, "section", sec->name);
+		cmd_json_int(j, "approvals", s ? sec->approvals : 0);
+		cmd_json_bool(j, "optional", s && sec->optional);
+		cmd_json_bool(j, "excluded", m[s].rule && m[s].rule->exclude);
+		cmd_json_open(j, "owners", '[');
+		for (k = 0; m[s].owners && !(m[s].rule && m[s].rule->exclude) && k < m[s].owners->n; k++) {
+			cmd_json_open(j, NULL, '{');
+			cmd_json_str(j, "owner", m[s].owners->items[k]);
+			if (!policy) {
+				cmd_json_null(j, "users");
+			} else {
+				cmd_json_open(j, "users", '[');
+				if (pc_policy_resolve_owner(policy, m[s].owners->items[k], &users) == 0)
+					for (u = 0; u < users.n; u++)
+						cmd_json_str(j, NULL, users.items[u]);
+				pc_strlist_clear(&users);
+				cmd_json_close(j, ']');
+			}
+			cmd_json_close(j, '}');
+		}
+		cmd_json_close(j, ']');
+		cmd_json_bool(j, "default_owners", m[s].rule && m[s].owners && !m[s].rule->owners.n);
+		if (m[s].rule) {
+			cmd_json_int(j, "line", m[s].rule->line);
+			cmd_json_str(j, "pattern", m[s].rule->pattern);
+		} else {
+			cmd_json_null(j, "line");
+			cmd_json_null(j, "pattern");
+		}
+		cmd_json_close(j, '}');
+	}
+	cmd_json_close(j, ']');
+	cmd_json_close(j, '}');
+}
+
 static int resolve_commit(git_oid *out, git_repository *repo, const char *rev, pc_error *err)
 {
 	git_object *obj = NULL, *commit = NULL;
@@ -223,6 +268,7 @@ static int resolve_commit(git_oid *out, git_repository *repo, const char *rev, p
 int cmd_owners(int argc, char **argv)
 {
 	struct owners_opts o;
+	cmd_json json = CMD_JSON_INIT;
 	git_repository *repo = NULL;
 	pc_codeowners *co = NULL;
 	pc_policy *policy = NULL;
@@ -280,9 +326,27 @@ int cmd_owners(int argc, char **argv)
 	for (i = 0; i < pc_codeowners_nrules(co) && skip_section0; i++)
 		if (pc_codeowners_rule(co, i)->section == 0)
 			skip_section0 = 0;
+	if (o.json) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		cmd_json_open(&json, NULL, '{');
+		cmd_json_str(&json, "rev", o.rev);
+		cmd_json_str(&json, "commit", git_oid_tostr(hex, sizeof(hex), &commit));
+		cmd_json_str(&json, "codeowners", pc_codeowners_name(co));
+		cmd_json_open(&json, "paths", '[');
+	}
 	for (k = 0; k < o.npaths; k++) {
 		path = normalize_path(o.paths[k]);
-		print_path(stdout, co, policy, path, m, skip_section0);
+		if (o.json)
+			json_path(&json, co, policy, path, m, skip_section0);
+		else
+			print_path(stdout, co, policy, path, m, skip_section0);
+	}
+	if (o.json) {
+		cmd_json_close(&json, ']');
+		cmd_json_close(&json, '}');
+		if (cmd_json_finish(&json, stdout) < 0)
+			goto done;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cmd_error("owners: cannot write the output");
@@ -290,6 +354,7 @@ int cmd_owners(int argc, char **argv)
 	}
 	status = 0;
 done:
+	cmd_json_release(&json);
 	free(m);
 	free(found);
 	pc_codeowners_free(co);

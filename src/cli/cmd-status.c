@@ -22,25 +22,49 @@ static const git_oid *branch_tip(const pc_refs *refs, const char *name, char *bu
 	return pc_refs_get(refs, buf);
 }
 
-static void print_commit(git_repository *repo, const git_oid *id)
+static void print_commit(git_repository *repo, const git_oid *id, cmd_json *j)
 {
 	git_commit *c = NULL;
-	char hex[8];
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *summary = NULL;
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	if (git_commit_lookup(&c, repo, id) == 0)
-		printf("    %s %s\n", hex, git_commit_summary(c) ? git_commit_summary(c) : "");
+		summary = git_commit_summary(c) ? git_commit_summary(c) : "";
+	if (j) {
+		cmd_json_open(j, NULL, '{');
+		cmd_json_str(j, "id", hex);
+		cmd_json_str(j, "summary", summary);
+		cmd_json_close(j, '}');
+	} else if (summary) {
+		printf("    %.7s %s\n", hex, summary);
+	}
 	git_commit_free(c);
 }
 
+/* One step in JSON: state is up-to-date, waiting, missing or error. */
+static void json_step(cmd_json *j, const char *from, const char *to, const char *state,
+	const char *detail)
+{
+	cmd_json_open(j, NULL, '{');
+	cmd_json_str(j, "from", from);
+	cmd_json_str(j, "to", to);
+	cmd_json_str(j, "state", state);
+	cmd_json_str(j, "missing", !strcmp(state, "missing") ? detail : NULL);
+	cmd_json_str(j, "error", !strcmp(state, "error") ? detail : NULL);
+}
+
 /* Steps "A -> B" where B takes changes from exactly the protected branch A. */
-static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *refs)
+static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *refs, cmd_json *j)
 {
 	char ref_a[512], ref_b[512];
-	size_t i, j, n;
+	size_t i, k, n;
 	int any = 0;
 
-	printf("promotion steps:\n");
+	if (j)
+		cmd_json_open(j, "steps", '[');
+	else
+		printf("promotion steps:\n");
 	for (i = 0; i < p->nbranches; i++) {
 		const pc_branch *b = &p->branches[i];
 		const pc_branch *a;
@@ -55,55 +79,103 @@ static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *
 		ta = branch_tip(refs, a->name, ref_a, sizeof(ref_a));
 		tb = branch_tip(refs, b->name, ref_b, sizeof(ref_b));
 		if (!ta || !tb) {
-			printf("  %s -> %s: %s does not exist\n", a->name, b->name, ta ? b->name : a->name);
+			if (j) {
+				json_step(j, a->name, b->name, "missing", ta ? b->name : a->name);
+				cmd_json_int(j, "waiting", 0);
+				cmd_json_open(j, "commits", '[');
+				cmd_json_close(j, ']');
+				cmd_json_close(j, '}');
+			} else {
+				printf("  %s -> %s: %s does not exist\n", a->name, b->name, ta ? b->name : a->name);
+			}
 			continue;
 		}
 		if (pc_repo_walk(&ids, &n, repo, ta, tb, 1, (size_t)p->limits.max_commits, &err) < 0) {
-			printf("  %s -> %s: %s\n", a->name, b->name, err.msg);
+			if (j) {
+				json_step(j, a->name, b->name, "error", err.msg);
+				cmd_json_int(j, "waiting", 0);
+				cmd_json_open(j, "commits", '[');
+				cmd_json_close(j, ']');
+				cmd_json_close(j, '}');
+			} else {
+				printf("  %s -> %s: %s\n", a->name, b->name, err.msg);
+			}
+			continue;
+		}
+		if (j) {
+			json_step(j, a->name, b->name, n ? "waiting" : "up-to-date", NULL);
+			cmd_json_int(j, "waiting", (long long)n);
+			cmd_json_open(j, "commits", '[');
+			for (k = 0; k < n; k++)
+				print_commit(repo, &ids[k], j);
+			cmd_json_close(j, ']');
+			cmd_json_close(j, '}');
+			free(ids);
 			continue;
 		}
 		if (!n)
 			printf("  %s -> %s: up to date\n", a->name, b->name);
 		else
 			printf("  %s -> %s: %zu commit%s waiting\n", a->name, b->name, n, n == 1 ? "" : "s");
-		for (j = 0; j < n && j < MAX_SHOWN; j++)
-			print_commit(repo, &ids[j]);
+		for (k = 0; k < n && k < MAX_SHOWN; k++)
+			print_commit(repo, &ids[k], NULL);
 		if (n > MAX_SHOWN)
 			printf("    ... and %zu more\n", n - MAX_SHOWN);
 		free(ids);
 	}
-	if (!any)
+	if (j)
+		cmd_json_close(j, ']');
+	else if (!any)
 		printf("  (no branch takes changes from exactly one protected branch)\n");
 	return 0;
 }
 
 /* Pattern1: which work branches each environment branch contains. */
-static int print_features(git_repository *repo, const pc_policy *p, const pc_refs *refs)
+static int print_features(git_repository *repo, const pc_policy *p, const pc_refs *refs, cmd_json *js)
 {
 	char buf[512];
 	size_t i, j;
 	int gaps = 0;
 
-	printf("features:\n  %-32s", "");
-	for (j = 0; j < p->nbranches; j++)
-		printf(" %-10s", p->branches[j].name);
-	printf("\n");
+	if (js) {
+		cmd_json_open(js, "features", '[');
+	} else {
+		printf("features:\n  %-32s", "");
+		for (j = 0; j < p->nbranches; j++)
+			printf(" %-10s", p->branches[j].name);
+		printf("\n");
+	}
 	for (i = 0; i < refs->n; i++) {
 		const char *name = refs->names[i];
 		int seen_later = 0, missing_earlier = 0, on;
 
 		if (strncmp(name, "refs/heads/", 11) || !pc_policy_is_work_branch(p, name + 11))
 			continue;
-		printf("  %-32s", name + 11);
+		if (js) {
+			cmd_json_open(js, NULL, '{');
+			cmd_json_str(js, "branch", name + 11);
+			cmd_json_open(js, "on", '[');
+		} else {
+			printf("  %-32s", name + 11);
+		}
 		for (j = 0; j < p->nbranches; j++) {
 			const git_oid *tip = branch_tip(refs, p->branches[j].name, buf, sizeof(buf));
 			on = tip && (git_oid_equal(tip, &refs->ids[i]) ||
 				git_graph_descendant_of(repo, tip, &refs->ids[i]) == 1);
-			printf(" %-10s", on ? "yes" : "-");
+			if (js && on)
+				cmd_json_str(js, NULL, p->branches[j].name);
+			else if (!js)
+				printf(" %-10s", on ? "yes" : "-");
 			if (on && j > 0 && missing_earlier)
 				seen_later = 1;
 			if (!on)
 				missing_earlier = 1;
+		}
+		if (js) {
+			cmd_json_close(js, ']');
+			cmd_json_bool(js, "skipped", seen_later);
+			cmd_json_close(js, '}');
+			continue;
 		}
 		if (seen_later) {
 			printf("  <- reached a later environment without an earlier one");
@@ -111,7 +183,9 @@ static int print_features(git_repository *repo, const pc_policy *p, const pc_ref
 		}
 		printf("\n");
 	}
-	if (gaps)
+	if (js)
+		cmd_json_close(js, ']');
+	else if (gaps)
 		printf("%d feature%s skipped an environment\n", gaps, gaps == 1 ? "" : "s");
 	return 0;
 }
@@ -220,26 +294,44 @@ static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_ref
 		printf("  none\n");
 	return 0;
 }
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_POLICY, OPT_JSON };
+
+static const cmd_opt status_opts[] = {
+	{ OPT_REPO, 0, "repo", "DIR", "the repository, the server's or a mirror (default: .)" },
+	{ OPT_POLICY, 0, "policy", "FILE", "the policy (default: the hooks' one for DIR)" },
+	{ OPT_JSON, 0, "json", NULL, "print the matrix as one JSON object (see policy-check(1))" },
+	CMD_OPTS_END
+};
+
+const cmd_spec cmd_status_spec = {
+	"status",
+	"status [--repo DIR] [--policy FILE] [--json]",
+	"show the promotion matrix: what waits on each promotion step",
+	status_opts, NULL
+};
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_OPT_REPO,
-		CMD_OPT_POLICY,
-		CMD_OPT_END
-	};
 	cmd_where where = CMD_WHERE_INIT;
+	cmd_parser p;
 	git_repository *repo = NULL;
 	pc_policy *policy = NULL;
 	pc_refs refs = PC_REFS_INIT;
 	pc_error err = PC_ERROR_INIT;
-	int r = 2;
+	cmd_json json = CMD_JSON_INIT, *j = NULL;
+	const char *strategy;
+	int r = 2, c, features;
 
-	/* --repo and --policy are all it takes */
-	while (cmd_getopt(&where, argc, argv, "", longopts) != -1)
-		;
+	cmd_parse_init(&p, &cmd_status_spec, argc, argv);
+	while ((c = cmd_parse_next(&p)) != -1) {
+		switch (c) {
+		case OPT_REPO: where.repo = optarg; break;
+		case OPT_POLICY: where.policy = optarg; break;
+		case OPT_JSON: j = &json; break;
+		}
+	}
 	if (optind != argc)
-		cmd_die_usage(NULL);
+		cmd_usage_error("unexpected argument '%s'", argv[optind]);
 	if (pc_repo_open(&repo, where.repo, &err) < 0) {
 		cmd_error("status: %s", err.msg);
 		goto done;
@@ -250,16 +342,32 @@ int cmd_status(int argc, char **argv)
 		cmd_error("status: %s", err.msg);
 		goto done;
 	}
-	printf("strategy: %s\n", policy->strategy == PC_STRATEGY_PATTERN1 ? "pattern1" :
+	strategy = policy->strategy == PC_STRATEGY_PATTERN1 ? "pattern1" :
 		policy->strategy == PC_STRATEGY_PATTERN2 ? "pattern2" :
-		policy->strategy == PC_STRATEGY_PATTERN3 ? "pattern3" : "custom");
-	print_steps(repo, policy, &refs);
-	if (policy->strategy == PC_STRATEGY_PATTERN1 ||
-	    (policy->strategy == PC_STRATEGY_NONE && policy->nbranches > 1))
-		print_features(repo, policy, &refs);
-	print_hotfixes(repo, policy, &refs);
+		policy->strategy == PC_STRATEGY_PATTERN3 ? "pattern3" : "custom";
+	features = policy->strategy == PC_STRATEGY_PATTERN1 ||
+		(policy->strategy == PC_STRATEGY_NONE && policy->nbranches > 1);
+	if (j) {
+		cmd_json_open(j, NULL, '{');
+		cmd_json_str(j, "strategy", strategy);
+	} else {
+		printf("strategy: %s\n", strategy);
+	}
+	print_steps(repo, policy, &refs, j);
+	if (features)
+		print_features(repo, policy, &refs, j);
+	else if (j)
+		cmd_json_null(j, "features");
+	if (!j)
+		print_hotfixes(repo, policy, &refs);
+	if (j) {
+		cmd_json_close(j, '}');
+		if (cmd_json_finish(j, stdout) < 0)
+			goto done;
+	}
 	r = 0;
 done:
+	cmd_json_release(&json);
 	pc_refs_clear(&refs);
 	pc_policy_free(policy);
 	git_repository_free(repo);

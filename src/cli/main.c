@@ -11,72 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One command a line: name, function, spec (its options and help). */
 static const struct command {
 	const char *name;
 	int (*fn)(int, char **);
-	const char *usage;
+	const cmd_spec *spec;
 } commands[] = {
-	{ "lint", cmd_lint, "policy-check lint [--policy FILE] [--repo DIR] [--expand]" },
-	{ "check", cmd_check,
-	  "policy-check check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... REF OLD NEW\n"
-	  "       policy-check check [--repo DIR] [--policy FILE] [--as USER] [-o OPTION]... --stdin" },
-	{ "owners", cmd_owners, "policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH..." },
-	{ "approve", cmd_approve,
-	  "policy-check approve [--repo DIR] [--target REF] [--key FILE] [--remote NAME | --no-push] COMMIT" },
-	{ "install", cmd_install, "policy-check install [--policy FILE] [--hook NAME]... [--force] BARE_REPO..." },
-	{ "status", cmd_status, "policy-check status [--repo DIR] [--policy FILE]" },
-	{ "audit", cmd_audit,
-	  "policy-check audit keygen    --origin NAME PREFIX\n"
-	  "       policy-check audit verify    --vkey FILE|KEY [--checkpoint FILE] [--strict] LOG\n"
-	  "       policy-check audit show      [--json] [--ref REF] [--decision D] [--since TIME] [--break-glass] LOG\n"
-	  "       policy-check audit proof     --index N LOG\n"
-	  "       policy-check audit check-proof --vkey FILE|KEY [--checkpoint FILE] [--record FILE] PROOF\n"
-	  "       policy-check audit reconcile --repo DIR LOG" },
+	{ "lint", cmd_lint, &cmd_lint_spec },
+	{ "check", cmd_check, &cmd_check_spec },
+	{ "owners", cmd_owners, &cmd_owners_spec },
+	{ "approve", cmd_approve, &cmd_approve_spec },
+	{ "install", cmd_install, &cmd_install_spec },
+	{ "status", cmd_status, &cmd_status_spec },
+	{ "audit", cmd_audit, &cmd_audit_spec },
 };
-
-static const char *current_usage;
-
-void cmd_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("policy-check: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void cmd_die_usage(const char *usage)
-{
-	fprintf(stderr, "usage: %s\n", usage ? usage : current_usage);
-	exit(2);
-}
-
-int cmd_getopt(cmd_where *where, int argc, char **argv, const char *shortopts,
-	const struct option *longopts)
-{
-	int c;
-
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': where->repo = optarg; break;
-		case 'p': where->policy = optarg; break;
-		case '?': case ':': cmd_die_usage(NULL);
-		default: return c;
-		}
-	}
-	return -1;
-}
 
 static void print_help(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: policy-check COMMAND [ARGS]\n\n");
+	fprintf(fp, "usage: policy-check COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(fp, "       %s\n", commands[i].usage);
+		fprintf(fp, "    %-10s  %s\n", commands[i].name, commands[i].spec->summary);
+	fputc('\n', fp);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		cmd_print_synopsis(fp, commands[i].spec, "       ");
 	fprintf(fp, "       policy-check --version | --help | help COMMAND\n\n"
+		"Run 'policy-check help COMMAND' (or COMMAND --help) for a command's options.\n"
 		"Exit codes: 0 accepted or valid, 1 rejected or verification failed,\n"
 		"2 usage or configuration error.  See policy-check(1).\n");
 }
@@ -109,22 +70,28 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "help")) {
+		char *args[] = { NULL, NULL, NULL, NULL };
+
 		if (argc < 3) {
 			print_help(stdout);
 			return 0;
 		}
-		if (!(cmd = find(argv[2]))) {
+		if (argc > 4 || !(cmd = find(argv[2]))) {
 			cmd_error("unknown command '%s'; see policy-check --help", argv[2]);
 			return 2;
 		}
-		printf("usage: %s\n", cmd->usage);
-		return 0;
+		/* "help X [SUB]" is "X [SUB] --help": the same text by construction */
+		args[0] = argv[2];
+		args[argc - 2] = "--help";
+		if (argc == 4)
+			args[1] = argv[3];
+		return cmd->fn(argc - 1, args);
 	}
 	if (!(cmd = find(argv[1]))) {
 		cmd_error("unknown command '%s'; see policy-check --help", argv[1]);
 		return 2;
 	}
-	current_usage = cmd->usage;
+	cmd_set_spec(cmd->spec);
 	git_libgit2_init();
 	r = cmd->fn(argc - 1, argv + 1);
 	git_libgit2_shutdown();

@@ -323,7 +323,7 @@ test_expect_success 'an invalid --policy is a configuration error with its posit
 
 test_expect_success 'help names the command' '
 	policy-check owners --help >out &&
-	grep "^usage: policy-check owners \[--repo DIR\] \[--rev REV\] \[--policy FILE\] PATH...$" out &&
+	grep "^usage: policy-check owners \[--repo DIR\] \[--rev REV\] \[--policy FILE\] \[--json\] PATH...$" out &&
 	policy-check help owners >out &&
 	grep "policy-check owners" out
 '

@@ -88,6 +88,21 @@ test_expect_success 'every option of every command is described in that command'
 	done <commands
 '
 
+test_expect_success 'every option line of every command'\''s --help is described in its section' '
+	while read cmd; do
+		policy-check $cmd --help >opthelp &&
+		policy-check help $cmd >opthelp2 &&
+		test_cmp opthelp opthelp2 &&
+		section policy-check.1.txt "$cmd" >sec &&
+		sed -n "s/^    \(-[a-zA-Z], \)\{0,1\} *\(--[a-z][a-z-]*\).*/\2/p" opthelp >opts &&
+		test -s opts &&
+		while read opt; do
+			grep -q -E -e "^ *(-[a-z]( [A-Z|]+)?, )?$opt\b" sec ||
+			{ echo "$cmd: $opt of --help is not described"; return 1; }
+		done <opts || return 1
+	done <commands
+'
+
 # Brackets are dropped: which options are optional is for the sections to say.
 test_expect_success 'every form of --help is in the synopsis of policy-check(1)' '
 	tr -s " " <help | tr -d "[]" | grep -v "policy-check COMMAND ARGS" |
