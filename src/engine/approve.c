@@ -379,7 +379,7 @@ int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	const pc_approval_obj *a;
 	pc_approval_obj mine;
 	same_approval same;
-	char prefix[128], for_hex[PC_HEX_MAX];
+	char prefix[128];
 	git_oid named;
 	size_t count = 1, self = (size_t)(c->u - ctx->push->updates);
 	int ok, r;
@@ -428,8 +428,7 @@ int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 			"one approval per commit, target and approver counts: delete the other one first to replace it",
 			"%s already approved %.*s for %s with %s", mine.user, GIT_OID_HEXSZ, name, mine.target,
 			same.ref);
-	git_oid_tostr(for_hex, sizeof(for_hex), &mine.commit);
-	r = pc_verdict_add_approval_for(c->v, mine.user, "signature", mine.fingerprint, mine.object, for_hex);
+	r = pc_verdict_add_approval(c->v, mine.user, "signature", mine.fingerprint, mine.object);
 	return r < 0 ? pc_error_set(err, r, "out of memory") : 0;
 }
 
