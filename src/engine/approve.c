@@ -870,7 +870,8 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 			pc_buf_printf(&hint, "; %s cannot approve it: %s", s->excluded.items[i],
 				find_barred(s, s->excluded.items[i])->why);
 	for (i = 0; i < s->kept_users.n; i++)
-		if (pc_strlist_has(&q->users, s->kept_users.items[i]))
+		if (pc_strlist_has(&q->users, s->kept_users.items[i]) &&
+		    !pc_strlist_has(&s->approvers, s->kept_users.items[i]))	/* another one carried */
 			pc_buf_printf(&hint, "; %s", s->kept_why.items[i]);
 	if (q->rule)
 		pc_buf_printf(&where, "%s%s%s(%s:%u)", q->section ? "in [" : "", q->section ? q->section : "",
