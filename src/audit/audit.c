@@ -118,6 +118,11 @@ int pc_audit_format_record(pc_buf *b, uint64_t seq, const char *time, const pc_a
 		pc_json_put_cstring(b, v->approvals[i].key);
 		pc_buf_puts(b, ",\"object\":");
 		pc_json_put_cstring(b, v->approvals[i].object);
+		if (v->approvals[i].made_for) {
+			/* Added later: records without it stay as they were. */
+			pc_buf_puts(b, ",\"for\":");
+			pc_json_put_cstring(b, v->approvals[i].made_for);
+		}
 		pc_buf_putc(b, '}');
 	}
 	pc_buf_putc(b, ']');
@@ -177,8 +182,16 @@ enum { K_V, K_SEQ, K_TIME, K_HOOK, K_REPO, K_PUSH, K_PUSHER, K_IDENTITY, K_REF, 
 static const key_spec reason_keys[] = { { "rule", T_STR }, { "message", T_STR } };
 static const key_spec approval_keys[] = {
 	{ "user", T_STR }, { "via", T_STR }, { "key", T_STR | T_NULL }, { "object", T_STR | T_NULL },
+	{ "for", T_STR },	/* optional: the commit a signed approval was made for */
 };
 static const key_spec hotfix_keys[] = { { "branches", T_ARR }, { "commits", T_ARR }, { "follow_up", T_ARR } };
+
+/* An approval has the first four keys, or all five: how many it is checked against. */
+static size_t approval_nkeys(const pc_json_doc *doc, size_t obj)
+{
+	return doc->nodes[obj].type == PC_JSON_OBJECT && doc->nodes[obj].count == 4 ? 4 :
+		PC_ARRAY_SIZE(approval_keys);
+}
 
 static unsigned type_bit(pc_json_type t)
 {
@@ -295,7 +308,7 @@ static int valid_time(const pc_json_doc *doc, size_t idx)
 static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const char *line, size_t len,
 	pc_error *err)
 {
-	size_t i, el, sub[4];
+	size_t i, el, sub[5];
 	uint64_t v;
 	int r;
 
@@ -315,7 +328,7 @@ static int check_record(size_t *vals, uint64_t *seq, pc_json_doc *doc, const cha
 		el = doc->nodes[el].end;
 	}
 	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
-		if ((r = check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", i + 1, err)) < 0)
+		if ((r = check_object(doc, el, approval_keys, approval_nkeys(doc, el), sub, "approval", i + 1, err)) < 0)
 			return r;
 		el = doc->nodes[el].end;
 	}
@@ -372,7 +385,7 @@ int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, 
 	static const int str_keys[] = { K_TIME, K_HOOK, K_REPO, K_PUSH, K_PUSHER, K_IDENTITY, K_REF,
 		K_OLD, K_NEW, K_OP, K_DECISION, K_BREAK_GLASS, K_POLICY, K_CODEOWNERS };
 	char **str_fields[PC_ARRAY_SIZE(str_keys)];
-	size_t vals[K_COUNT], i, el, sub[4];
+	size_t vals[K_COUNT], i, el, sub[5], nkeys;
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -411,12 +424,14 @@ int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, 
 	    !(e->approvals = pc_calloc(doc->nodes[vals[K_APPROVALS]].count, sizeof(*e->approvals))))
 		goto nomem;
 	for (i = 0, el = vals[K_APPROVALS] + 1; i < doc->nodes[vals[K_APPROVALS]].count; i++) {
-		check_object(doc, el, approval_keys, PC_ARRAY_SIZE(approval_keys), sub, "approval", i + 1, NULL);
+		nkeys = approval_nkeys(doc, el);
+		check_object(doc, el, approval_keys, nkeys, sub, "approval", i + 1, NULL);
 		e->napprovals++;
 		if (dup_value(&e->approvals[i].user, doc, sub[0]) < 0 ||
 		    dup_value(&e->approvals[i].via, doc, sub[1]) < 0 ||
 		    dup_value(&e->approvals[i].key, doc, sub[2]) < 0 ||
-		    dup_value(&e->approvals[i].object, doc, sub[3]) < 0)
+		    dup_value(&e->approvals[i].object, doc, sub[3]) < 0 ||
+		    (nkeys > 4 && dup_value(&e->approvals[i].made_for, doc, sub[4]) < 0))
 			goto nomem;
 		el = doc->nodes[el].end;
 	}

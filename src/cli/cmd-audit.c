@@ -661,6 +661,12 @@ static int make_row(show_row *row, const pc_audit_entry *e, int voided)
 					row->width[i]++;
 				}
 				row->width[i] += put_display(&b, e->approvals[k].user ? e->approvals[k].user : "?");
+				/* An approval kept over a rebase names the commit it was made for. */
+				if (e->approvals[k].made_for && e->new_hex && strcmp(e->approvals[k].made_for, e->new_hex)) {
+					pc_buf_puts(&b, " (made for ");
+					row->width[i] += 12 + put_display(&b, short_hex(o, e->approvals[k].made_for));
+					pc_buf_putc(&b, ')');
+				}
 			}
 			if (!e->napprovals) {
 				pc_buf_putc(&b, '-');

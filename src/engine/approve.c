@@ -466,6 +466,8 @@ typedef struct approvals_state {
 	pc_strlist unowned;
 	size_t nunowned;
 	pc_strlist labels;		/* storage for requirement labels */
+	pc_strlist kept_users;		/* approvals.keep_on_rebase: users whose approval of */
+	pc_strlist kept_why;		/* another commit did not carry over, and why */
 } approvals_state;
 
 static void state_release(approvals_state *s)
@@ -484,6 +486,8 @@ static void state_release(approvals_state *s)
 	pc_strlist_clear(&s->excluded);
 	pc_strlist_clear(&s->unowned);
 	pc_strlist_clear(&s->labels);
+	pc_strlist_clear(&s->kept_users);
+	pc_strlist_clear(&s->kept_why);
 }
 
 static const barred *find_barred(const approvals_state *s, const char *user)
@@ -707,7 +711,8 @@ static int collect_approvers(pc_ctx *ctx, pc_change *c, approvals_state *s, pc_e
 			if (ok && !strcmp(a->target, c->u->ref) && git_oid_equal(&a->commit, &c->u->new_id)) {
 				if (!pc_strlist_has(&s->approvers, a->user) &&
 				    (p->self_approval || !find_barred(s, a->user)) &&
-				    pc_verdict_add_approval(c->v, a->user, "signature", a->fingerprint, a->object) < 0)
+				    pc_verdict_add_approval_for(c->v, a->user, "signature", a->fingerprint, a->object,
+					    c->v->new_hex) < 0)
 					goto nomem;
 				if (add_approver(s, p->self_approval, a->user) < 0)
 					goto nomem;
@@ -879,6 +884,10 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 	for (i = 0; i < q->users.n; i++)
 		if ((b = find_barred(s, q->users.items[i])))
 			pc_buf_printf(&hint, "; %s cannot approve it: %s", b->user, b->why);
+	for (i = 0; i < s->kept_users.n; i++)
+		if (pc_strlist_has(&q->users, s->kept_users.items[i]) &&
+		    !pc_strlist_has(&s->approvers, s->kept_users.items[i]))	/* another one carried */
+			pc_buf_printf(&hint, "; %s", s->kept_why.items[i]);
 	if (q->rule)
 		pc_buf_printf(&where, "%s%s%s(%s:%u)", q->section ? "in [" : "", q->section ? q->section : "",
 			q->section ? "] " : "", co_file, q->rule->line);
@@ -956,6 +965,690 @@ done:
 	return r;
 }
 
+/*
+ * approvals.keep_on_rebase: an approval of another commit A for this ref
+ * counts when what A brings onto the target, diff(merge-base(A, OLD), A),
+ * is the change pushed, diff(OLD, NEW), on every path the approver's
+ * approval is needed for (doc/DESIGN.md section 11).
+ */
+
+/* One file-level difference, owned. */
+typedef struct file_change {
+	char *path;
+	git_oid old_id, new_id;
+	uint32_t old_mode, new_mode;
+	size_t row;			/* its place in the diff, in git's order */
+} file_change;
+
+typedef struct file_changes {
+	file_change *v;
+	size_t n, alloc, limit;
+	pc_error *err;
+} file_changes;
+
+static void file_changes_clear(file_changes *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->alloc = 0;
+}
+
+static int add_file_change(const pc_tree_change *ch, void *payload)
+{
+	file_changes *l = payload;
+	file_change *f;
+
+	if (l->n >= l->limit)
+		return pc_error_set(l->err, PC_ELIMIT, "more than %zu changed paths", l->limit);
+	if (pc_grow((void **)&l->v, &l->alloc, l->n + 1, sizeof(*l->v)) < 0)
+		return pc_error_set(l->err, PC_ENOMEM, "out of memory");
+	f = &l->v[l->n];
+	if (!(f->path = pc_strdup(ch->path)))
+		return pc_error_set(l->err, PC_ENOMEM, "out of memory");
+	git_oid_cpy(&f->old_id, &ch->old_id);
+	git_oid_cpy(&f->new_id, &ch->new_id);
+	f->old_mode = ch->old_mode;
+	f->new_mode = ch->new_mode;
+	f->row = l->n++;
+	return 0;
+}
+
+/* The tree of commit `id`, or NULL for a zero id (the empty tree). */
+static int commit_tree_of(git_tree **out, git_repository *repo, const git_oid *id, pc_error *err)
+{
+	git_commit *commit = NULL;
+	int r = 0;
+
+	*out = NULL;
+	if (git_oid_is_zero(id))
+		return 0;
+	if (git_commit_lookup(&commit, repo, id) < 0 || git_commit_tree(out, commit) < 0)
+		r = pc_error_set(err, PC_EIO, "cannot read commit: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+	git_commit_free(commit);
+	return r;
+}
+
+/* The differences between commits from and to, sorted by path. */
+static int file_changes_of(file_changes *out, git_repository *repo, const git_oid *from,
+	const git_oid *to, size_t limit, pc_error *err)
+{
+	git_tree *a = NULL, *b = NULL;
+	int r;
+
+	out->limit = limit;
+	out->err = err;
+	if ((r = commit_tree_of(&a, repo, from, err)) < 0 || (r = commit_tree_of(&b, repo, to, err)) < 0)
+		goto done;
+	r = pc_repo_diff_trees(repo, a, b, add_file_change, out, err);
+done:
+	git_tree_free(a);
+	git_tree_free(b);
+	return r;
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const file_change *)a)->path, ((const file_change *)b)->path);
+}
+
+static const file_change *find_change(const file_changes *l, const char *path)
+{
+	file_change key;
+
+	key.path = (char *)path;
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), change_cmp) : NULL;
+}
+
+static int same_change(const file_change *a, const file_change *b)
+{
+	return git_oid_equal(&a->old_id, &b->old_id) && git_oid_equal(&a->new_id, &b->new_id) &&
+		a->old_mode == b->old_mode && a->new_mode == b->new_mode;
+}
+
+/* 1 when user is one of `principals` (users, or groups with or without '@'). */
+static int principals_have(const pc_policy *p, const pc_strlist *principals, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < principals->n; i++) {
+		const char *name = principals->items[i][0] == '@' ? principals->items[i] + 1 : principals->items[i];
+		const pc_group *g = pc_policy_group(p, name);
+
+		if (g ? pc_strlist_has(&g->members, user) : !strcmp(name, user))
+			return 1;
+	}
+	return 0;
+}
+
+/* What one user's approval is needed for, besides CODEOWNERS rules. */
+typedef struct keep_scope {
+	const char *user;
+	int all;		/* the branch's approvers: the whole change */
+	unsigned char *envs;	/* environments whose approvers include the user */
+	int any_env;
+} keep_scope;
+
+/* 1 when a non-optional CODEOWNERS rule matching path names user (CODEOWNERS at OLD). */
+static int owner_of(pc_ctx *ctx, approvals_state *s, const pc_codeowners *co, pc_co_match *m,
+	size_t ns, const char *path, const char *user, int *out)
+{
+	pc_strlist users = PC_STRLIST_INIT;
+	size_t i, j;
+
+	*out = 0;
+	if (!co)
+		return 0;
+	pc_codeowners_match(co, path, m);
+	for (j = 0; j < ns && !*out; j++) {
+		const pc_co_section *sec = pc_codeowners_section(co, m[j].section);
+		const requirement *q = NULL;
+
+		if (!m[j].rule || !m[j].owners || !m[j].owners->n || sec->optional)
+			continue;
+		for (i = 0; i < s->nreqs && !q; i++)
+			if (s->reqs[i].rule == m[j].rule)
+				q = &s->reqs[i];
+		if (q) {
+			*out = pc_strlist_has(&q->users, user);
+			continue;
+		}
+		pc_strlist_clear(&users);
+		for (i = 0; i < m[j].owners->n; i++)
+			if (pc_policy_resolve_owner(ctx->policy, m[j].owners->items[i], &users) == PC_ENOMEM) {
+				pc_strlist_clear(&users);
+				return PC_ENOMEM;
+			}
+		*out = pc_strlist_has(&users, user);
+	}
+	pc_strlist_clear(&users);
+	return 0;
+}
+
+/* 1 when the path's environments (row of a path_envs matrix) meet the user's. */
+static int env_covers(const keep_scope *k, size_t m, const unsigned char *row, int shared)
+{
+	size_t j;
+
+	if (!k->any_env)
+		return 0;
+	for (j = 0; j < m; j++)
+		if (k->envs[j] && (shared || (row && row[j])))
+			return 1;
+	return 0;
+}
+
+typedef struct touched {
+	const pc_strlist *paths;	/* sorted */
+	const char *hit;
+} touched;
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int touched_cb(const pc_tree_change *ch, void *payload)
+{
+	touched *t = payload;
+	const char *key = ch->path;
+	char **hit;
+
+	if ((hit = bsearch(&key, t->paths->items, t->paths->n, sizeof(char *), str_cmp))) {
+		t->hit = *hit;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the target changed one of `covered` (sorted) since `fork`: each
+ * commit of OLD --not fork against its first parent.  *why is set when it
+ * did (or when that cannot be told within the limit).
+ */
+static int target_touched(pc_ctx *ctx, pc_change *c, const git_oid *fork, const pc_strlist *covered,
+	pc_buf *why, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	git_oid *ids = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL, *parent = NULL;
+	touched t;
+	size_t n = 0, i;
+	char label[128];
+	int r;
+
+	r = pc_repo_walk(&ids, &n, ctx->repo, &c->base, fork, 1, (size_t)p->limits.max_rebase_commits, err);
+	if (r == PC_ELIMIT) {
+		pc_buf_printf(why, "%s moved more than %llu commits since the approved commit forked from it "
+			"(limits.max_rebase_commits)", c->u->ref, (unsigned long long)p->limits.max_rebase_commits);
+		r = 0;
+		goto done;
+	}
+	if (r < 0)
+		goto done;
+	t.paths = covered;
+	for (i = 0; i < n; i++) {
+		git_commit_free(commit);
+		git_tree_free(tree);
+		git_tree_free(parent);
+		commit = NULL;
+		tree = parent = NULL;
+		if (git_commit_lookup(&commit, ctx->repo, &ids[i]) < 0 || git_commit_tree(&tree, commit) < 0 ||
+		    (git_commit_parentcount(commit) &&
+		     (r = commit_tree_of(&parent, ctx->repo, git_commit_parent_id(commit, 0), err)) < 0)) {
+			r = r < 0 ? r : pc_error_set(err, PC_EIO, "cannot read commit: %s",
+				git_error_last() ? git_error_last()->message : "unknown error");
+			goto done;
+		}
+		t.hit = NULL;
+		r = pc_repo_diff_trees(ctx->repo, parent, tree, touched_cb, &t, err);
+		if (r < 0)
+			goto done;
+		if (t.hit) {
+			pc_commit_label(label, sizeof(label), ctx->repo, &ids[i]);
+			pc_buf_printf(why, "%s was changed on %s since the approved commit forked from it (commit %s)",
+				t.hit, c->u->ref, label);
+			break;
+		}
+	}
+	r = 0;
+done:
+	git_commit_free(commit);
+	git_tree_free(tree);
+	git_tree_free(parent);
+	free(ids);
+	return r;
+}
+
+/* The pushed change, diff(OLD, NEW) sorted by path; each row is its index in c->paths. */
+typedef struct pushed_change {
+	int ready;
+	file_changes changes;
+} pushed_change;
+
+/*
+ * Does the approval of A (approved, its changes sorted; a_envs/a_shared
+ * over them) cover the same change as the push, for user k->user?  *why
+ * is empty when it does, and *covered the number of paths it covers.
+ */
+static int keep_compare(pc_ctx *ctx, pc_change *c, approvals_state *s, const keep_scope *k,
+	const pc_codeowners *co, pc_co_match *m, size_t ns, const pushed_change *pc,
+	const unsigned char *path_envs, const unsigned char *path_shared,
+	const file_changes *approved, const unsigned char *a_envs, const unsigned char *a_shared,
+	const git_oid *fork, size_t *covered_n, pc_buf *why, pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	size_t me = p->nenvironments, i;
+	pc_strlist covered = PC_STRLIST_INIT;
+	const file_change *f, *g;
+	int r, own;
+
+	*covered_n = 0;
+	for (i = 0; i < pc->changes.n; i++) {
+		size_t row;
+
+		f = &pc->changes.v[i];
+		row = f->row;
+		if ((r = owner_of(ctx, s, co, m, ns, f->path, k->user, &own)) < 0)
+			goto nomem;
+		if (!own && !k->all && !env_covers(k, me, path_envs ? path_envs + row * me : NULL,
+				path_shared && path_shared[row]))
+			continue;
+		++*covered_n;
+		if (pc_strlist_add(&covered, f->path) < 0)
+			goto nomem;
+		if (!(g = find_change(approved, f->path))) {
+			pc_buf_printf(why, "%s is changed by this push, not by the approved commit", f->path);
+			goto out;
+		}
+		if (!same_change(f, g)) {
+			pc_buf_printf(why, "%s differs from what was approved", f->path);
+			goto out;
+		}
+	}
+	for (i = 0; i < approved->n; i++) {
+		f = &approved->v[i];
+		if ((r = owner_of(ctx, s, co, m, ns, f->path, k->user, &own)) < 0)
+			goto nomem;
+		if (!own && !k->all && !env_covers(k, me, a_envs ? a_envs + f->row * me : NULL,
+				a_shared && a_shared[f->row]))
+			continue;
+		if (!find_change(&pc->changes, f->path)) {
+			pc_buf_printf(why, "%s is changed by the approved commit, not by this push", f->path);
+			goto out;
+		}
+	}
+	if (!*covered_n)
+		goto out;
+	/* Approved and pushed agree; the target must not have moved under them. */
+	qsort(covered.items, covered.n, sizeof(char *), str_cmp);
+	if ((r = target_touched(ctx, c, fork, &covered, why, err)) < 0)
+		goto done;
+out:
+	r = pc_buf_error(why) ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	pc_strlist_clear(&covered);
+	return r;
+}
+
+typedef struct keep_candidate {
+	git_oid tag, commit;
+	int64_t time;
+	const char *ref;
+} keep_candidate;
+
+/* Newest first (by the tagger time, which only orders), then by ref name. */
+static int candidate_cmp(const void *a, const void *b)
+{
+	const keep_candidate *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time > y->time ? -1 : 1;
+	return strcmp(x->ref, y->ref);
+}
+
+/*
+ * Without verifying anything: 1 when tag `id` looks like an approval of
+ * commit `named` for exactly `target`, with *time its tagger time.  Only
+ * the candidates it passes are verified (pc_approval_read) and compared.
+ */
+static int approval_peek(git_odb *odb, const git_oid *id, const git_oid *named, const char *target,
+	int64_t *time)
+{
+	static const char magic[] = PC_APPROVAL_MAGIC "\n\ntarget: ";
+	git_odb_object *obj = NULL;
+	const char *raw, *end, *v, *sig;
+	char hex[PC_HEX_MAX];
+	size_t len, vlen, payload_len, sig_len, tlen = strlen(target), slen;
+	int ok = 0;
+
+	if (git_odb_read(&obj, odb, id) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_TAG)
+		goto done;
+	raw = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	if (pc_sshsig_split_tag(raw, len, &payload_len, &sig, &sig_len) < 0)
+		goto done;
+	end = raw + payload_len;
+	git_oid_tostr(hex, sizeof(hex), named);
+	if (!(v = tag_header(raw, end, "object", &vlen)) || vlen != GIT_OID_HEXSZ || memcmp(v, hex, vlen))
+		goto done;
+	slen = sizeof(magic) - 1 + tlen + 1;
+	if (payload_len < slen + 2 || memcmp(end - slen, magic, sizeof(magic) - 1) ||
+	    memcmp(end - 1 - tlen, target, tlen) || end[-1] != '\n' || end[-slen - 1] != '\n' ||
+	    end[-slen - 2] != '\n')
+		goto done;
+	v = tag_header(raw, end, "tagger", &vlen);
+	*time = v ? tagger_time(v, vlen) : -1;
+	ok = 1;
+done:
+	git_odb_object_free(obj);
+	return ok;
+}
+
+/* 1 when a requirement that user can help meet is not met yet. */
+static int keep_wanted(const approvals_state *s, const char *user)
+{
+	size_t i, j;
+	int count;
+
+	for (i = 0; i < s->nreqs; i++) {
+		const requirement *q = &s->reqs[i];
+
+		if (user && !pc_strlist_has(&q->users, user))
+			continue;
+		for (j = 0, count = 0; j < s->approvers.n; j++)
+			count += pc_strlist_has(&q->users, s->approvers.items[j]);
+		if (count < q->need)
+			return 1;
+	}
+	return 0;
+}
+
+/* Why user's approval for commit `hex` does not carry over (the first, newest, one said). */
+static int keep_refused(approvals_state *s, const char *user, const git_oid *commit, const char *why)
+{
+	char hex[8];
+	char *msg;
+	int r;
+
+	if (pc_strlist_has(&s->kept_users, user))
+		return 0;
+	pc_oid_short(hex, commit);
+	if (!(msg = pc_asprintf("%s's approval for %s does not carry over: %s", user, hex, why)))
+		return PC_ENOMEM;
+	r = pc_strlist_add(&s->kept_why, msg) < 0 || pc_strlist_add(&s->kept_users, user) < 0 ? PC_ENOMEM : 0;
+	free(msg);
+	return r;
+}
+
+/* Approval refs of other commits that name this ref as their target, newest first. */
+static int keep_candidates(pc_ctx *ctx, pc_change *c, keep_candidate **out, size_t *nout, pc_error *err)
+{
+	const pc_push *push = ctx->push;
+	static const size_t plen = sizeof(APPROVAL_REF_PREFIX) - 1;
+	keep_candidate *v = NULL;
+	size_t n = 0, alloc = 0, i, pass;
+	git_odb *odb = NULL;
+	git_oid named;
+	int64_t t;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if (git_repository_odb(&odb, ctx->repo) < 0) {
+		r = pc_error_set(err, PC_EIO, "cannot open the object database: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		size_t nrefs = pass ? push->nupdates : ctx->refs.n;
+
+		for (i = 0; i < nrefs; i++) {
+			const char *ref = pass ? push->updates[i].ref : ctx->refs.names[i];
+			const git_oid *id = pass ? &push->updates[i].new_id : &ctx->refs.targets[i];
+			const char *name = ref + plen;
+
+			if (strncmp(ref, APPROVAL_REF_PREFIX, plen) || git_oid_is_zero(id) ||
+			    strlen(name) <= GIT_OID_HEXSZ || name[GIT_OID_HEXSZ] != '/' ||
+			    strspn(name, "0123456789abcdef") != GIT_OID_HEXSZ ||
+			    git_oid_fromstrn(&named, name, GIT_OID_HEXSZ) < 0 || git_oid_equal(&named, &c->u->new_id))
+				continue;
+			if (pass ? pc_refs_get(&ctx->refs, ref) || !pc_ctx_applies(ctx, i) : deleted_by_push(push, ref))
+				continue;
+			if (!approval_peek(odb, id, &named, c->u->ref, &t))
+				continue;
+			if (pc_grow((void **)&v, &alloc, n + 1, sizeof(*v)) < 0) {
+				r = pc_error_set(err, PC_ENOMEM, "out of memory");
+				goto done;
+			}
+			git_oid_cpy(&v[n].tag, id);
+			git_oid_cpy(&v[n].commit, &named);
+			v[n].time = t;
+			v[n].ref = ref;
+			n++;
+		}
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), candidate_cmp);
+	*out = v;
+	*nout = n;
+	v = NULL;
+	r = 0;
+done:
+	free(v);
+	git_odb_free(odb);
+	return r;
+}
+
+/* The environments each approved path reaches, at the approved commit (as for the push at NEW). */
+static int approved_envs(pc_ctx *ctx, pc_change *c, const git_oid *fork, const git_oid *commit,
+	const file_changes *approved, unsigned char **envs, unsigned char **shared, pc_error *err)
+{
+	pc_update fake = *c->u;
+	pc_change syn;
+	size_t i;
+	int r;
+
+	memset(&syn, 0, sizeof(syn));
+	git_oid_cpy(&fake.new_id, commit);
+	syn.u = &fake;
+	syn.v = c->v;
+	syn.short_name = c->short_name;
+	syn.branch = c->branch;
+	git_oid_cpy(&syn.base, fork);
+	syn.have_paths = 1;
+	for (i = 0; i < approved->n; i++)
+		if (pc_strlist_add(&syn.paths, approved->v[i].path) < 0) {
+			pc_strlist_clear(&syn.paths);
+			return pc_error_set(err, PC_ENOMEM, "out of memory");
+		}
+	r = pc_overlay_path_envs(envs, shared, NULL, ctx, &syn, err);
+	pc_strlist_clear(&syn.paths);
+	return r;
+}
+
+/*
+ * One candidate approval (verified, of user k->user for commit A): counts
+ * it, or says why not in the hint.
+ */
+static int keep_one(pc_ctx *ctx, pc_change *c, approvals_state *s, keep_scope *k,
+	const pc_approval_obj *a, const pc_codeowners *co, pc_co_match *m, size_t ns,
+	pushed_change *pushed, const unsigned char *path_envs, const unsigned char *path_shared,
+	pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	file_changes approved;
+	unsigned char *a_envs = NULL, *a_shared = NULL;
+	pc_buf why = PC_BUF_INIT;
+	pc_error e = PC_ERROR_INIT;
+	char hex[PC_HEX_MAX];
+	git_oid fork;
+	size_t i, covered = 0;
+	int r;
+
+	memset(&approved, 0, sizeof(approved));
+	r = git_merge_base(&fork, ctx->repo, &a->commit, &c->base);
+	if (r == GIT_ENOTFOUND) {
+		git_error_clear();
+		pc_buf_printf(&why, "it shares no history with %s", c->u->ref);
+		goto refuse;
+	}
+	if (r < 0) {
+		pc_buf_printf(&why, "the approved commit cannot be read: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		git_error_clear();
+		goto refuse;
+	}
+	if (git_oid_equal(&fork, &a->commit)) {
+		r = 0;	/* already on the target: the approval was used up there */
+		goto done;
+	}
+	if (!pushed->ready) {
+		r = file_changes_of(&pushed->changes, ctx->repo, &c->base, &c->u->new_id,
+			(size_t)p->limits.max_paths, err);
+		if (r < 0)
+			goto done;
+		if (pushed->changes.n != c->paths.n) {
+			r = pc_error_set(err, PC_EINVAL, "the changed paths of %s were counted twice differently",
+				c->u->ref);
+			goto done;
+		}
+		for (i = 0; i < pushed->changes.n; i++)
+			if (strcmp(pushed->changes.v[i].path, c->paths.items[i])) {
+				r = pc_error_set(err, PC_EINVAL, "the changed paths of %s were listed twice differently",
+					c->u->ref);
+				goto done;
+			}
+		qsort(pushed->changes.v, pushed->changes.n, sizeof(file_change), change_cmp);
+		pushed->ready = 1;
+	}
+	r = file_changes_of(&approved, ctx->repo, &fork, &a->commit, (size_t)p->limits.max_paths, &e);
+	if (r == PC_ENOMEM) {
+		r = pc_error_set(err, r, "out of memory");
+		goto done;
+	}
+	if (r < 0) {
+		pc_buf_printf(&why, "the approved change cannot be read: %s%s", e.msg,
+			r == PC_ELIMIT ? " (limits.max_paths)" : "");
+		goto refuse;
+	}
+	qsort(approved.v, approved.n, sizeof(file_change), change_cmp);
+	for (i = 0; i < approved.n; i++)
+		approved.v[i].row = i;
+	if (k->any_env && (r = approved_envs(ctx, c, &fork, &a->commit, &approved, &a_envs, &a_shared, &e)) < 0) {
+		if (r == PC_ENOMEM) {
+			r = pc_error_set(err, r, "out of memory");
+			goto done;
+		}
+		pc_buf_printf(&why, "cannot tell which environments the approved change reaches: %s", e.msg);
+		goto refuse;
+	}
+	if ((r = keep_compare(ctx, c, s, k, co, m, ns, pushed, path_envs, path_shared, &approved,
+			a_envs, a_shared, &fork, &covered, &why, err)) < 0)
+		goto done;
+	if (why.len)
+		goto refuse;
+	if (covered) {
+		/* Counted as a signature for what it approved; the bars of NEW's commits still apply. */
+		git_oid_tostr(hex, sizeof(hex), &a->commit);
+		if (add_approver(s, p->self_approval, a->user) < 0 ||
+		    (pc_strlist_has(&s->approvers, a->user) && !pc_verdict_has_approver(c->v, a->user) &&
+		     pc_verdict_add_approval_for(c->v, a->user, "signature", a->fingerprint, a->object, hex) < 0))
+			goto nomem;
+	}
+	r = 0;
+	goto done;
+refuse:
+	if (pc_buf_error(&why) || keep_refused(s, a->user, &a->commit, why.ptr) < 0)
+		goto nomem;
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	free(a_envs);
+	free(a_shared);
+	file_changes_clear(&approved);
+	pc_buf_release(&why);
+	return r;
+}
+
+/*
+ * approvals.keep_on_rebase, when a requirement is not met by approvals of
+ * NEW: look at up to limits.max_approval_candidates approvals of other
+ * commits for this ref, newest first.
+ */
+static int keep_approvals(pc_ctx *ctx, pc_change *c, approvals_state *s, const pc_codeowners *co,
+	pc_co_match *m, size_t ns, const unsigned char *path_envs, const unsigned char *path_shared,
+	pc_error *err)
+{
+	const pc_policy *p = ctx->policy;
+	keep_candidate *cand = NULL;
+	pushed_change pushed;
+	keep_scope k;
+	pc_approval_obj mine;
+	const pc_approval_obj *a;
+	const char *why;
+	size_t n = 0, i, j, tried = 0;
+	int ok, r;
+
+	memset(&pushed, 0, sizeof(pushed));
+	memset(&k, 0, sizeof(k));
+	if ((r = keep_candidates(ctx, c, &cand, &n, err)) < 0)
+		goto done;
+	if (p->nenvironments && !(k.envs = pc_calloc(p->nenvironments, 1)))
+		goto nomem;
+	for (i = 0; i < n && tried < p->limits.max_approval_candidates; i++) {
+		tried++;
+		if ((r = approval_get(ctx, &cand[i].tag, &a, &ok, &why, err)) < 0)
+			goto done;
+		if (!ok || strcmp(a->target, c->u->ref) || !git_oid_equal(&a->commit, &cand[i].commit))
+			continue;
+		if (pc_strlist_has(&s->approvers, a->user) || pc_strlist_has(&s->excluded, a->user) ||
+		    !keep_wanted(s, a->user))
+			continue;
+		if (!p->self_approval && find_barred(s, a->user)) {
+			if (add_approver(s, 0, a->user) < 0)	/* the hint says why they cannot */
+				goto nomem;
+			continue;
+		}
+		/* A copy: reading more approvals may move the cache's entries (the strings stay). */
+		mine = *a;
+		k.user = mine.user;
+		k.all = c->branch && principals_have(p, &c->branch->approvers, k.user);
+		k.any_env = 0;
+		for (j = 0; j < p->nenvironments; j++) {
+			k.envs[j] = (unsigned char)principals_have(p, &p->environments[j].approvers, k.user);
+			k.any_env |= k.envs[j];
+		}
+		if ((r = keep_one(ctx, c, s, &k, &mine, co, m, ns, &pushed, path_envs, path_shared, err)) < 0)
+			goto done;
+		if (!keep_wanted(s, NULL))
+			break;
+	}
+	r = 0;
+	goto done;
+nomem:
+	r = pc_error_set(err, PC_ENOMEM, "out of memory");
+done:
+	free(k.envs);
+	file_changes_clear(&pushed.changes);
+	free(cand);
+	return r;
+}
+
 int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
@@ -1030,6 +1723,9 @@ int pc_approve_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		if (add_approvers_req(ctx, &s, what, &env->approvers, need, NULL) < 0)
 			goto nomem;
 	}
+	if (p->keep_on_rebase && !git_oid_is_zero(&c->base) && keep_wanted(&s, NULL) &&
+	    (r = keep_approvals(ctx, c, &s, co, m, ns, path_envs, path_shared, err)) < 0)
+		goto done;
 	for (i = 0; i < s.nreqs; i++)
 		if ((r = report_requirement(ctx, c, &s, &s.reqs[i], co_file)) < 0)
 			goto done;

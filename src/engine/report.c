@@ -60,7 +60,11 @@ static void write_approvals(FILE *fp, const pc_verdict *v)
 	for (i = 0; i < v->napprovals; i++) {
 		fprintf(fp, "%s", i ? ", " : "");
 		put_clean(fp, v->approvals[i].user);
-		fprintf(fp, " (%s)", v->approvals[i].via);
+		fprintf(fp, " (%s", v->approvals[i].via);
+		/* approvals.keep_on_rebase: an approval of the commit before a rebase */
+		if (v->approvals[i].made_for && strcmp(v->approvals[i].made_for, v->new_hex))
+			fprintf(fp, ", made for %.7s", v->approvals[i].made_for);
+		fputc(')', fp);
 	}
 	fputc('\n', fp);
 }

@@ -43,6 +43,7 @@ static void approval_release(pc_approval *a)
 	free(a->via);
 	free(a->key);
 	free(a->object);
+	free(a->made_for);
 }
 
 static int add_reason(pc_verdict *v, const char *rule, const char *hint, const char *fmt, va_list ap)
@@ -98,6 +99,12 @@ int pc_verdict_internal(pc_verdict *v, const char *hint, const char *fmt, ...)
 int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	const char *key, const char *object)
 {
+	return pc_verdict_add_approval_for(v, user, via, key, object, NULL);
+}
+
+int pc_verdict_add_approval_for(pc_verdict *v, const char *user, const char *via,
+	const char *key, const char *object, const char *made_for)
+{
 	pc_approval *a;
 
 	if (pc_grow((void **)&v->approvals, &v->aapprovals, v->napprovals + 1, sizeof(*v->approvals)) < 0)
@@ -107,7 +114,9 @@ int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	a->via = pc_strdup(via);
 	a->key = key ? pc_strdup(key) : NULL;
 	a->object = object ? pc_strdup(object) : NULL;
-	if (!a->user || !a->via || (key && !a->key) || (object && !a->object)) {
+	a->made_for = made_for ? pc_strdup(made_for) : NULL;
+	if (!a->user || !a->via || (key && !a->key) || (object && !a->object) ||
+	    (made_for && !a->made_for)) {
 		approval_release(a);
 		return PC_ENOMEM;
 	}

@@ -37,6 +37,7 @@ typedef struct pc_approval {
 	char *via;		/* "pusher" or "signature" */
 	char *key;		/* "SHA256:..." fingerprint, NULL for the pusher */
 	char *object;		/* tag object id, NULL for the pusher */
+	char *made_for;		/* the commit the approval object approves (hex), or NULL */
 } pc_approval;
 
 typedef struct pc_verdict {
@@ -78,6 +79,9 @@ int pc_verdict_internal(pc_verdict *v, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int pc_verdict_add_approval(pc_verdict *v, const char *user, const char *via,
 	const char *key, const char *object);
+/* The same, with the commit the approval was made for (recorded as "for"). */
+int pc_verdict_add_approval_for(pc_verdict *v, const char *user, const char *via,
+	const char *key, const char *object, const char *made_for);
 int pc_verdict_has_approver(const pc_verdict *v, const char *user);
 void pc_verdict_release(pc_verdict *v);
 /* Free n reasons (approvals) and their array: a verdict's, or an audit record's. */

@@ -144,9 +144,10 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 	fprintf(fp, "other_refs: %s\n", p->other_refs_allow ? "allow" : "deny");
 	fputs("approvals:\n  codeowners: ", fp);
 	ylist(fp, &p->codeowners);
-	fprintf(fp, "\n  required: %d\n  self_approval: %s\n  pusher_is_approval: %s\n  unowned: %s\n",
+	fprintf(fp, "\n  required: %d\n  self_approval: %s\n  pusher_is_approval: %s\n  unowned: %s\n"
+		"  keep_on_rebase: %s\n",
 		p->approvals_required, yb(p->self_approval), yb(p->pusher_is_approval),
-		p->unowned_deny ? "deny" : "allow");
+		p->unowned_deny ? "deny" : "allow", yb(p->keep_on_rebase));
 	fputs("rules:\n", fp);
 	if (p->rules.commit_message) {
 		fputs("  commit_message: ", fp);
@@ -197,11 +198,14 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 	ylist(fp, &p->shared_paths);
 	fprintf(fp, "\none_environment_per_push: %s\n", yb(p->one_environment_per_push));
 	fprintf(fp, "limits:\n  max_commits: %llu\n  max_paths: %llu\n  max_codeowners_size: %llu\n"
-		"  max_refs: %llu\n  max_approvals_per_commit: %llu\n  max_rollback_commits: %llu\n",
+		"  max_refs: %llu\n  max_approvals_per_commit: %llu\n  max_rollback_commits: %llu\n"
+		"  max_approval_candidates: %llu\n  max_rebase_commits: %llu\n",
 		(unsigned long long)p->limits.max_commits,
 		(unsigned long long)p->limits.max_paths, (unsigned long long)p->limits.max_codeowners_size,
 		(unsigned long long)p->limits.max_refs, (unsigned long long)p->limits.max_approvals_per_commit,
-		(unsigned long long)p->limits.max_rollback_commits);
+		(unsigned long long)p->limits.max_rollback_commits,
+		(unsigned long long)p->limits.max_approval_candidates,
+		(unsigned long long)p->limits.max_rebase_commits);
 	fflush(fp);
 	return ferror(fp) ? PC_EIO : 0;
 }

@@ -722,6 +722,7 @@ static const struct field approvals_fields[] = {
 	{ "required", F_APPROVALS, offsetof(pc_policy, approvals_required), 0, 0, NULL },
 	{ "self_approval", F_BOOL, offsetof(pc_policy, self_approval), 0, 0, NULL },
 	{ "pusher_is_approval", F_BOOL, offsetof(pc_policy, pusher_is_approval), 0, 0, NULL },
+	{ "keep_on_rebase", F_BOOL, offsetof(pc_policy, keep_on_rebase), 0, 0, NULL },
 	{ "unowned", F_ENUM, offsetof(pc_policy, unowned_deny), 0, 2, unowned_names },
 };
 
@@ -800,6 +801,8 @@ static const struct field limits_fields[] = {
 	{ "max_refs", F_UINT, offsetof(pc_limits, max_refs), 1, UINT32_MAX, NULL },
 	{ "max_approvals_per_commit", F_UINT, offsetof(pc_limits, max_approvals_per_commit), 1, 1000, NULL },
 	{ "max_rollback_commits", F_UINT, offsetof(pc_limits, max_rollback_commits), 1, UINT32_MAX, NULL },
+	{ "max_approval_candidates", F_UINT, offsetof(pc_limits, max_approval_candidates), 1, 1000, NULL },
+	{ "max_rebase_commits", F_UINT, offsetof(pc_limits, max_rebase_commits), 1, UINT32_MAX, NULL },
 };
 
 static void read_limits(cx *c, const ynode *n)

@@ -31,14 +31,15 @@ static const struct section {
 		"approvers", NULL } },
 	[S_TAGS] = { "tags", { "pattern", "create", NULL } },
 	[S_APPROVALS] = { "approvals", { "codeowners", "required", "self_approval",
-		"pusher_is_approval", "unowned", NULL } },
+		"pusher_is_approval", "unowned", "keep_on_rebase", NULL } },
 	[S_RULES] = { "rules", { "commit_message", "work_branch_name", "deny_paths", "max_blob_size",
 		"signed_commits", NULL } },
 	[S_BREAK_GLASS] = { "break_glass", { "groups", NULL } },
 	[S_AUDIT] = { "audit", { "log", "key", "origin", NULL } },
 	[S_ENVIRONMENT] = { "environments.NAME", { "path", "after", "approvals", "approvers", NULL } },
 	[S_LIMITS] = { "limits", { "max_commits", "max_paths", "max_codeowners_size", "max_refs",
-		"max_approvals_per_commit", "max_rollback_commits", NULL } },
+		"max_approvals_per_commit", "max_rollback_commits", "max_approval_candidates",
+		"max_rebase_commits", NULL } },
 };
 
 static int section_has(int sec, const char *key)

@@ -298,6 +298,8 @@ static int policy_defaults(pc_policy *p)
 	p->limits.max_refs = 10000;
 	p->limits.max_approvals_per_commit = 32;
 	p->limits.max_rollback_commits = 10000;
+	p->limits.max_approval_candidates = 16;
+	p->limits.max_rebase_commits = 1000;
 	for (i = 0; i < PC_ARRAY_SIZE(pc_codeowners_default_paths); i++)
 		if (pc_strlist_add(&p->codeowners, pc_codeowners_default_paths[i]) < 0)
 			return PC_ENOMEM;

@@ -81,6 +81,8 @@ typedef struct pc_limits {
 	uint64_t max_refs;		/* ref updates per push, default 10000 */
 	uint64_t max_approvals_per_commit;	/* approval refs of one commit, default 32 */
 	uint64_t max_rollback_commits;	/* trunk commits searched for a rollback, default 10000 */
+	uint64_t max_approval_candidates;	/* approvals of other commits one update compares, default 16 */
+	uint64_t max_rebase_commits;	/* target commits searched since an approved commit forked, default 1000 */
 } pc_limits;
 
 typedef struct pc_policy {
@@ -108,6 +110,7 @@ typedef struct pc_policy {
 	int approvals_required;		/* default 1 */
 	int self_approval;		/* default false */
 	int pusher_is_approval;		/* default true */
+	int keep_on_rebase;		/* approvals carry over to an identical change; default false */
 	int unowned_deny;		/* default false (allow) */
 
 	pc_rules rules;

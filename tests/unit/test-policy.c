@@ -194,7 +194,8 @@ static const struct lint_case {
 	  "t.yml:4:23: limits.max_commits: 0 is out of range (1 to 4294967295)" },
 	{ "unknown limit", HEAD "limits: {max_blobs: 3}\n",
 	  "t.yml:4:10: unknown key 'max_blobs' in limits; expected one of: max_commits, max_paths, "
-	  "max_codeowners_size, max_refs, max_approvals_per_commit, max_rollback_commits" },
+	  "max_codeowners_size, max_refs, max_approvals_per_commit, max_rollback_commits, "
+	  "max_approval_candidates, max_rebase_commits" },
 	{ "approvals per commit out of range", HEAD "limits: {max_approvals_per_commit: 1001}\n",
 	  "t.yml:4:36: limits.max_approvals_per_commit: 1001 is out of range (1 to 1000)" },
 	{ "missing identity", HEAD_NO_IDENTITY,
