@@ -124,9 +124,6 @@ test_expect_success '11:05 frank follows the hint: dev runs 1.4.0 already, so st
 	grep "approved by: .*bob (signature)" err
 '
 
-# rebase: approvals that survive a trivial rebase (a Pattern3 option) are
-# added here when they land: main moves between the approvals and the push.
-
 test_expect_success '13:00 alice (sre) bumps prd to 1.4.0, which stg runs: prd needs two of sre and two of app' '
 	(
 		cd alice &&
@@ -141,17 +138,46 @@ test_expect_success '13:00 alice (sre) bumps prd to 1.4.0, which stg runs: prd n
 	grep "needs 2 approvals from @app (CODEOWNERS:[0-9]*), has 0" err
 '
 
-test_expect_success '13:10 bob and erin (sre), carol and dave (app) approve it; alice lands it: 1.4.0 is in prd' '
-	approve_all origin/feature/prd-1.4.0 bob erin carol dave &&
+test_expect_success '13:10 bob and erin (sre), carol and dave (app) approve it' '
+	approve_all origin/feature/prd-1.4.0 bob erin carol dave
+'
+
+test_expect_success '13:12 meanwhile dave (app) lands a third dev replica, which frank approves' '
+	(
+		cd dave &&
+		git fetch -q origin &&
+		git switch -q -c feature/dev-replicas origin/main &&
+		sed -i "s/count: 2/count: 3/" overlays/dev/kustomization.yaml &&
+		ex_as dave git commit -q -am "feat(dev): a third replica" &&
+		ex_push accept dave origin feature/dev-replicas
+	) &&
+	approve_all origin/feature/dev-replicas frank &&
+	(
+		cd dave &&
+		ex_push accept dave origin HEAD:main
+	)
+'
+
+# approvals.keep_on_rebase (on in the shipped Pattern3 policy): the rebase
+# changes nothing in overlays/prd/, so the four approvals still count.
+test_expect_success '13:15 main moved: alice rebases feature/prd-1.4.0, and the four approvals carry over: 1.4.0 is in prd' '
 	(
 		cd alice &&
-		ex_push accept alice origin HEAD:main
+		test_must_fail git push -q origin HEAD:main 2>/dev/null &&
+		approved=$(git rev-parse HEAD) &&
+		git fetch -q origin &&
+		ex_as alice git rebase -q origin/main &&
+		test "$(git rev-parse HEAD)" != "$approved" &&
+		ex_push accept alice origin +feature/prd-1.4.0 &&
+		ex_push accept alice origin HEAD:main &&
+		echo "$approved" >../approved
 	) &&
 	for u in bob erin carol dave; do
-		grep "approved by: .*$u (signature)" err || return 1
+		grep "approved by: .*$u (signature, made for $(cut -c1-7 approved))" err || return 1
 	done &&
 	! grep "approved by: .*alice" err &&
-	git -C server.git show main:overlays/prd/kustomization.yaml | grep "newTag: \"1.4.0\""
+	git -C server.git show main:overlays/prd/kustomization.yaml | grep "newTag: \"1.4.0\"" &&
+	git -C server.git show main:overlays/dev/kustomization.yaml | grep "count: 3"
 '
 
 test_expect_success '15:00 login breaks prd: erin (sre) rolls prd back to yesterday'\''s 1.2.0' '
