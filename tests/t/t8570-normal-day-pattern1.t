@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='a normal day with policy/pattern1.yml as shipped: features, promotion to main, a prd revert, a staging-only revert, without break-glass'
+test_description='a normal day with policy/pattern1.yml as shipped: features, promotions, a prd revert, a hotfix with its back-merges, a staging-only revert, without break-glass'
 # The executable version of "A normal day: Pattern1" in policy-check-policy(5):
 # same people, same steps, same order.  Change both together.
 . "$(dirname "$0")/test-lib.sh"
@@ -218,12 +218,12 @@ test_expect_success '15:35 alice and bob (sre) approve it for main; dave lands i
 	) &&
 	grep "approved by: .*alice (signature)" err &&
 	grep "approved by: .*bob (signature)" err &&
-	grep "remote:   follow-up: hotfix/probe: [0-9]* commits\\? on main not yet on staging, develop: merge hotfix/probe into develop, then staging" err
+	grep "remote:   follow-up: hotfix/probe: 2 commits on main not yet on staging, develop: merge hotfix/probe into develop, then staging" err
 '
 
 test_expect_success '15:40 status and audit reconcile show the back-merges still to do' '
 	policy-check status --repo server.git --policy policy.yml >status &&
-	grep "^  hotfix/probe: [0-9]* commits\\? on main not yet on staging, develop: merge hotfix/probe into develop, then staging" status &&
+	grep "^  hotfix/probe: 2 commits on main not yet on staging, develop: merge hotfix/probe into develop, then staging" status &&
 	test_expect_code 1 policy-check audit reconcile --repo server.git audit/audit.log >rec &&
 	grep "follow-up: hotfix/probe: " rec
 '
