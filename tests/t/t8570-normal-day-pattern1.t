@@ -68,8 +68,8 @@ test_expect_success '10:00 erin (app) merges feature/login into develop: her pus
 	grep "approved by: erin (pusher)" err
 '
 
-# conflict: a merge into staging that conflicts, resolved on a work branch,
-# is added here when the Pattern1 conflict-resolution path lands.
+# A merge that conflicts is resolved on a new work branch, as the hint
+# says; t8540 walks that through develop, staging and main with this policy.
 
 test_expect_success '10:30 erin merges feature/login into main by mistake: staging comes first' '
 	(
