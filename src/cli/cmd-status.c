@@ -196,7 +196,8 @@ static int print_features(git_repository *repo, const pc_policy *p, const pc_ref
  * branch of b's require chain lacks.
  */
 static void print_hotfix_branch(git_repository *repo, const pc_policy *p, const pc_refs *refs,
-	const pc_branch *b, const git_oid *tb, size_t hi, const pc_strlist *chain, int *shown)
+	const pc_branch *b, const git_oid *tb, size_t hi, const pc_strlist *chain, int *shown,
+	cmd_json *js)
 {
 	pc_strlist missing = PC_STRLIST_INIT, branches = PC_STRLIST_INIT;
 	pc_oidset lacking = PC_OIDSET_INIT;
@@ -216,7 +217,17 @@ static void print_hotfix_branch(git_repository *repo, const pc_policy *p, const 
 	for (j = 0; j < chain->n; j++) {
 		tf = branch_tip(refs, chain->items[j], buf, sizeof(buf));
 		if (pc_repo_walk(&ids, &n, repo, &base, tf, tf ? 1 : 0, (size_t)p->limits.max_commits, &err) < 0) {
-			printf("  %s: %s\n", refs->names[hi] + 11, err.msg);
+			if (js) {
+				cmd_json_open(js, NULL, '{');
+				cmd_json_str(js, "branch", refs->names[hi] + 11);
+				cmd_json_str(js, "on", b->name);
+				cmd_json_null(js, "commits");
+				cmd_json_null(js, "missing");
+				cmd_json_str(js, "error", err.msg);
+				cmd_json_close(js, '}');
+			} else {
+				printf("  %s: %s\n", refs->names[hi] + 11, err.msg);
+			}
 			goto done;
 		}
 		for (k = 0, lacks = 0; k < n; k++) {
@@ -239,11 +250,24 @@ static void print_hotfix_branch(git_repository *repo, const pc_policy *p, const 
 	}
 	if (!count)
 		goto done;
+	*shown = 1;
+	if (js) {
+		cmd_json_open(js, NULL, '{');
+		cmd_json_str(js, "branch", refs->names[hi] + 11);
+		cmd_json_str(js, "on", b->name);
+		cmd_json_int(js, "commits", (long long)count);
+		cmd_json_open(js, "missing", '[');
+		for (j = missing.n; j > 0; j--)	/* in the order to merge them */
+			cmd_json_str(js, NULL, missing.items[j - 1]);
+		cmd_json_close(js, ']');
+		cmd_json_null(js, "error");
+		cmd_json_close(js, '}');
+		goto done;
+	}
 	pc_strlist_add(&branches, refs->names[hi] + 11);
 	pc_hotfix_text(&text, &branches, count, b->name, &missing);
 	/* ref names cannot hold control characters (git check-ref-format) */
 	printf("  %s\n", text.ptr);
-	*shown = 1;
 done:
 	free(ids);
 	pc_oidset_clear(&lacking);
@@ -253,7 +277,7 @@ done:
 }
 
 /* Hotfixes that reached a branch before the branches its `require` names. */
-static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_refs *refs)
+static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_refs *refs, cmd_json *js)
 {
 	char buf[512];
 	size_t i, k;
@@ -262,9 +286,15 @@ static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_ref
 	for (i = 0; i < p->nbranches; i++)
 		if (p->branches[i].hotfix_from.n)
 			break;
-	if (i == p->nbranches)
+	if (i == p->nbranches) {
+		if (js)
+			cmd_json_null(js, "follow_ups");
 		return 0;
-	printf("hotfix follow-ups:\n");
+	}
+	if (js)
+		cmd_json_open(js, "follow_ups", '[');
+	else
+		printf("hotfix follow-ups:\n");
 	for (i = 0; i < p->nbranches; i++) {
 		const pc_branch *b = &p->branches[i];
 		pc_strlist chain = PC_STRLIST_INIT;
@@ -286,11 +316,13 @@ static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_ref
 					break;
 			if (m == b->hotfix_from.n)
 				continue;
-			print_hotfix_branch(repo, p, refs, b, tb, k, &chain, &shown);
+			print_hotfix_branch(repo, p, refs, b, tb, k, &chain, &shown, js);
 		}
 		pc_strlist_clear(&chain);
 	}
-	if (!shown)
+	if (js)
+		cmd_json_close(js, ']');
+	else if (!shown)
 		printf("  none\n");
 	return 0;
 }
@@ -358,8 +390,7 @@ int cmd_status(int argc, char **argv)
 		print_features(repo, policy, &refs, j);
 	else if (j)
 		cmd_json_null(j, "features");
-	if (!j)
-		print_hotfixes(repo, policy, &refs);
+	print_hotfixes(repo, policy, &refs, j);
 	if (j) {
 		cmd_json_close(j, '}');
 		if (cmd_json_finish(j, stdout) < 0)

@@ -3,6 +3,10 @@ test_description='policy/pattern1.yml as shipped: a hotfix reaches main first, i
 . "$(dirname "$0")/test-lib.sh"
 . "$SHARNESS_TEST_SRCDIR/lib-examples.sh"
 
+if command -v python3 >/dev/null 2>&1; then
+	test_set_prereq PYTHON3
+fi
+
 # merge_into USER BRANCH SOURCE: USER merges SOURCE into BRANCH and pushes it.
 merge_into() {
 	git fetch -q origin &&
@@ -99,6 +103,17 @@ test_expect_success 'status and audit reconcile report the follow-up' '
 	cat rec &&
 	test $(wc -l <rec) = 1 &&
 	grep "^audit/audit.log:[0-9]*: follow-up: $FOLLOW$" rec
+'
+
+test_expect_success PYTHON3 'status --json lists the follow-up with the branches in the order to merge' '
+	policy-check status --json --repo server.git --policy policy.yml >status.json &&
+	python3 -c "
+import json, sys
+d = json.load(open(\"status.json\"))
+f = d[\"follow_ups\"]
+assert f == [{\"branch\": \"hotfix/web\", \"on\": \"main\", \"commits\": 1,
+              \"missing\": [\"develop\", \"staging\"], \"error\": None}], f
+"
 '
 
 test_expect_success 'the back-merge into develop is accepted normally; staging is still to do' '

@@ -43,7 +43,7 @@ if kind == "check":
               u["violations"], u["break_glass"]))
     print("accepted=%s pusher=%s" % (doc["accepted"], doc["pusher"]))
 elif kind == "status":
-    obj(doc, "", {"strategy": S, "steps": L, "features": (L, N)})
+    obj(doc, "", {"strategy": S, "steps": L, "features": (L, N), "follow_ups": (L, N)})
     for s in doc["steps"]:
         obj(s, "step", {"from": S, "to": S, "state": S, "missing": (S, N), "error": (S, N),
                         "waiting": I, "commits": L})
@@ -56,7 +56,11 @@ elif kind == "status":
     for f in doc["features"] or []:
         obj(f, "feature", {"branch": S, "on": L, "skipped": B})
         print("feature=%s on=%s skipped=%s" % (f["branch"], ",".join(f["on"]), f["skipped"]))
-    print("strategy=%s features=%s" % (doc["strategy"], doc["features"] is not None))
+    for f in doc["follow_ups"] or []:
+        obj(f, "follow_up", {"branch": S, "on": S, "commits": (I, N), "missing": (L, N), "error": (S, N)})
+        print("follow_up=%s on=%s commits=%s missing=%s" % (f["branch"], f["on"], f["commits"], ",".join(f["missing"] or [])))
+    print("strategy=%s features=%s follow_ups=%s" % (doc["strategy"], doc["features"] is not None,
+                                                     doc["follow_ups"] is not None))
 elif kind == "owners":
     obj(doc, "", {"rev": S, "commit": S, "codeowners": S, "paths": L})
     for p in doc["paths"]:
@@ -165,7 +169,7 @@ test_expect_success PYTHON3 'status --json: the steps and their commits, hostile
 	policy-check status --repo server.git --policy policy.yml >text.out &&
 	policy-check status --json --repo server.git --policy policy.yml >json.out &&
 	shape status <json.out >fields &&
-	grep -x "strategy=pattern2 features=False" fields &&
+	grep -x "strategy=pattern2 features=False follow_ups=False" fields &&
 	grep -x "step=develop->staging waiting 2" fields &&
 	grep -x "step=staging->main up-to-date 0" fields &&
 	grep "develop -> staging: 2 commits waiting" text.out &&
