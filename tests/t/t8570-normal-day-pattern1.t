@@ -218,7 +218,7 @@ test_expect_success '15:35 alice and bob (sre) approve it for main; dave lands i
 	) &&
 	grep "approved by: .*alice (signature)" err &&
 	grep "approved by: .*bob (signature)" err &&
-	grep "remote:   follow-up: hotfix/probe: 2 commits on main not yet on staging, develop: merge hotfix/probe into develop, then staging" err
+	grep "remote:   follow-up: hotfix/probe: 1 commit on main not yet on staging, develop: merge hotfix/probe into develop, then staging" err
 '
 
 test_expect_success '15:40 status and audit reconcile show the back-merges still to do' '
