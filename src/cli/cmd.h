@@ -13,6 +13,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_owners(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
+int cmd_promote(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

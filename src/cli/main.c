@@ -23,6 +23,8 @@ static const struct command {
 	{ "owners", cmd_owners, "policy-check owners [--repo DIR] [--rev REV] [--policy FILE] PATH..." },
 	{ "approve", cmd_approve,
 	  "policy-check approve [--repo DIR] [--target REF] [--key FILE] [--remote NAME | --no-push] COMMIT" },
+	{ "promote", cmd_promote,
+	  "policy-check promote [--repo DIR] [--policy FILE] [--remote NAME] [--as USER] [--from BRANCH] [--rollback VALUE] [--dry-run] TARGET" },
 	{ "install", cmd_install, "policy-check install [--policy FILE] [--hook NAME]... [--force] BARE_REPO..." },
 	{ "status", cmd_status, "policy-check status [--repo DIR] [--policy FILE]" },
 	{ "audit", cmd_audit,
