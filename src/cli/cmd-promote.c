@@ -178,10 +178,6 @@ static int plan_branch(promote *p)
 	const char *src = p->from;
 	int r = 2, st;
 
-	if (!b) {
-		cmd_error("promote: %s is not a protected branch of the policy; name one of its branches", p->target);
-		return 2;
-	}
 	if (!src) {
 		if (b->from.n == 1 && !has_glob(b->from.items[0]))
 			src = b->from.items[0];
@@ -517,26 +513,6 @@ static int plan_overlay(promote *p)
 	size_t i;
 	int r = 2, changed = 0;
 
-	if (!env) {
-		pc_buf names = PC_BUF_INIT;
-
-		for (i = 0; i < p->policy->nenvironments; i++)
-			pc_buf_printf(&names, "%s%s", i ? ", " : "", p->policy->environments[i].name);
-		cmd_error("promote: %s is not an environment of the policy; name one of: %s", p->target,
-			names.len ? names.ptr : "(none)");
-		pc_buf_release(&names);
-		return 2;
-	}
-	if (p->from) {
-		cmd_error("promote: --from is for branch strategies; in pattern3 %s takes what %s runs",
-			p->target, env->after ? env->after : "its own overlay");
-		return 2;
-	}
-	if (!env->after && !p->rollback) {
-		cmd_error("promote: %s is the first environment (no after:); change %s on a work branch, "
-			"or roll it back with --rollback", env->name, env->path);
-		return 2;
-	}
 	if (read_overlay(p, &path, &text, &k, env, p->old_hex) < 0)
 		goto done;
 	if (!k->nimages) {
@@ -719,6 +695,53 @@ done:
 	return r;
 }
 
+/* The arguments against the policy, before anything is fetched: 0, or 2 with a message. */
+static int validate(promote *p)
+{
+	const pc_environment *env;
+	size_t i;
+
+	if (p->policy->strategy != PC_STRATEGY_PATTERN3) {
+		if (!pc_policy_branch(p->policy, p->target)) {
+			cmd_error("promote: %s is not a protected branch of the policy; name one of its branches",
+				p->target);
+			return 2;
+		}
+		if (p->rollback) {
+			cmd_error("promote: --rollback is for pattern3 environments; on a branch, git revert the "
+				"commits on a work branch and promote it with --from");
+			return 2;
+		}
+		return 0;
+	}
+	if (!strcmp(p->target, p->policy->trunk)) {
+		cmd_error("promote: in pattern3 promote names an environment, not the trunk %s", p->target);
+		return 2;
+	}
+	env = pc_policy_environment(p->policy, p->target);
+	if (!env) {
+		pc_buf names = PC_BUF_INIT;
+
+		for (i = 0; i < p->policy->nenvironments; i++)
+			pc_buf_printf(&names, "%s%s", i ? ", " : "", p->policy->environments[i].name);
+		cmd_error("promote: %s is not an environment of the policy; name one of: %s", p->target,
+			names.len ? names.ptr : "(none)");
+		pc_buf_release(&names);
+		return 2;
+	}
+	if (p->from) {
+		cmd_error("promote: --from is for branch strategies; in pattern3 %s takes what %s runs",
+			p->target, env->after ? env->after : "its own overlay");
+		return 2;
+	}
+	if (!env->after && !p->rollback) {
+		cmd_error("promote: %s is the first environment (no after:); change %s on a work branch, "
+			"or roll it back with --rollback", env->name, env->path);
+		return 2;
+	}
+	return 0;
+}
+
 /* ---- judging and pushing ---- */
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -878,9 +901,48 @@ static int judge(promote *p, pc_session *s, char **tmpdir)
 }
 
 /*
+ * Bar, as the server does with self_approval false, the users whose
+ * e-mails the commits new to the target claim as author or committer
+ * (merges bring nothing of their own).  Who first pushed a commit is on
+ * the server only; the pusher is barred by the caller.
+ */
+static void bar_authors(promote *p, pc_strlist *barred)
+{
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL;
+	git_oid id, old, tip;
+	const pc_user *u;
+	size_t n = 0;
+
+	if (p->policy->self_approval || git_oid_fromstr(&tip, p->new_hex) < 0 ||
+	    git_oid_fromstr(&old, p->old_hex) < 0 || git_revwalk_new(&walk, p->repo) < 0 ||
+	    git_revwalk_push(walk, &tip) < 0 || git_revwalk_hide(walk, &old) < 0)
+		goto done;
+	while (n++ < p->policy->limits.max_commits && git_revwalk_next(&id, walk) == 0) {
+		if (git_commit_lookup(&c, p->repo, &id) < 0)
+			break;
+		if (git_commit_parentcount(c) < 2) {
+			if ((u = pc_policy_user_by_email(p->policy, git_commit_author(c)->email)) &&
+			    !pc_strlist_has(barred, u->name))
+				pc_strlist_add(barred, u->name);
+			if ((u = pc_policy_user_by_email(p->policy, git_commit_committer(c)->email)) &&
+			    !pc_strlist_has(barred, u->name))
+				pc_strlist_add(barred, u->name);
+		}
+		git_commit_free(c);
+		c = NULL;
+	}
+done:
+	git_error_clear();
+	git_commit_free(c);
+	git_revwalk_free(walk);
+}
+
+/*
  * The approvers who may still approve, from the approval reasons of the
  * target's verdict: the users the hint names ("by any of a, b"), less those
- * it says cannot approve and those who approved already.
+ * it says cannot approve, the authors (bar_authors), the pusher, and those
+ * who approved already.
  */
 static void print_approvers(promote *p, const pc_session *s)
 {
@@ -923,6 +985,7 @@ static void print_approvers(promote *p, const pc_session *s)
 			}
 		}
 	}
+	bar_authors(p, &barred);
 	if (!names.n) {
 		printf("next: ask the approvers the message above names to run\n"
 			"  policy-check approve %s --target %s\n", p->new_hex, short_branch(p->target_ref));
@@ -1003,10 +1066,8 @@ int cmd_promote(int argc, char **argv)
 			"(or git config policycheck.policy FILE)");
 		goto done;
 	}
-	if (p.policy->strategy == PC_STRATEGY_PATTERN3 && strcmp(p.target, p.policy->trunk) == 0) {
-		cmd_error("promote: in pattern3 promote names an environment, not the trunk %s", p.target);
+	if (validate(&p) != 0)
 		goto done;
-	}
 	p.target_ref = pc_asprintf("refs/heads/%s", p.policy->strategy == PC_STRATEGY_PATTERN3 ?
 		p.policy->trunk : p.target);
 	if (!p.target_ref)
@@ -1028,14 +1089,7 @@ int cmd_promote(int argc, char **argv)
 		cmd_error("promote: %s has no branch %s; create it first", p.remote, short_branch(p.target_ref));
 		goto done;
 	}
-	if (p.policy->strategy == PC_STRATEGY_PATTERN3)
-		r = plan_overlay(&p);
-	else if (p.rollback) {
-		cmd_error("promote: --rollback is for pattern3 environments; on a branch, git revert the "
-			"commits on a work branch and promote it with --from");
-		r = 2;
-	} else
-		r = plan_branch(&p);
+	r = p.policy->strategy == PC_STRATEGY_PATTERN3 ? plan_overlay(&p) : plan_branch(&p);
 	if (r >= 0)
 		goto done;
 	r = 2;
