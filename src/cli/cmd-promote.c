@@ -166,6 +166,136 @@ static const char *short_branch(const char *name)
 	return strncmp(name, "refs/heads/", 11) ? name : name + 11;
 }
 
+static void remove_tree(const char *dir);
+static char *work_branch_name(const pc_policy *pol, const char *leaf);
+
+/*
+ * Pattern1/2 --rollback COMMIT: TARGET's tree set back to COMMIT's (a
+ * commit on TARGET's history) by `git revert` of each commit it brought
+ * since, newest first, in a temporary worktree: every one is a clean
+ * revert, which the engine accepts without a promotion path.  Merges are
+ * left out (they bring nothing of their own when clean); when the result
+ * is not COMMIT's tree, nothing is made.
+ */
+static int plan_revert(promote *p)
+{
+	char rb_hex[PC_HEX_MAX], *list = NULL, *tmp = NULL, *wt = NULL, *head = NULL, *t1 = NULL;
+	char *t2 = NULL, *rref = NULL, whex[PC_HEX_MAX], range[2 * PC_HEX_MAX + 4];
+	const char *dir = p->dir, *at;
+	int r = 2, added = 0;
+
+	if (resolve(p, rb_hex, p->rollback) < 0) {
+		cmd_error("promote: '%s' is not a commit here; name a commit %s pointed at before", p->rollback,
+			p->target);
+		return 2;
+	}
+	if (!strcmp(rb_hex, p->old_hex)) {
+		printf("%s is at %.7s already; nothing to roll back\n", p->target, rb_hex);
+		return 0;
+	}
+	if (!is_ancestor(p, rb_hex, p->old_hex)) {
+		cmd_error("promote: %.7s is not on %s's history at %s; name a commit %s pointed at before",
+			rb_hex, p->target, p->remote, p->target);
+		return 2;
+	}
+	{
+		char leaf[128];
+
+		snprintf(leaf, sizeof(leaf), "rollback-%s-%.7s", p->target, rb_hex);
+		if (!(p->work_ref = work_branch_name(p->policy, leaf)))
+			goto done;
+	}
+	memset(p->work_old_hex, '0', GIT_OID_HEXSZ);
+	p->work_old_hex[GIT_OID_HEXSZ] = '\0';
+	if (!(rref = pc_asprintf("refs/remotes/%s/%s", p->remote, short_branch(p->work_ref))))
+		goto done;
+	if (resolve(p, whex, rref) == 0) {
+		memcpy(p->work_old_hex, whex, sizeof(whex));
+		snprintf(range, sizeof(range), "%s^{tree}", whex);
+		git(p, &t1, NULL, "rev-parse", range, NULL);
+		snprintf(range, sizeof(range), "%s^{tree}", rb_hex);
+		git(p, &t2, NULL, "rev-parse", range, NULL);
+		if (t1 && t2 && !strcmp(t1, t2) && is_ancestor(p, p->old_hex, whex)) {
+			memcpy(p->new_hex, whex, sizeof(whex));
+			printf("reusing %s (%.7s): it makes this rollback on %s\n", short_branch(p->work_ref),
+				whex, p->target);
+			p->what = "rollback by git revert";
+			r = -1;
+			goto done;
+		}
+	}
+	snprintf(range, sizeof(range), "%s..%s", rb_hex, p->old_hex);
+	if (git(p, &list, NULL, "rev-list", "--no-merges", "--topo-order", range, NULL) != 0 || !list) {
+		cmd_error("promote: git rev-list %s failed", range);
+		goto done;
+	}
+	{
+		const char *t = getenv("TMPDIR");
+
+		if (!(tmp = pc_asprintf("%s/policy-check-revert.XXXXXX", t && *t ? t : "/tmp")) || !mkdtemp(tmp)) {
+			cmd_error("promote: cannot make a temporary directory; set TMPDIR to a writable one");
+			goto done;
+		}
+	}
+	if (!(wt = pc_asprintf("%s/wt", tmp)) ||
+	    git(p, NULL, NULL, "worktree", "add", "-q", "--detach", wt, p->old_hex, NULL) != 0) {
+		cmd_error("promote: git worktree add failed");
+		goto done;
+	}
+	added = 1;
+	p->dir = wt;
+	for (at = list; *at; ) {
+		char id[PC_HEX_MAX];
+		size_t n = strcspn(at, "\n");
+
+		if (n != GIT_OID_HEXSZ)
+			break;
+		memcpy(id, at, n);
+		id[n] = '\0';
+		if (git(p, NULL, NULL, "revert", "--no-edit", id, NULL) != 0) {
+			git(p, NULL, NULL, "revert", "--abort", NULL);
+			cmd_error("promote: git revert %.7s does not apply cleanly on the ones after it; "
+				"revert by hand on a work branch and promote it with --from", id);
+			r = 1;
+			goto done;
+		}
+		at += n;
+		while (*at == '\n')
+			at++;
+	}
+	if (git(p, &head, NULL, "rev-parse", "HEAD", NULL) != 0 || !head || strlen(head) != GIT_OID_HEXSZ ||
+	    git(p, &t1, NULL, "rev-parse", "HEAD^{tree}", NULL) != 0)
+		goto done;
+	p->dir = dir;
+	free(t2);
+	t2 = NULL;
+	snprintf(range, sizeof(range), "%s^{tree}", rb_hex);
+	if (git(p, &t2, NULL, "rev-parse", range, NULL) != 0 || !t1 || !t2 || strcmp(t1, t2)) {
+		cmd_error("promote: reverting the commits since %.7s does not give its tree (a merge there "
+			"brought changes of its own); revert by hand on a work branch and promote it with --from",
+			rb_hex);
+		r = 1;
+		goto done;
+	}
+	snprintf(p->new_hex, sizeof(p->new_hex), "%s", head);
+	p->what = "rollback by git revert";
+	printf("rollback of %s to %.7s: %s\n", p->target, rb_hex, "git revert of each commit since, newest first");
+	r = -1;
+done:
+	p->dir = dir;
+	if (added)
+		git(p, NULL, NULL, "worktree", "remove", "--force", wt, NULL);
+	remove_tree(tmp);
+	free(tmp);
+	free(wt);
+	free(list);
+	free(head);
+	free(t1);
+	free(t2);
+	free(rref);
+	return r;
+}
+
 /*
  * Pattern1/2: TARGET becomes the source branch: a fast-forward when TARGET
  * is behind it, else git's merge.  A work branch that exists locally is
@@ -444,44 +574,41 @@ static int read_overlay(promote *p, char **path, char **text, pc_kustomization *
 	return -1;
 }
 
-/* [a-z0-9._-] of s, at most 40 characters, for a branch name. */
+/* [a-z0-9._-] of s, at most 60 characters, for a branch name. */
 static void slug(char *out, size_t size, const char *s)
 {
 	size_t o = 0;
 
-	for (; *s && o + 1 < size && o < 40; s++) {
+	for (; *s && o + 1 < size && o < 60; s++) {
 		char c = (char)tolower((unsigned char)*s);
 
+		if (c == '.' && (!o || out[o - 1] == '.'))
+			c = '-';	/* no ".." and no leading dot in a ref name */
 		out[o++] = isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' ? c : '-';
 	}
+	if (o && out[o - 1] == '.')
+		out[o - 1] = '-';
 	out[o] = '\0';
-	if (!o)
-		snprintf(out, size, "images");
 }
 
-/* The work branch for a promotion: X/promote-ENV-VALUE for the first work_branches glob X plus slash-star. */
-static char *work_branch_name(const pc_policy *pol, const char *env, const char *value)
+/*
+ * The work branch refs/heads/X/LEAF for the first work_branches glob X
+ * plus slash-star (else feature/LEAF), with LEAF cut to a branch-safe slug.
+ */
+static char *work_branch_name(const pc_policy *pol, const char *leaf)
 {
-	const char *prefix = "feature";
 	char v[64];
 	size_t i;
 
+	slug(v, sizeof(v), leaf);
 	for (i = 0; i < pol->work_branches.n; i++) {
 		const char *g = pol->work_branches.items[i];
 		size_t len = strlen(g);
 
-		if (len > 2 && !strcmp(g + len - 2, "/*") && strpbrk(g, "*?[") == g + len - 1) {
-			char *pre = pc_strndup(g, len - 2);
-			char *name;
-
-			slug(v, sizeof(v), value);
-			name = pre ? pc_asprintf("refs/heads/%s/promote-%s-%s", pre, env, v) : NULL;
-			free(pre);
-			return name;
-		}
+		if (len > 2 && !strcmp(g + len - 2, "/*") && strpbrk(g, "*?[") == g + len - 1)
+			return pc_asprintf("refs/heads/%.*s/%s", (int)(len - 2), g, v);
 	}
-	slug(v, sizeof(v), value);
-	return pc_asprintf("refs/heads/%s/promote-%s-%s", prefix, env, v);
+	return pc_asprintf("refs/heads/feature/%s", v);
 }
 
 static int is_hex_commitish(const char *s)
@@ -624,8 +751,13 @@ static int plan_overlay(promote *p)
 		cmd_error("promote: %s", git_error_last() ? git_error_last()->message : "cannot write the tree");
 		goto done;
 	}
-	if (!(p->work_ref = work_branch_name(p->policy, env->name, value)))
-		goto done;
+	{
+		char leaf[160];
+
+		snprintf(leaf, sizeof(leaf), "promote-%s-%s", env->name, value);
+		if (!(p->work_ref = work_branch_name(p->policy, leaf)))
+			goto done;
+	}
 	/* reuse the work branch when it holds this very change on this trunk */
 	{
 		char rref[700], whex[PC_HEX_MAX];
@@ -707,9 +839,8 @@ static int validate(promote *p)
 				p->target);
 			return 2;
 		}
-		if (p->rollback) {
-			cmd_error("promote: --rollback is for pattern3 environments; on a branch, git revert the "
-				"commits on a work branch and promote it with --from");
+		if (p->rollback && p->from) {
+			cmd_error("promote: --rollback and --from do not go together; a rollback takes nothing from another branch");
 			return 2;
 		}
 		return 0;
@@ -1089,7 +1220,8 @@ int cmd_promote(int argc, char **argv)
 		cmd_error("promote: %s has no branch %s; create it first", p.remote, short_branch(p.target_ref));
 		goto done;
 	}
-	r = p.policy->strategy == PC_STRATEGY_PATTERN3 ? plan_overlay(&p) : plan_branch(&p);
+	r = p.policy->strategy == PC_STRATEGY_PATTERN3 ? plan_overlay(&p) :
+		p.rollback ? plan_revert(&p) : plan_branch(&p);
 	if (r >= 0)
 		goto done;
 	r = 2;

@@ -130,15 +130,48 @@ test_expect_success 'promote staging again: nothing to promote' '
 	grep "^staging already has everything of develop" out
 '
 
+test_expect_success 'promote staging --rollback COMMIT: git revert of each commit since, approved, accepted' '
+	before=$(git -C server.git rev-parse staging^1) &&
+	(
+		cd work &&
+		promote bob --dry-run --rollback "$before" staging
+	) &&
+	grep "^rollback of staging to ${before%${before#???????}}: git revert of each commit since, newest first" out &&
+	test "$(git -C server.git rev-parse staging^1)" = "$before" &&
+	(
+		cd work &&
+		promote bob --rollback "$before" staging &&
+		test "$(cat ../code)" = 1 &&
+		! grep "^remote:   promotion:" ../err &&
+		grep "^remote:   approval:" ../err &&
+		! grep "^  bob:" ../out &&
+		approve_printed &&
+		promote bob --rollback "$before" staging &&
+		grep "^reusing feature/rollback-staging-" ../out
+	) &&
+	test "$(cat code)" = 0 &&
+	test "$(git -C server.git rev-parse staging^{tree})" = "$(git -C server.git rev-parse $before^{tree})" &&
+	git -C server.git log -1 --format=%B staging >msg &&
+	grep "^This reverts commit [0-9a-f]\{40\}\.$" msg
+'
+
 test_expect_success 'bad arguments: exit 2 with what to do' '
 	(
 		cd work &&
+		git switch -q -c feature/c0 origin/develop &&
+		pc_commit k8s/base/c0.yaml "kind: ConfigMap" "feat(web): c0" &&
 		promote bob qa &&
 		test "$(cat ../code)" = 2 &&
 		grep "promote: qa is not a protected branch of the policy" ../err &&
-		promote bob --rollback HEAD~1 staging &&
+		promote bob --rollback HEAD~1 --from develop staging &&
 		test "$(cat ../code)" = 2 &&
-		grep "rollback is for pattern3 environments" ../err &&
+		grep "rollback and --from do not go together" ../err &&
+		promote bob --rollback "$(git rev-parse feature/c0)" staging &&
+		test "$(cat ../code)" = 2 &&
+		grep "is not on staging.s history at origin; name a commit staging pointed at before" ../err &&
+		promote bob --rollback no-such-rev staging &&
+		test "$(cat ../code)" = 2 &&
+		grep "no-such-rev. is not a commit here" ../err &&
 		promote bob --from feature/none staging &&
 		test "$(cat ../code)" = 2 &&
 		grep "there is no branch feature/none here or at origin" ../err &&
