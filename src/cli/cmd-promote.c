@@ -539,6 +539,27 @@ bad:
 	return -1;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* 1 when k's images are exactly imgs (n of them), in order. */
+static int same_images(const pc_kustomization *k, const pc_kimage *imgs, size_t n)
+{
+	size_t i;
+
+	if (k->nimages != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!same_str(k->images[i].name, imgs[i].name) ||
+		    !same_str(k->images[i].new_name, imgs[i].new_name) ||
+		    !same_str(k->images[i].new_tag, imgs[i].new_tag) ||
+		    !same_str(k->images[i].digest, imgs[i].digest))
+			return 0;
+	return 1;
+}
+
 /* The kustomization of `env` at commit `hex`: its path, text and parse. */
 static int read_overlay(promote *p, char **path, char **text, pc_kustomization **k,
 	const pc_environment *env, const char *hex)
@@ -584,7 +605,10 @@ static void slug(char *out, size_t size, const char *s)
 
 		if (c == '.' && (!o || out[o - 1] == '.'))
 			c = '-';	/* no ".." and no leading dot in a ref name */
-		out[o++] = isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' ? c : '-';
+		if (!isalnum((unsigned char)c) && c != '.' && c != '_')
+			c = '-';
+		if (c != '-' || !o || out[o - 1] != '-')
+			out[o++] = c;
 	}
 	if (o && out[o - 1] == '.')
 		out[o - 1] = '-';
@@ -702,7 +726,7 @@ static int plan_overlay(promote *p)
 		goto done;
 	/* what was written must read back as the values meant */
 	if (pc_kustomization_parse(&check, path, newtext, strlen(newtext), &err) < 0 ||
-	    check->nimages != k->nimages) {
+	    !same_images(check, imgs, k->nimages)) {
 		cmd_error("promote: the rewritten %s does not read back (%s); edit it by hand", path,
 			err.msg[0] ? err.msg : "images differ");
 		goto done;
@@ -1233,7 +1257,7 @@ int cmd_promote(int argc, char **argv)
 		goto done;
 	if (p.dry_run) {
 		printf("dry run: nothing pushed%s\n", verdict ? "; the server would reject this push" : "");
-		if (verdict)
+		if (verdict && only_approvals_missing(&s))
 			print_approvers(&p, &s);
 		r = verdict ? 1 : 0;
 		goto done;

@@ -181,6 +181,32 @@ test_expect_success 'a rollback to a tag no environment ran: the verdict judged 
 	test_cmp refs.before refs.after
 '
 
+# A tag with quotes, a backslash and a "comment", and how YAML must carry it.
+cat >weird.tag <<\EOF
+1.0 "x" \ # y
+EOF
+cat >weird.line <<\EOF
+  newTag: "1.0 \"x\" \\ # y"
+EOF
+
+test_expect_success 'a value with quotes and backslashes is written as a quoted YAML scalar; the rest of the file is kept' '
+	(
+		cd work &&
+		promote alice --dry-run --rollback "$(cat ../weird.tag)" prd &&
+		test "$(cat ../code)" = 1 &&
+		awk "/refs.heads.main .rollback, was/ { print \$1 }" ../out >../new.id &&
+		git show "$(cat ../new.id):overlays/prd/kustomization.yaml" >../new.yaml &&
+		git show origin/main:overlays/prd/kustomization.yaml >../old.yaml
+	) &&
+	grep -x -F -f weird.line new.yaml &&
+	grep -F "to tag $(cat weird.tag), which stg has never run" out &&
+	grep -v "newTag:" old.yaml >old.rest &&
+	grep -v "newTag:" new.yaml >new.rest &&
+	test_cmp old.rest new.rest &&
+	grep -F "refs/heads/feature/promote-prd-1.0-x-y (work branch" out &&
+	! grep "^next:" out
+'
+
 test_expect_success 'bad arguments: exit 2 with what to do' '
 	(
 		cd work &&
