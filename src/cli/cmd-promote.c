@@ -223,6 +223,9 @@ static int plan_revert(promote *p)
 			r = -1;
 			goto done;
 		}
+		free(t1);
+		free(t2);
+		t1 = t2 = NULL;
 	}
 	snprintf(range, sizeof(range), "%s..%s", rb_hex, p->old_hex);
 	if (git(p, &list, NULL, "rev-list", "--no-merges", "--topo-order", range, NULL) != 0 || !list) {
@@ -267,8 +270,6 @@ static int plan_revert(promote *p)
 	    git(p, &t1, NULL, "rev-parse", "HEAD^{tree}", NULL) != 0)
 		goto done;
 	p->dir = dir;
-	free(t2);
-	t2 = NULL;
 	snprintf(range, sizeof(range), "%s^{tree}", rb_hex);
 	if (git(p, &t2, NULL, "rev-parse", range, NULL) != 0 || !t1 || !t2 || strcmp(t1, t2)) {
 		cmd_error("promote: reverting the commits since %.7s does not give its tree (a merge there "
@@ -1154,8 +1155,9 @@ static void print_approvers(promote *p, const pc_session *s)
 				printf("  %s: policy-check approve %s --target %s\n", names.items[i], p->new_hex,
 					short_branch(p->target_ref));
 	}
-	printf("then push it again: git push %s %s:%s (or run this promote again)\n", p->remote,
-		p->new_hex, p->target_ref);
+	/* a merge made again is a new commit, which the approvals do not name */
+	printf("then push it again: git push %s %s:%s%s\n", p->remote, p->new_hex, p->target_ref,
+		strcmp(p->what, "merge") ? " (or run this promote again)" : "");
 	pc_strlist_clear(&names);
 	pc_strlist_clear(&barred);
 }
