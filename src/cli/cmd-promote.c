@@ -15,7 +15,7 @@
  */
 #include "cmd.h"
 #include "buf.h"
-#include "kustomize.h"
+#include "kustomize-edit.h"
 #include "policy.h"
 #include "repo.h"
 #include "session.h"
@@ -397,38 +397,6 @@ done:
 
 /* ---- Pattern3: the overlay's images ---- */
 
-/* 1 when s can be written as a plain YAML scalar (names, digests). */
-static int plain_scalar(const char *s)
-{
-	const char *c;
-
-	if (!isalnum((unsigned char)*s))
-		return 0;
-	for (c = s; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("._/:@-", *c))
-			return 0;
-	return !strstr(s, ": ");
-}
-
-/* Append s as a YAML scalar; -1 for control characters. */
-static int put_scalar(pc_buf *b, const char *s, int quote)
-{
-	const char *c;
-
-	for (c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return -1;
-	if (!quote && plain_scalar(s))
-		return pc_buf_puts(b, s);
-	pc_buf_putc(b, '"');
-	for (c = s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			pc_buf_putc(b, '\\');
-		pc_buf_putc(b, *c);
-	}
-	return pc_buf_putc(b, '"');
-}
-
 static const pc_kimage *find_image(const pc_kustomization *k, const char *name)
 {
 	size_t i;
@@ -448,117 +416,6 @@ static int set_str(char **dst, const char *src)
 	free(*dst);
 	*dst = d;
 	return 0;
-}
-
-/*
- * Rewrite the top-level `images:` block of `text` (block style) with
- * `imgs`, keeping everything else as it was.  *out is NULL with a message
- * when the block cannot be found or written.
- */
-static int rewrite_images(char **out, const char *file, const char *text, const pc_kimage *imgs,
-	size_t n)
-{
-	const char *start = NULL, *end, *line, *nl;
-	pc_buf b = PC_BUF_INIT;
-	int ind = -1;
-	size_t i;
-
-	*out = NULL;
-	for (line = text; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (!strncmp(line, "images:", 7)) {
-			const char *c = line + 7;
-
-			while (*c == ' ' || *c == '\t')
-				c++;
-			if (*c && *c != '\n' && *c != '#') {
-				cmd_error("promote: %s writes images: in flow style; write it as a block list", file);
-				return -1;
-			}
-			start = line;
-			break;
-		}
-		if (!nl)
-			break;
-	}
-	if (!start) {
-		cmd_error("promote: %s has no top-level images: list; add the images this environment runs", file);
-		return -1;
-	}
-	/* the block: lines that are indented or sequence entries */
-	end = nl ? nl + 1 : start + strlen(start);
-	for (line = end; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (*line != ' ' && *line != '-' && *line != '\t')
-			break;
-		if (ind < 0) {
-			const char *c = line;
-
-			while (*c == ' ')
-				c++;
-			if (*c == '-')
-				ind = (int)(c - line);
-		}
-		end = nl ? nl + 1 : line + strlen(line);
-		if (!nl)
-			break;
-	}
-	if (ind < 0)
-		ind = 0;
-	pc_buf_put(&b, text, (size_t)(start - text));
-	pc_buf_puts(&b, "images:\n");
-	for (i = 0; i < n; i++) {
-		pc_buf_printf(&b, "%*s- name: ", ind, "");
-		if (put_scalar(&b, imgs[i].name, 0) < 0)
-			goto bad;
-		if (imgs[i].new_name) {
-			pc_buf_printf(&b, "\n%*s  newName: ", ind, "");
-			if (put_scalar(&b, imgs[i].new_name, 0) < 0)
-				goto bad;
-		}
-		if (imgs[i].new_tag) {
-			pc_buf_printf(&b, "\n%*s  newTag: ", ind, "");
-			if (put_scalar(&b, imgs[i].new_tag, 1) < 0)
-				goto bad;
-		}
-		if (imgs[i].digest) {
-			pc_buf_printf(&b, "\n%*s  digest: ", ind, "");
-			if (put_scalar(&b, imgs[i].digest, 0) < 0)
-				goto bad;
-		}
-		pc_buf_putc(&b, '\n');
-	}
-	pc_buf_puts(&b, end);
-	if (pc_buf_error(&b) || !(*out = pc_buf_detach(&b))) {
-		pc_buf_release(&b);
-		return -1;
-	}
-	return 0;
-bad:
-	cmd_error("promote: an image value has control characters; set %s by hand", file);
-	pc_buf_release(&b);
-	return -1;
-}
-
-static int same_str(const char *a, const char *b)
-{
-	return a && b ? !strcmp(a, b) : a == b;
-}
-
-/* 1 when k's images are exactly imgs (n of them), in order. */
-static int same_images(const pc_kustomization *k, const pc_kimage *imgs, size_t n)
-{
-	size_t i;
-
-	if (k->nimages != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!same_str(k->images[i].name, imgs[i].name) ||
-		    !same_str(k->images[i].new_name, imgs[i].new_name) ||
-		    !same_str(k->images[i].new_tag, imgs[i].new_tag) ||
-		    !same_str(k->images[i].digest, imgs[i].digest))
-			return 0;
-	return 1;
 }
 
 /* The kustomization of `env` at commit `hex`: its path, text and parse. */
@@ -654,7 +511,7 @@ static int plan_overlay(promote *p)
 	const pc_environment *env = pc_policy_environment(p->policy, p->target), *prev = NULL;
 	char *path = NULL, *text = NULL, *ppath = NULL, *ptext = NULL, *newtext = NULL;
 	char *msg = NULL, *id = NULL, value[PC_HEX_MAX + 80] = "", rb_hex[PC_HEX_MAX];
-	pc_kustomization *k = NULL, *pk = NULL, *check = NULL;
+	pc_kustomization *k = NULL, *pk = NULL;
 	pc_kimage *imgs = NULL;
 	pc_buf summary = PC_BUF_INIT;
 	git_oid base_id, blob_id, tree_id;
@@ -723,13 +580,8 @@ static int plan_overlay(promote *p)
 		cmd_error("promote: %s and %s share no image name; nothing to promote", path, ppath);
 		goto done;
 	}
-	if (rewrite_images(&newtext, path, text, imgs, k->nimages) < 0)
-		goto done;
-	/* what was written must read back as the values meant */
-	if (pc_kustomization_parse(&check, path, newtext, strlen(newtext), &err) < 0 ||
-	    !same_images(check, imgs, k->nimages)) {
-		cmd_error("promote: the rewritten %s does not read back (%s); edit it by hand", path,
-			err.msg[0] ? err.msg : "images differ");
+	if (pc_kustomization_set_images(&newtext, path, text, imgs, k->nimages, &err) < 0) {
+		cmd_error("promote: %s", err.msg);
 		goto done;
 	}
 	if (!strcmp(newtext, text)) {
@@ -845,7 +697,6 @@ done:
 	free(imgs);
 	pc_kustomization_free(k);
 	pc_kustomization_free(pk);
-	pc_kustomization_free(check);
 	pc_buf_release(&summary);
 	git_tree_free(base_tree);
 	git_commit_free(base);
