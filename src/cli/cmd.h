@@ -16,6 +16,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_owners(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
+int cmd_promote(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -70,7 +71,7 @@ typedef struct cmd_spec {
 } cmd_spec;
 
 extern const cmd_spec cmd_lint_spec, cmd_check_spec, cmd_owners_spec, cmd_approve_spec,
-	cmd_install_spec, cmd_status_spec, cmd_audit_spec;
+	cmd_install_spec, cmd_status_spec, cmd_audit_spec, cmd_promote_spec;
 
 typedef struct cmd_parser {
 	const cmd_spec *spec;

@@ -21,6 +21,7 @@ static const struct command {
 	{ "check", cmd_check, &cmd_check_spec },
 	{ "owners", cmd_owners, &cmd_owners_spec },
 	{ "approve", cmd_approve, &cmd_approve_spec },
+	{ "promote", cmd_promote, &cmd_promote_spec },
 	{ "install", cmd_install, &cmd_install_spec },
 	{ "status", cmd_status, &cmd_status_spec },
 	{ "audit", cmd_audit, &cmd_audit_spec },
