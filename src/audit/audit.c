@@ -1040,6 +1040,10 @@ done:
 static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const tail *t,
 	const pc_buf *lines, int stands, const unsigned char key[32], pc_error *err);
 
+#ifdef PC_FAULT_INJECTION
+static void test_crash(const pc_audit_record *recs, size_t n);
+#endif
+
 static int is_accept(const pc_audit_record *rec)
 {
 	if (rec->decision)
@@ -1089,7 +1093,7 @@ static int void_record(pc_buf *lines, uint64_t seq, const char *time, const pc_a
  */
 static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
 	pc_note_signer *signer, const unsigned char *ikey, int logfd, const pc_audit_record *recs, size_t n,
-	uint64_t first, const char *time, pc_error *err)
+	uint64_t first, const char *time, int *voids_signed, pc_error *err)
 {
 	pc_buf lines = PC_BUF_INIT;
 	uint64_t seq = t->edge.size, from = t->end;
@@ -1116,10 +1120,14 @@ static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_pa
 		r = sys_error(err, p->log, "fdatasync failed");
 		goto done;
 	}
+#ifdef PC_FAULT_INJECTION
+	test_crash(recs, n);
+#endif
 	if ((r = extend_and_sign(flags, cfg, p, t, signer, &lines, err)) < 0)
 		goto done;
 	renamed = 1;
-	r = sync_dir(flags, p->dir, err);
+	if ((r = sync_dir(flags, p->dir, err)) < 0 && voids_signed)
+		*voids_signed = 1;
 done:
 	if (r < 0 && appended && !renamed &&
 	    (fault("truncate") || ftruncate(logfd, (off_t)from) < 0 || do_sync(flags, logfd) < 0))
@@ -1142,6 +1150,7 @@ static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const
 	char msg[PC_ERROR_MAX] = "";
 	pc_error verr = PC_ERROR_INIT;
 	size_t i;
+	int voids_signed = 0;
 
 	for (i = 0; i < n && !is_accept(&recs[i]); i++)
 		;
@@ -1149,11 +1158,14 @@ static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const
 		return;
 	if (err)
 		memcpy(msg, err->msg, sizeof(msg));
-	if (append_voids(flags, cfg, p, t, signer, ikey, logfd, recs, n, first, time, &verr) < 0)
+	if (append_voids(flags, cfg, p, t, signer, ikey, logfd, recs, n, first, time, &voids_signed, &verr) >= 0)
+		pc_error_set(err, r, "%s; its accept records are voided by the records after them", msg);
+	else if (voids_signed)
+		pc_error_set(err, r, "%s; its accept records are voided by the records after them, signed "
+			"but perhaps not durable (%s)", msg, verr.msg);
+	else
 		pc_error_set(err, r, "%s; voiding its accept records failed too (%s): audit reconcile "
 			"will report their refs as changed outside the hooks", msg, verr.msg);
-	else
-		pc_error_set(err, r, "%s; its accept records are voided by the records after them", msg);
 }
 
 /*
@@ -1468,6 +1480,28 @@ static int test_tear(int fd, const char *p, size_t len)
 	nanosleep(&ts, NULL);
 	return (int)(len / 2);
 }
+
+/*
+ * Tests only: PC_AUDIT_TEST_CRASH=HOOK[:N] kills the process with SIGKILL
+ * in its N-th append (default 1) of records of hook HOOK, once the lines
+ * are written and synced and before their checkpoint is signed: a crash
+ * between write and checkpoint.
+ */
+static void test_crash(const pc_audit_record *recs, size_t n)
+{
+	static unsigned long count;
+	const char *spec = getenv("PC_AUDIT_TEST_CRASH"), *colon;
+	size_t len;
+
+	if (!spec || !*spec || !n || !recs[0].hook)
+		return;
+	colon = strchr(spec, ':');
+	len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (strlen(recs[0].hook) != len || strncmp(spec, recs[0].hook, len))
+		return;
+	if (++count == (colon ? strtoul(colon + 1, NULL, 10) : 1))
+		raise(SIGKILL);
+}
 #endif
 
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
@@ -1622,6 +1656,9 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 		r = sys_error(err, p.log, "fdatasync failed");
 		goto done;
 	}
+#ifdef PC_FAULT_INJECTION
+	test_crash(recs, n);
+#endif
 
 	if ((r = extend_and_sign(flags, cfg, &p, &t, signer, &lines, err)) < 0)
 		goto done;
