@@ -559,10 +559,11 @@ static void share_new_file(int fd, const log_paths *p)
 
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
 		return;
+	/* fails when this account is not in the directory's group: then the file keeps its own */
 	if (dir_shared(p) && st.st_gid != p->dir_st.st_gid && fchown(fd, (uid_t)-1, p->dir_st.st_gid) < 0)
-		return;
+		errno = 0;
 	if (fchmod(fd, dir_shared(p) ? 0660 : 0640) < 0)
-		return;
+		errno = 0;
 }
 
 /* open(2) of a shared file, which is created (O_CREAT in flags) as share_new_file says. */
