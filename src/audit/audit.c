@@ -500,8 +500,8 @@ void pc_audit_reader_free(pc_audit_reader *r)
 
 typedef struct log_paths {
 	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *intent, *dir;
-	int have_dir;
-	struct stat dir_st;	/* when have_dir */
+	int shared;		/* the directory is group-writable: shared by a group */
+	gid_t share_gid;	/* then its group */
 } log_paths;
 
 static void paths_release(log_paths *p)
@@ -517,6 +517,7 @@ static void paths_release(log_paths *p)
 
 static int paths_init(log_paths *p, const char *log)
 {
+	struct stat st;
 	char *copy;
 
 	memset(p, 0, sizeof(*p));
@@ -535,14 +536,12 @@ static int paths_init(log_paths *p, const char *log)
 		paths_release(p);
 		return PC_ENOMEM;
 	}
-	p->have_dir = stat(p->dir, &p->dir_st) == 0;
+	/* every writer renames the checkpoint into the directory: sharing needs it group-writable */
+	if (stat(p->dir, &st) == 0 && (st.st_mode & S_IWGRP)) {
+		p->shared = 1;
+		p->share_gid = st.st_gid;
+	}
 	return 0;
-}
-
-/* The directory is shared by the accounts of a group: group-writable. */
-static int dir_shared(const log_paths *p)
-{
-	return p->have_dir && (p->dir_st.st_mode & S_IWGRP);
 }
 
 /*
@@ -560,9 +559,9 @@ static void share_new_file(int fd, const log_paths *p)
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
 		return;
 	/* fails when this account is not in the directory's group: then the file keeps its own */
-	if (dir_shared(p) && st.st_gid != p->dir_st.st_gid && fchown(fd, (uid_t)-1, p->dir_st.st_gid) < 0)
+	if (p->shared && st.st_gid != p->share_gid && fchown(fd, (uid_t)-1, p->share_gid) < 0)
 		errno = 0;
-	if (fchmod(fd, dir_shared(p) ? 0660 : 0640) < 0)
+	if (fchmod(fd, p->shared ? 0660 : 0640) < 0)
 		errno = 0;
 }
 
@@ -1145,8 +1144,8 @@ done:
  * the same lock, and say in err whether that worked.
  */
 static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
-	pc_note_signer *signer, const unsigned char *ikey, int logfd, const pc_audit_record *recs, size_t n, uint64_t first,
-	const char *time, int r, pc_error *err)
+	pc_note_signer *signer, const unsigned char *ikey, int logfd, const pc_audit_record *recs, size_t n,
+	uint64_t first, const char *time, int r, pc_error *err)
 {
 	char msg[PC_ERROR_MAX] = "";
 	pc_error verr = PC_ERROR_INIT;
