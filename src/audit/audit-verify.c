@@ -91,6 +91,34 @@ static void range_set_release(range_set *s)
 	s->edges = NULL;
 }
 
+int pc_audit_signed_size(uint64_t *size, const char *log_path, pc_error *err)
+{
+	pc_checkpoint cp;
+	char *path, *text = NULL;
+	size_t len;
+	int r;
+
+	*size = 0;
+	memset(&cp, 0, sizeof(cp));
+	if (!(path = pc_asprintf("%s.checkpoint", log_path)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = pc_read_file(&text, &len, path, PC_NOTE_MAX, err);
+	if (r == PC_ENOTFOUND) {
+		pc_error_clear(err);
+		r = 0;
+	} else if (r == 0) {
+		if ((r = pc_checkpoint_parse(&cp, text, len, err)) < 0)
+			pc_error_prefix(err, "%s", path);
+		else
+			r = 1;
+		*size = cp.size;
+	}
+	pc_checkpoint_release(&cp);
+	free(text);
+	free(path);
+	return r;
+}
+
 /*
  * Read and verify a signed checkpoint.  Returns 1 when valid, 0 when not
  * (the reason added to problems), < 0 on allocation failure.
@@ -218,9 +246,10 @@ int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, 
 			goto nomem;
 	}
 	if (cp_ok && edge.size > cp.size &&
-	    add_problem(o->strict ? &res->problems : &res->warnings, "%s: %llu records after the signed "
-		"checkpoint (size %llu) are not covered by a signature: an append did not finish, or lines "
-		"were added without the key", log, (unsigned long long)(edge.size - cp.size),
+	    add_problem(o->strict ? &res->problems : &res->warnings, "%s: %llu lines after the signed "
+		"checkpoint (size %llu) are not records: no signature covers them (an append in progress or "
+		"interrupted, or lines added without the key); the next append keeps only those its own "
+		"intent names and moves the rest aside", log, (unsigned long long)(edge.size - cp.size),
 		(unsigned long long)cp.size) < 0)
 		goto nomem;
 	if (torn_line &&
@@ -820,8 +849,8 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	const char *line;
 	char hex[GIT_OID_HEXSZ + 1], a[12], b[12];
 	size_t len, i;
-	uint64_t lineno = 0;
-	int complete, r;
+	uint64_t lineno = 0, signed_size = 0;
+	int complete, r, have_signed;
 
 	memset(&m, 0, sizeof(m));
 	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
@@ -831,9 +860,14 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	}
 	m.paths[0] = real_dir(repo_dir);
 	m.paths[1] = real_dir(git_repository_path(repo));
+	/* lines after the signed size are no records: the next append moves aside what it did not write */
+	if ((r = pc_audit_signed_size(&signed_size, log_path, err)) < 0)
+		goto done;
+	have_signed = r;
 	if ((r = pc_audit_reader_open(&rd, log_path, err)) < 0)
 		goto done;
-	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0) {
+	while ((!have_signed || lineno < signed_size) &&
+	       (r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0) {
 		lineno++;
 		if (!complete)
 			break;

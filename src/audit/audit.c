@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #define STATE_MAGIC "policy-check audit state 1\n"
@@ -601,7 +603,9 @@ void pc_audit_reader_free(pc_audit_reader *r)
 /* Writing */
 
 typedef struct log_paths {
-	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *dir;
+	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *intent, *dir;
+	int shared;		/* the directory is group-writable: shared by a group */
+	gid_t share_gid;	/* then its group */
 } log_paths;
 
 static void paths_release(log_paths *p)
@@ -611,11 +615,13 @@ static void paths_release(log_paths *p)
 	free(p->checkpoint);
 	free(p->checkpoint_tmp);
 	free(p->state);
+	free(p->intent);
 	free(p->dir);
 }
 
 static int paths_init(log_paths *p, const char *log)
 {
+	struct stat st;
 	char *copy;
 
 	memset(p, 0, sizeof(*p));
@@ -623,6 +629,7 @@ static int paths_init(log_paths *p, const char *log)
 	    !(p->checkpoint = pc_asprintf("%s.checkpoint", log)) ||
 	    !(p->checkpoint_tmp = pc_asprintf("%s.checkpoint.tmp", log)) ||
 	    !(p->state = pc_asprintf("%s.state", log)) ||
+	    !(p->intent = pc_asprintf("%s.intent", log)) ||
 	    !(copy = pc_strdup(log))) {
 		paths_release(p);
 		return PC_ENOMEM;
@@ -633,7 +640,50 @@ static int paths_init(log_paths *p, const char *log)
 		paths_release(p);
 		return PC_ENOMEM;
 	}
+	/* every writer renames the checkpoint into the directory: sharing needs it group-writable */
+	if (stat(p->dir, &st) == 0 && (st.st_mode & S_IWGRP)) {
+		p->shared = 1;
+		p->share_gid = st.st_gid;
+	}
 	return 0;
+}
+
+/*
+ * A file the writers share (log, lock, state, intent), just created by
+ * this process: in a group-writable directory it takes the directory's
+ * group and mode 0660 whatever the umask, so that every account of the
+ * group can append (a setgid directory gives the group already); else
+ * 0640.  Best effort: a file another account cannot write is reported
+ * by that account, with the fix.
+ */
+static void share_new_file(int fd, const log_paths *p)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
+		return;
+	/* fails when this account is not in the directory's group: then the file keeps its own */
+	if (p->shared && st.st_gid != p->share_gid && fchown(fd, (uid_t)-1, p->share_gid) < 0)
+		errno = 0;
+	if (fchmod(fd, p->shared ? 0660 : 0640) < 0)
+		errno = 0;
+}
+
+/* open(2) of a shared file, which is created (O_CREAT in flags) as share_new_file says. */
+static int open_shared(const char *path, int flags, const log_paths *p)
+{
+	int fd;
+
+	for (;;) {
+		if ((fd = open(path, flags & ~O_CREAT)) >= 0 || errno != ENOENT || !(flags & O_CREAT))
+			return fd;
+		if ((fd = open(path, flags | O_EXCL, 0640)) >= 0) {
+			share_new_file(fd, p);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
 }
 
 /*
@@ -662,8 +712,35 @@ typedef struct tail {
 	uint64_t cp_size;	/* root at this size captured, when cp_have */
 	int cp_have;
 	unsigned char cp_root[PC_HASH_LEN];
+	uint64_t cp_end;	/* offset just after the signed lines, when cp_have */
+	/* the lines after the signed size: leaf hash and end offset of each */
+	unsigned char (*extra)[PC_HASH_LEN];
+	uint64_t *extra_end;
+	size_t nextra, aextra, aextra_end;
 	int from_cache;
 } tail;
+
+static void tail_release(tail *t)
+{
+	free(t->extra);
+	free(t->extra_end);
+	t->extra = NULL;
+	t->extra_end = NULL;
+	t->nextra = t->aextra = t->aextra_end = 0;
+}
+
+/* Remember the line just hashed into t->edge, when it is after the signed size. */
+static int note_extra(tail *t)
+{
+	if (!t->cp_have || t->edge.size <= t->cp_size)
+		return 0;
+	if (pc_grow((void **)&t->extra, &t->aextra, t->nextra + 1, sizeof(*t->extra)) < 0 ||
+	    pc_grow((void **)&t->extra_end, &t->aextra_end, t->nextra + 1, sizeof(*t->extra_end)) < 0)
+		return PC_ENOMEM;
+	memcpy(t->extra[t->nextra], t->last_leaf, PC_HASH_LEN);
+	t->extra_end[t->nextra++] = t->end;
+	return 0;
+}
 
 /* Read "<prefix><decimal><term>" at *p and move past it. */
 static int take_u64(const char **p, const char *prefix, char term, uint64_t *out)
@@ -768,6 +845,7 @@ static int scan_tail(tail *t, int fd, const char *log_path, pc_error *err)
 		if ((r = pc_merkle_edge_root(t->cp_root, &t->edge)) < 0)
 			return pc_error_set(err, r, "hashing failed");
 		t->cp_have = 1;
+		t->cp_end = t->end;
 	}
 	if ((r = reader_new(&rd, fd, 0, log_path, t->end, err)) < 0)
 		return r;
@@ -783,9 +861,11 @@ static int scan_tail(tail *t, int fd, const char *log_path, pc_error *err)
 			break;
 		t->last_len = len;
 		t->end += len + 1;
-		if (t->edge.size == t->cp_size && (r = pc_merkle_edge_root(t->cp_root, &t->edge)) == 0)
+		if (t->edge.size == t->cp_size && (r = pc_merkle_edge_root(t->cp_root, &t->edge)) == 0) {
 			t->cp_have = 1;
-		if (r < 0)
+			t->cp_end = t->end;
+		}
+		if (r < 0 || (r = note_extra(t)) < 0)
 			break;
 	}
 	pc_audit_reader_free(rd);
@@ -798,12 +878,20 @@ static int read_tail(tail *t, int fd, const char *log_path, const char *state_pa
 {
 	uint64_t file_size = t->file_size, cp_size = t->cp_size;
 
+	tail_release(t);
 	memset(t, 0, sizeof(*t));
 	t->file_size = file_size;
 	t->cp_size = cp_size;
 	pc_merkle_edge_init(&t->edge);
-	if (use_cache && load_state(t, fd, state_path) == 0)
+	if (use_cache && load_state(t, fd, state_path) == 0) {
 		t->from_cache = 1;
+		/* a cache beyond the signed size would hide the signed root: scan */
+		if (t->edge.size > cp_size) {
+			pc_merkle_edge_init(&t->edge);
+			t->end = t->last_len = 0;
+			t->from_cache = 0;
+		}
+	}
 	return scan_tail(t, fd, log_path, err);
 }
 
@@ -830,6 +918,11 @@ static const char *errno_hint(int e)
 static int sys_error(pc_error *err, const char *path, const char *what)
 {
 	int e = errno;
+
+	if (e == EACCES || e == EPERM)
+		return pc_error_set(err, PC_EIO, "%s: %s: permission denied: fix owner or mode of %s (every "
+			"account that runs the hooks must be able to write it; see policy-check-audit(5))",
+			path, what, path);
 
 	return pc_error_set(err, PC_EIO, "%s: %s: %s%s", path, what, strerror(e), errno_hint(e));
 }
@@ -861,8 +954,15 @@ static int replace_file(unsigned flags, const char *tmp, const char *path, const
 {
 	int fd;
 
-	if (fault("open") || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
+	/* a temporary file left by another account cannot be truncated, but can be replaced */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return sys_error(err, tmp, "cannot remove a stale temporary file");
+	if (fault("open") || (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
 		return sys_error(err, tmp, "cannot create");
+	if (fchmod(fd, mode) < 0) {	/* whatever the umask of this account */
+		sys_error(err, tmp, "cannot set the mode");
+		goto fail;
+	}
 	if (write_all(fd, data, len) < 0) {
 		sys_error(err, tmp, "write failed");
 		goto fail;
@@ -909,7 +1009,7 @@ static void save_state(const log_paths *p, const tail *t)
 		pc_hex(hex, t->edge.hash[i], PC_HASH_LEN);
 		pc_buf_printf(&b, "edge %s\n", hex);
 	}
-	if (!pc_buf_error(&b) && (fd = open(p->state, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) >= 0) {
+	if (!pc_buf_error(&b) && (fd = open_shared(p->state, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, p)) >= 0) {
 		if (write_all(fd, b.ptr, b.len) < 0 || ftruncate(fd, (off_t)b.len) < 0)
 			unlink(p->state);
 		close(fd);
@@ -971,9 +1071,28 @@ static int check_against_checkpoint(tail *t, int fd, const log_paths *p, const p
 }
 
 /*
- * The record of a torn-line repair: hook "audit", decision "repaired", and
- * one reason (rule "internal") giving where the cut was, how many bytes
- * and their SHA-256, so the lost bytes can be matched against a backup.
+ * A record the log writes about itself: hook "audit", the given op and
+ * decision, and one reason (rule "internal") saying what was done.
+ */
+static int self_record(pc_buf *lines, uint64_t seq, const char *time, const char *op,
+	const char *decision, const char *msg)
+{
+	pc_buf_printf(lines, "{\"v\":1,\"seq\":%llu,\"time\":\"%s\",\"hook\":\"audit\",\"repo\":null,"
+		"\"push\":null,\"pusher\":null,\"identity\":null,\"ref\":null,\"old\":null,\"new\":null,"
+		"\"op\":", (unsigned long long)seq, time);
+	pc_json_put_cstring(lines, op);
+	pc_buf_puts(lines, ",\"decision\":");
+	pc_json_put_cstring(lines, decision);
+	pc_buf_puts(lines, ",\"dry_run\":false,\"break_glass\":null,\"reasons\":[{\"rule\":\"internal\",\"message\":");
+	pc_json_put_cstring(lines, msg);
+	pc_buf_puts(lines, "}],\"approvals\":[],\"policy\":null,\"codeowners\":null}\n");
+	return pc_buf_error(lines);
+}
+
+/*
+ * The record of a torn-line repair: decision "repaired", where the cut
+ * was, how many bytes and their SHA-256, so the lost bytes can be matched
+ * against a backup.
  */
 static int repair_record(pc_buf *lines, uint64_t seq, const char *time, const tail *t)
 {
@@ -983,13 +1102,7 @@ static int repair_record(pc_buf *lines, uint64_t seq, const char *time, const ta
 	snprintf(msg, sizeof(msg), "truncated a torn final line at byte %llu: %llu bytes with "
 		"sha256:%s, left by an append that did not finish",
 		(unsigned long long)t->end, (unsigned long long)t->torn_len, hex);
-	pc_buf_printf(lines, "{\"v\":1,\"seq\":%llu,\"time\":\"%s\",\"hook\":\"audit\",\"repo\":null,"
-		"\"push\":null,\"pusher\":null,\"identity\":null,\"ref\":null,\"old\":null,\"new\":null,"
-		"\"op\":null,\"decision\":\"repaired\",\"dry_run\":false,\"break_glass\":null,"
-		"\"reasons\":[{\"rule\":\"internal\",\"message\":", (unsigned long long)seq, time);
-	pc_json_put_cstring(lines, msg);
-	pc_buf_puts(lines, "}],\"approvals\":[],\"policy\":null,\"codeowners\":null}\n");
-	return pc_buf_error(lines);
+	return self_record(lines, seq, time, NULL, "repaired", msg);
 }
 
 /* Hash the new lines into the tree, then sign it and rename the checkpoint into place. */
@@ -1027,6 +1140,13 @@ done:
 	pc_buf_release(&note);
 	return r;
 }
+
+static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const tail *t,
+	const pc_buf *lines, int stands, const unsigned char key[32], pc_error *err);
+
+#ifdef PC_FAULT_INJECTION
+static void test_crash(const pc_audit_record *recs, size_t n);
+#endif
 
 static int is_accept(const pc_audit_record *rec)
 {
@@ -1076,8 +1196,8 @@ static int void_record(pc_buf *lines, uint64_t seq, const char *time, const pc_a
  * checkpoint is renamed into place.
  */
 static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
-	pc_note_signer *signer, int logfd, const pc_audit_record *recs, size_t n, uint64_t first,
-	const char *time, pc_error *err)
+	pc_note_signer *signer, const unsigned char *ikey, int logfd, const pc_audit_record *recs, size_t n,
+	uint64_t first, const char *time, int *voids_signed, pc_error *err)
 {
 	pc_buf lines = PC_BUF_INIT;
 	uint64_t seq = t->edge.size, from = t->end;
@@ -1092,6 +1212,9 @@ static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_pa
 		}
 	if (!lines.len)
 		goto done;
+	/* the void records stand even if their checkpoint is never signed */
+	if (ikey && (r = intent_save(p, t->edge.size, t->end, NULL, &lines, 1, ikey, err)) < 0)
+		goto done;
 	appended = 1;
 	if (write_all(logfd, lines.ptr, lines.len) < 0) {
 		r = sys_error(err, p->log, "cannot append to the audit log");
@@ -1101,10 +1224,14 @@ static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_pa
 		r = sys_error(err, p->log, "fdatasync failed");
 		goto done;
 	}
+#ifdef PC_FAULT_INJECTION
+	test_crash(recs, n);
+#endif
 	if ((r = extend_and_sign(flags, cfg, p, t, signer, &lines, err)) < 0)
 		goto done;
 	renamed = 1;
-	r = sync_dir(flags, p->dir, err);
+	if ((r = sync_dir(flags, p->dir, err)) < 0 && voids_signed)
+		*voids_signed = 1;
 done:
 	if (r < 0 && appended && !renamed &&
 	    (fault("truncate") || ftruncate(logfd, (off_t)from) < 0 || do_sync(flags, logfd) < 0))
@@ -1121,12 +1248,13 @@ done:
  * the same lock, and say in err whether that worked.
  */
 static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
-	pc_note_signer *signer, int logfd, const pc_audit_record *recs, size_t n, uint64_t first,
-	const char *time, int r, pc_error *err)
+	pc_note_signer *signer, const unsigned char *ikey, int logfd, const pc_audit_record *recs, size_t n,
+	uint64_t first, const char *time, int r, pc_error *err)
 {
 	char msg[PC_ERROR_MAX] = "";
 	pc_error verr = PC_ERROR_INIT;
 	size_t i;
+	int voids_signed = 0;
 
 	for (i = 0; i < n && !is_accept(&recs[i]); i++)
 		;
@@ -1134,11 +1262,303 @@ static void void_after_failure(unsigned flags, const pc_audit_config *cfg, const
 		return;
 	if (err)
 		memcpy(msg, err->msg, sizeof(msg));
-	if (append_voids(flags, cfg, p, t, signer, logfd, recs, n, first, time, &verr) < 0)
+	if (append_voids(flags, cfg, p, t, signer, ikey, logfd, recs, n, first, time, &voids_signed, &verr) >= 0)
+		pc_error_set(err, r, "%s; its accept records are voided by the records after them", msg);
+	else if (voids_signed)
+		pc_error_set(err, r, "%s; its accept records are voided by the records after them, signed "
+			"but perhaps not durable (%s)", msg, verr.msg);
+	else
 		pc_error_set(err, r, "%s; voiding its accept records failed too (%s): audit reconcile "
 			"will report their refs as changed outside the hooks", msg, verr.msg);
-	else
-		pc_error_set(err, r, "%s; its accept records are voided by the records after them", msg);
+}
+
+/*
+ * LOG.intent: what the append in progress is about to make visible, so
+ * that the next append can tell its own unfinished work from lines that
+ * somebody who cannot read the key added to the log.  Written before the
+ * lines, it names the signed size and offset it starts from, the leaf hash
+ * of every line it will add after them, whether those lines stand if the
+ * checkpoint is never signed (reference-transaction: git has applied the
+ * update) or not (pre-receive, update: the hook failed, so git did not),
+ * and an HMAC with a key derived from the audit key.
+ */
+#define INTENT_MAGIC "policy-check audit intent 1\n"
+#define INTENT_KEY_LABEL "policy-check audit intent v1"
+#define INTENT_MAX (64u << 20)
+
+typedef struct intent {
+	uint64_t size, offset;
+	int stands;		/* the lines stand without their checkpoint */
+	unsigned char (*leaf)[PC_HASH_LEN];
+	size_t n;
+} intent;
+
+static int intent_mac(char out[65], const unsigned char key[32], const char *body, size_t len)
+{
+	unsigned char mac[32];
+	EVP_MAC *alg = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	size_t got = 0;
+	int r = PC_ERROR;
+
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!(alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) || !(ctx = EVP_MAC_CTX_new(alg)) ||
+	    EVP_MAC_init(ctx, key, 32, params) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)body, len) != 1 ||
+	    EVP_MAC_final(ctx, mac, &got, sizeof(mac)) != 1 || got != sizeof(mac))
+		goto done;
+	pc_hex(out, mac, got);
+	r = 0;
+done:
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(alg);
+	return r;
+}
+
+/* Read LOG.intent; 0 with *it filled when it is there and authentic, else < 0. */
+static int intent_load(intent *it, const log_paths *p, const unsigned char key[32])
+{
+	char *text = NULL, mac[65];
+	const char *q, *m;
+	size_t len, n;
+	uint64_t stands;
+	int r = PC_EINVAL;
+
+	memset(it, 0, sizeof(*it));
+	if (pc_read_file(&text, &len, p->intent, INTENT_MAX, NULL) < 0)
+		return PC_ENOTFOUND;
+	if (strlen(text) != len || strncmp(text, INTENT_MAGIC, strlen(INTENT_MAGIC)) ||
+	    !(m = strstr(text, "\nmac ")) || strlen(m) != 5 + 64 + 1 || m[5 + 64] != '\n' ||
+	    intent_mac(mac, key, text, (size_t)(m + 1 - text)) < 0 ||
+	    CRYPTO_memcmp(mac, m + 5, 64))
+		goto done;
+	q = text + strlen(INTENT_MAGIC);
+	if (take_u64(&q, "size ", '\n', &it->size) < 0 || take_u64(&q, "offset ", '\n', &it->offset) < 0 ||
+	    take_u64(&q, "stands ", '\n', &stands) < 0 || stands > 1)
+		goto done;
+	it->stands = (int)stands;
+	n = (size_t)(m + 1 - q) / (5 + 64 + 1);
+	if (n && !(it->leaf = pc_calloc(n, sizeof(*it->leaf))))
+		goto done;
+	for (it->n = 0; q < m + 1; it->n++)
+		if (it->n >= n || take_hash(&q, "leaf ", '\n', it->leaf[it->n]) < 0)
+			goto done;
+	r = 0;
+done:
+	if (r < 0) {
+		free(it->leaf);
+		memset(it, 0, sizeof(*it));
+	}
+	free(text);
+	return r;
+}
+
+/*
+ * Write LOG.intent for an append that adds `lines` after the signed
+ * `size` lines (ending at `offset`) and the t->nextra lines after them
+ * (t may be NULL).  Not synced: lost in a crash, the
+ * lines it names are moved aside by the next append rather than adopted,
+ * which loses nothing and signs nothing unauthenticated.
+ */
+static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const tail *t,
+	const pc_buf *lines, int stands, const unsigned char key[32], pc_error *err)
+{
+	pc_buf b = PC_BUF_INIT;
+	unsigned char leaf[PC_HASH_LEN];
+	char hex[65];
+	const char *nl;
+	size_t i, off, len;
+	int fd = -1, r = PC_ENOMEM;
+
+	pc_buf_puts(&b, INTENT_MAGIC);
+	pc_buf_printf(&b, "size %llu\noffset %llu\nstands %d\n", (unsigned long long)size,
+		(unsigned long long)offset, stands);
+	for (i = 0; t && i < t->nextra; i++) {
+		pc_hex(hex, t->extra[i], PC_HASH_LEN);
+		pc_buf_printf(&b, "leaf %s\n", hex);
+	}
+	for (off = 0; off < lines->len; off += len + 1) {
+		nl = memchr(lines->ptr + off, '\n', lines->len - off);
+		len = (size_t)(nl - (lines->ptr + off));
+		if (pc_merkle_leaf_hash(leaf, lines->ptr + off, len) < 0)
+			goto done;
+		pc_hex(hex, leaf, PC_HASH_LEN);
+		pc_buf_printf(&b, "leaf %s\n", hex);
+	}
+	if (pc_buf_error(&b) || intent_mac(hex, key, b.ptr, b.len) < 0)
+		goto done;
+	pc_buf_printf(&b, "mac %s\n", hex);
+	if (pc_buf_error(&b))
+		goto done;
+	if (fault("open") || (fd = open_shared(p->intent, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, p)) < 0) {
+		r = sys_error(err, p->intent, "cannot open the append's intent file");
+		goto done;
+	}
+	if (write_all(fd, b.ptr, b.len) < 0 || ftruncate(fd, (off_t)b.len) < 0) {
+		r = sys_error(err, p->intent, "cannot write the append's intent file");
+		goto done;
+	}
+	r = 0;
+done:
+	if (r == PC_ENOMEM)
+		pc_error_set(err, r, "out of memory");
+	if (fd >= 0)
+		close(fd);
+	pc_buf_release(&b);
+	return r;
+}
+
+/* What the append moved aside, for its record. */
+typedef struct moved {
+	char *path;
+	uint64_t lines, own, bytes;	/* own: lines of an unfinished append of ours */
+	int torn;
+	unsigned char hash[PC_HASH_LEN];
+} moved;
+
+/*
+ * Copy the log's bytes from `from` to its end into a new file
+ * LOG.unsigned.<time>, sync it, and cut them off the log.
+ */
+static int move_aside(moved *mv, unsigned flags, const log_paths *p, int logfd, uint64_t from,
+	pc_error *err)
+{
+	char stamp[32], *buf = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	EVP_MD_CTX *md = NULL;
+	uint64_t pos = from;
+	ssize_t got;
+	unsigned i;
+	int fd = -1, r = PC_EIO;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; fd < 0; i++) {
+		free(mv->path);
+		if (!(mv->path = i ? pc_asprintf("%s.unsigned.%s.%u", p->log, stamp, i) :
+		      pc_asprintf("%s.unsigned.%s", p->log, stamp))) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (fault("open") ||
+		    ((fd = open(mv->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0 &&
+		     (errno != EEXIST || i >= 100))) {
+			r = sys_error(err, mv->path, "cannot create the file for the unsigned lines");
+			goto done;
+		}
+	}
+	if (!(buf = pc_malloc(READ_CHUNK)) || !(md = EVP_MD_CTX_new()) ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (;;) {
+		if (fault("read"))
+			got = -1;
+		else
+			got = pread(logfd, buf, READ_CHUNK, (off_t)pos);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = sys_error(err, p->log, "read failed");
+			goto done;
+		}
+		if (got == 0)
+			break;
+		if (write_all(fd, buf, (size_t)got) < 0) {
+			r = sys_error(err, mv->path, "write failed");
+			goto done;
+		}
+		if (EVP_DigestUpdate(md, buf, (size_t)got) != 1) {
+			r = pc_error_set(err, PC_ERROR, "hashing failed");
+			goto done;
+		}
+		pos += (uint64_t)got;
+	}
+	if (EVP_DigestFinal_ex(md, mv->hash, NULL) != 1) {
+		r = pc_error_set(err, PC_ERROR, "hashing failed");
+		goto done;
+	}
+	mv->bytes = pos - from;
+	if (do_sync(flags, fd) < 0) {
+		r = sys_error(err, mv->path, "fsync failed");
+		goto done;
+	}
+	if (fault("truncate") || ftruncate(logfd, (off_t)from) < 0 || do_sync(flags, logfd) < 0) {
+		r = sys_error(err, p->log, "cannot cut off the unsigned lines (they are copied to the file named next)");
+		pc_error_prefix(err, "%s", mv->path);
+		goto done;
+	}
+	r = 0;
+done:
+	if (r < 0 && fd >= 0 && mv->path && !mv->bytes)
+		unlink(mv->path);
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return r;
+}
+
+/*
+ * The lines after the signed size (and a final line without newline
+ * after them): keep the leading ones that the last intent names and that
+ * stand without their checkpoint; move the rest aside.  Afterwards t
+ * describes the log as cut, and mv what was moved (mv->path NULL: nothing).
+ */
+static int authenticate_tail(moved *mv, unsigned flags, const log_paths *p, tail *t, int logfd,
+	const unsigned char key[32], pc_error *err)
+{
+	intent it;
+	size_t own = 0, keep = 0;
+	uint64_t from;
+	int r;
+
+	memset(mv, 0, sizeof(*mv));
+	if (!t->cp_have || (!t->nextra && !t->torn_len))
+		return 0;
+	if (intent_load(&it, p, key) == 0 && it.size == t->cp_size && it.offset == t->cp_end) {
+		while (own < t->nextra && own < it.n && !memcmp(t->extra[own], it.leaf[own], PC_HASH_LEN))
+			own++;
+		if (it.stands)
+			keep = own;
+	}
+	free(it.leaf);
+	if (keep == t->nextra)
+		return 0;	/* all ours: a torn final line is cut off and recorded as before */
+	from = keep ? t->extra_end[keep - 1] : t->cp_end;
+	mv->lines = t->nextra - keep;
+	mv->own = own - keep;
+	mv->torn = t->torn_len > 0;
+	if ((r = move_aside(mv, flags, p, logfd, from, err)) < 0)
+		return r;
+	t->file_size = from;
+	return read_tail(t, logfd, p->log, p->state, 1, err);
+}
+
+static int moved_record(pc_buf *lines, uint64_t seq, const char *time, const moved *mv, uint64_t signed_size)
+{
+	pc_buf msg = PC_BUF_INIT;
+	char hex[65];
+	int r;
+
+	pc_hex(hex, mv->hash, PC_HASH_LEN);
+	pc_buf_printf(&msg, "moved %llu line%s%s after the signed size %llu (%llu bytes with sha256:%s) to %s",
+		(unsigned long long)mv->lines, mv->lines == 1 ? "" : "s",
+		mv->torn ? " and a final line without newline" : "",
+		(unsigned long long)signed_size, (unsigned long long)mv->bytes, hex, mv->path);
+	if (mv->own)
+		pc_buf_printf(&msg, "; %llu of them from an append of a pre-receive or update hook that did not "
+			"finish: its hook failed, so git did not apply them", (unsigned long long)mv->own);
+	if (mv->lines > mv->own)
+		pc_buf_printf(&msg, "; %llu not written by policy-check (no authenticated intent names them)",
+			(unsigned long long)(mv->lines - mv->own));
+	r = pc_buf_error(&msg) ? PC_ENOMEM : self_record(lines, seq, time, "quarantine", "quarantined", msg.ptr);
+	pc_buf_release(&msg);
+	return r;
 }
 
 #ifdef PC_FAULT_INJECTION
@@ -1164,6 +1584,28 @@ static int test_tear(int fd, const char *p, size_t len)
 	nanosleep(&ts, NULL);
 	return (int)(len / 2);
 }
+
+/*
+ * Tests only: PC_AUDIT_TEST_CRASH=HOOK[:N] kills the process with SIGKILL
+ * in its N-th append (default 1) of records of hook HOOK, once the lines
+ * are written and synced and before their checkpoint is signed: a crash
+ * between write and checkpoint.
+ */
+static void test_crash(const pc_audit_record *recs, size_t n)
+{
+	static unsigned long count;
+	const char *spec = getenv("PC_AUDIT_TEST_CRASH"), *colon;
+	size_t len;
+
+	if (!spec || !*spec || !n || !recs[0].hook)
+		return;
+	colon = strchr(spec, ':');
+	len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (strlen(recs[0].hook) != len || strncmp(spec, recs[0].hook, len))
+		return;
+	if (++count == (colon ? strtoul(colon + 1, NULL, 10) : 1))
+		raise(SIGKILL);
+}
 #endif
 
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
@@ -1177,6 +1619,8 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 {
 	pc_note_signer *signer = NULL;
 	pc_checkpoint old_cp;
+	unsigned char ikey[32];
+	moved mv;
 	int have_cp = 0;
 	log_paths p;
 	tail t;
@@ -1191,11 +1635,18 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	if (first_seq)
 		*first_seq = 0;
 	memset(&old_cp, 0, sizeof(old_cp));
+	memset(&mv, 0, sizeof(mv));
+	memset(&t, 0, sizeof(t));
+	memset(ikey, 0, sizeof(ikey));
 	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
 	    !cfg->origin || !*cfg->origin)
 		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
 	if ((r = pc_note_signer_load(&signer, cfg->key_path, cfg->origin, err)) < 0)
 		return r;
+	if ((r = pc_note_signer_derive(ikey, signer, INTENT_KEY_LABEL, err)) < 0) {
+		pc_note_signer_free(signer);
+		return r;
+	}
 	if (paths_init(&p, cfg->log_path) < 0) {
 		pc_note_signer_free(signer);
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
@@ -1212,7 +1663,7 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 
 	if ((r = check_log_safe(&p, err)) < 0)
 		goto done;
-	if (fault("open") || (lockfd = open(p.lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (lockfd = open_shared(p.lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, &p)) < 0) {
 		r = sys_error(err, p.lock, "cannot open the audit lock");
 		goto done;
 	}
@@ -1228,7 +1679,7 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 			goto done;
 		}
 	}
-	if (fault("open") || (logfd = open(p.log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
+	if (fault("open") || (logfd = open_shared(p.log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, &p)) < 0) {
 		r = sys_error(err, p.log, "cannot open the audit log for appending");
 		goto done;
 	}
@@ -1241,22 +1692,29 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	if ((r = read_checkpoint_size(&old_cp, &have_cp, p.checkpoint, err)) < 0) {
 		char msg[PC_ERROR_MAX];
 		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-		r = pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
-			"policy-check audit verify accepts the log", msg);
+		if (access(p.checkpoint, R_OK) < 0 && errno == EACCES)
+			r = pc_error_set(err, r, "%s: permission denied: fix owner or mode of %s (mode 0644: "
+				"every account that runs the hooks reads it)", p.checkpoint, p.checkpoint);
+		else
+			r = pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
+				"policy-check audit verify accepts the log", msg);
 		goto done;
 	}
-	memset(&t, 0, sizeof(t));
 	t.file_size = (uint64_t)st.st_size;
 	t.cp_size = have_cp ? old_cp.size : UINT64_MAX;
 	if ((r = read_tail(&t, logfd, p.log, p.state, 1, err)) < 0 ||
 	    (r = check_against_checkpoint(&t, logfd, &p, have_cp ? &old_cp : NULL, err)) < 0)
+		goto done;
+	/* Lines after the signed size are signed only if an append of ours wrote them. */
+	if (have_cp && (r = authenticate_tail(&mv, flags, &p, &t, logfd, ikey, err)) < 0)
 		goto done;
 
 	/* The new lines: a repair record first when a torn line is cut off. */
 	pc_time_rfc3339(now);
 	seq = t.edge.size;
 	pc_buf_init(&lines, 0);
-	if (t.torn_len && (r = repair_record(&lines, seq++, now, &t)) < 0) {
+	if ((t.torn_len && (r = repair_record(&lines, seq++, now, &t)) < 0) ||
+	    (mv.path && (r = moved_record(&lines, seq++, now, &mv, old_cp.size)) < 0)) {
 		r = pc_error_set(err, r, "out of memory");
 		goto done;
 	}
@@ -1276,6 +1734,9 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 		}
 	}
 
+	if (have_cp && (r = intent_save(&p, t.cp_size, t.cp_end, &t, &lines, !cfg->void_on_failure, ikey,
+		err)) < 0)
+		goto done;
 	written_from = t.end;
 	if (t.torn_len) {
 		if (fault("truncate") || ftruncate(logfd, (off_t)t.end) < 0) {
@@ -1299,13 +1760,17 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 		r = sys_error(err, p.log, "fdatasync failed");
 		goto done;
 	}
+#ifdef PC_FAULT_INJECTION
+	test_crash(recs, n);
+#endif
 
 	if ((r = extend_and_sign(flags, cfg, &p, &t, signer, &lines, err)) < 0)
 		goto done;
 	renamed = 1;
 	if ((r = sync_dir(flags, p.dir, err)) < 0) {
 		if (cfg->void_on_failure)
-			void_after_failure(flags, cfg, &p, &t, signer, logfd, recs, n, seq, now, r, err);
+			void_after_failure(flags, cfg, &p, &t, signer, have_cp ? ikey : NULL, logfd, recs, n, seq,
+				now, r, err);
 		goto done;
 	}
 	save_state(&p, &t);
@@ -1334,5 +1799,8 @@ done:
 		paths_release(&p);
 	pc_checkpoint_release(&old_cp);
 	pc_note_signer_free(signer);
+	OPENSSL_cleanse(ikey, sizeof(ikey));
+	tail_release(&t);
+	free(mv.path);
 	return r;
 }

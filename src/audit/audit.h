@@ -114,6 +114,14 @@ int pc_audit_line_check(uint64_t *seq, pc_json_doc *doc, const char *line, size_
 int pc_audit_entry_parse(pc_audit_entry *e, pc_json_doc *doc, const char *line, size_t len, pc_error *err);
 void pc_audit_entry_release(pc_audit_entry *e);
 
+/*
+ * The size that LOG.checkpoint claims, read without checking its
+ * signature, for the commands that take no verifier key (show, reconcile):
+ * lines after it are not records yet.  Returns 1 with *size, 0 when there
+ * is no checkpoint, < 0 when it cannot be read or parsed.
+ */
+int pc_audit_signed_size(uint64_t *size, const char *log_path, pc_error *err);
+
 /* Verification, for `audit verify`. */
 typedef struct pc_audit_verify_opts {
 	const char *log_path;

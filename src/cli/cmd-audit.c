@@ -507,7 +507,8 @@ static char *void_key(const pc_audit_entry *e)
 }
 
 /* The keys of the log's void records; only lines that can be one are parsed. */
-static int collect_voids(pc_strlist *voids, const char *log, pc_error *err)
+static int collect_voids(pc_strlist *voids, const char *log, int have_signed, uint64_t signed_size,
+	pc_error *err)
 {
 	static const char mark[] = "\"decision\":\"void\"";
 	pc_audit_reader *rd = NULL;
@@ -519,9 +520,12 @@ static int collect_voids(pc_strlist *voids, const char *log, pc_error *err)
 	size_t len;
 	int complete, r;
 
+	uint64_t n = 0;
+
 	if ((r = pc_audit_reader_open(&rd, log, err)) < 0)
 		return r;
-	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0 && complete) {
+	while ((!have_signed || n++ < signed_size) &&
+	       (r = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0 && complete) {
 		if (!memmem(line, len, mark, sizeof(mark) - 1) ||
 		    pc_audit_entry_parse(&e, &doc, line, len, &lerr) < 0)
 			continue;	/* an invalid line is reported by the main pass */
@@ -746,8 +750,8 @@ static int audit_show(int argc, char **argv)
 	show_row *rows = NULL;
 	size_t nrows = 0, arows = 0, len, i, c;
 	const char *since = NULL, *log, *line;
-	uint64_t lineno = 0;
-	int json = 0, complete, r, status = 0, voided;
+	uint64_t lineno = 0, signed_size = 0, unsigned_lines = 0;
+	int json = 0, complete, r, status = 0, voided, have_signed;
 	const char *until = NULL;
 	void *const bind[] = { &f.ref, &f.decision, &since, &json, &f.break_glass, &until, &f.pusher,
 		&f.repo };
@@ -781,7 +785,10 @@ static int audit_show(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (collect_voids(&voids, log, &err) < 0 || pc_audit_reader_open(&rd, log, &err) < 0) {
+	/* only the records a checkpoint covers: what follows may be lines added without the key */
+	if ((have_signed = pc_audit_signed_size(&signed_size, log, &err)) < 0 ||
+	    collect_voids(&voids, log, have_signed, signed_size, &err) < 0 ||
+	    pc_audit_reader_open(&rd, log, &err) < 0) {
 		cmd_error("audit show: %s", err.msg);
 		pc_strlist_clear(&voids);
 		free(f.repo_real);
@@ -789,6 +796,10 @@ static int audit_show(int argc, char **argv)
 	}
 	while ((r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0) {
 		lineno++;
+		if (have_signed && lineno > signed_size) {
+			unsigned_lines++;
+			continue;
+		}
 		if (!complete) {
 			cmd_error("warning: %s:%llu: the final line has no newline (an append did not finish); skipped",
 				log, (unsigned long long)lineno);
@@ -816,6 +827,12 @@ static int audit_show(int argc, char **argv)
 		}
 		pc_audit_entry_release(&e);
 	}
+	if (!have_signed)
+		cmd_error("warning: %s.checkpoint: no checkpoint: no record shown is covered by a signature", log);
+	if (unsigned_lines)
+		cmd_error("warning: %s: %llu lines after the signed size %llu are not records (no signature "
+			"covers them): not shown; run policy-check audit verify", log,
+			(unsigned long long)unsigned_lines, (unsigned long long)signed_size);
 	if (r < 0) {
 		cmd_error("audit show: %s", err.msg);
 		status = 2;

@@ -137,9 +137,9 @@ test_expect_success 'an older checkpoint put back is reported; --strict makes it
 	cp five.checkpoint audit.log.checkpoint &&
 	verify audit.log >out 2>err &&
 	grep "^5 records verified" out &&
-	grep "warning: audit.log: 5 records after the signed checkpoint (size 5) are not covered by a signature" err &&
+	grep "warning: audit.log: 5 lines after the signed checkpoint (size 5) are not records: no signature covers them" err &&
 	test_expect_code 1 verify --strict audit.log 2>err &&
-	grep "5 records after the signed checkpoint" err
+	grep "5 lines after the signed checkpoint" err
 '
 
 test_expect_success 'an older checkpoint put back is an error against the checkpoint the auditor saved' '
