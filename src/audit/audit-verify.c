@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "audit.h"
+#include "repo.h"
 #include "buf.h"
 #include "hotfix.h"
 
@@ -824,11 +825,9 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	int complete, r;
 
 	memset(&m, 0, sizeof(m));
-	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		const git_error *ge = git_error_last();
-		return pc_error_set(err, PC_ENOTFOUND, "%s: not a git repository: %s", repo_dir,
-			ge ? ge->message : "unknown error");
-	}
+	if ((r = pc_repo_open(&repo, repo_dir, &lerr)) < 0)
+		return r == PC_EUNSAFE ? pc_error_set(err, r, "%s: %s", repo_dir, lerr.msg) :
+			pc_error_set(err, PC_ENOTFOUND, "%s: not a git repository: %s", repo_dir, lerr.msg);
 	m.paths[0] = real_dir(repo_dir);
 	m.paths[1] = real_dir(git_repository_path(repo));
 	if ((r = pc_audit_reader_open(&rd, log_path, err)) < 0)
