@@ -665,6 +665,23 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 	voided = decided && !strcmp(e->decision, "void");
 	committed = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "committed");
 	aborted = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "aborted");
+	/*
+	 * The update hook runs for each ref after pre-receive, before git
+	 * writes it: its rejection of the very update pre-receive accepted
+	 * (a hook of the repository's own in update.d refused it) means the
+	 * ref stayed at its old value.
+	 */
+	if (!strcmp(e->hook, "update") && !strcmp(e->decision, "reject")) {
+		st = ref_map_get(map, e->ref, 0);
+		if (st && st->pending && same_oid(st->pending_new, e->new_hex) &&
+		    same_oid(st->pending_old, e->old_hex)) {
+			st->seq = e->seq;
+			if (set_str(&st->expect, st->pending_old) < 0)
+				return PC_ENOMEM;
+			st->pending = 0;
+		}
+		return 0;
+	}
 	if (!accepted && !voided && !committed && !aborted)
 		return 0;
 	/*
