@@ -138,7 +138,11 @@ int pc_chain_run(pc_session *s, const char *name, char *why, size_t whysize, pc_
 		if (!update)
 			pc_buf_printf(&input, "%s %s %s\n", old, new, s->updates[i].ref);
 	}
-	if (pc_buf_error(&input) || (update && s->nupdates != 1)) {
+	if (update && s->nupdates != 1) {
+		r = pc_error_set(err, PC_EINVAL, "the update hook chains one ref at a time");
+		goto done;
+	}
+	if (pc_buf_error(&input)) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
