@@ -3,7 +3,7 @@
 # wanted, not needed: a package that cannot be installed leaves its test to
 # skip with the reason, and the rest of the suite still runs.
 
-PC_INTEGRATION_PACKAGES="openssh-server lighttpd gitolite3 openssl"
+PC_INTEGRATION_PACKAGES="openssh-server lighttpd nginx fcgiwrap gitolite3 openssl"
 
 # pc_want_packages PKG...: install the missing ones as root with apt-get,
 # without starting their system services (the tests start their own servers

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "audit.h"
+#include "repo.h"
 #include "buf.h"
 #include "hotfix.h"
 
@@ -693,6 +694,23 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 	voided = decided && !strcmp(e->decision, "void");
 	committed = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "committed");
 	aborted = !strcmp(e->hook, "reference-transaction") && !strcmp(e->decision, "aborted");
+	/*
+	 * The update hook runs for each ref after pre-receive, before git
+	 * writes it: its rejection of the very update pre-receive accepted
+	 * (a hook of the repository's own in update.d refused it) means the
+	 * ref stayed at its old value.
+	 */
+	if (!strcmp(e->hook, "update") && !strcmp(e->decision, "reject")) {
+		st = ref_map_get(map, e->ref, 0);
+		if (st && st->pending && same_oid(st->pending_new, e->new_hex) &&
+		    same_oid(st->pending_old, e->old_hex)) {
+			st->seq = e->seq;
+			if (set_str(&st->expect, st->pending_old) < 0)
+				return PC_ENOMEM;
+			st->pending = 0;
+		}
+		return 0;
+	}
 	if (!accepted && !voided && !committed && !aborted)
 		return 0;
 	/*
@@ -853,11 +871,9 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	int complete, r, have_signed;
 
 	memset(&m, 0, sizeof(m));
-	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		const git_error *ge = git_error_last();
-		return pc_error_set(err, PC_ENOTFOUND, "%s: not a git repository: %s", repo_dir,
-			ge ? ge->message : "unknown error");
-	}
+	if ((r = pc_repo_open(&repo, repo_dir, &lerr)) < 0)
+		return r == PC_EUNSAFE ? pc_error_set(err, r, "%s: %s", repo_dir, lerr.msg) :
+			pc_error_set(err, PC_ENOTFOUND, "%s: not a git repository: %s", repo_dir, lerr.msg);
 	m.paths[0] = real_dir(repo_dir);
 	m.paths[1] = real_dir(git_repository_path(repo));
 	/* lines after the signed size are no records: the next append moves aside what it did not write */

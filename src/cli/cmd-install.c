@@ -3,8 +3,9 @@
  * bare repositories.
  *
  * Each hook is a two-line sh script that execs the installed hook program,
- * marked so that install can tell its own hooks from an administrator's
- * and never overwrite a foreign hook without --force.
+ * marked so that install can tell its own hooks from an administrator's.
+ * A pre-receive or update hook of the administrator's is kept in
+ * hooks/NAME.d/ and runs after ours; --force replaces it instead.
  */
 #include "config.h"
 #include "cmd.h"
@@ -66,6 +67,72 @@ static int is_ours(const char *path)
 	return strstr(buf, HOOK_MARKER) != NULL;
 }
 
+/* 1 when the hook at path runs the hooks of NAME.d itself (Gitea's, a forge's). */
+static int is_dispatcher(const char *path, const char *name)
+{
+	char buf[65536], want[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "%s.d", name);
+	return memchr(buf, '\0', (size_t)n) == NULL && strstr(buf, want) != NULL;
+}
+
+/*
+ * A pre-receive or update hook that policy-check did not write is kept:
+ * moved to hooks/NAME.d/NAME, which the hook program runs after its own
+ * verdict (src/session/chain.h).  Refused, with what to do instead, when
+ * that would lose or loop: a reference-transaction hook (nothing runs
+ * it), a symbolic link (gitolite's driver, a managed hook), a hook that
+ * runs NAME.d itself (Gitea's), or a NAME.d/NAME already there.
+ */
+static int keep_foreign(const char *repo, const char *name, const char *path, const struct stat *st)
+{
+	char dir[PATH_MAX], kept[PATH_MAX + 64];
+
+	if (strcmp(name, "pre-receive") && strcmp(name, "update")) {
+		cmd_error("install: %s exists and was not installed by policy-check; "
+			"move it away or use --force to replace it", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		cmd_error("install: %s is not a regular file (a symbolic link: gitolite's or a managed hook); "
+			"put policy-check beside it instead (contrib/integrations/README.md), "
+			"or move it into %s/hooks/%s.d/ yourself", path, repo, name);
+		return -1;
+	}
+	if (is_dispatcher(path, name)) {
+		cmd_error("install: %s runs hooks/%s.d/ itself (Gitea, Forgejo, GitLab); "
+			"put policy-check into that directory instead (contrib/integrations/README.md)",
+			path, name);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/hooks/%s.d", repo, name);
+	snprintf(kept, sizeof(kept), "%s/%s", dir, name);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		cmd_error("install: cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (access(kept, F_OK) == 0) {
+		cmd_error("install: %s exists and was not installed by policy-check, and %s exists too; "
+			"move one of them away", path, kept);
+		return -1;
+	}
+	if (rename(path, kept) < 0) {
+		cmd_error("install: cannot move %s to %s: %s", path, kept, strerror(errno));
+		return -1;
+	}
+	printf("kept %s as %s: it runs after policy-check's %s\n", path, kept, name);
+	return 0;
+}
+
 static int install_hook(const char *repo, const char *name, const char *dir, int force)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], program[PATH_MAX + 64];
@@ -78,11 +145,9 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/hooks/%s", repo, name);
-	if (lstat(path, &st) == 0 && !is_ours(path) && !force) {
-		cmd_error("install: %s exists and was not installed by policy-check; "
-			"move it away (or chain it yourself) or use --force", path);
+	if (lstat(path, &st) == 0 && !is_ours(path) && !force &&
+	    keep_foreign(repo, name, path, &st) < 0)
 		return -1;
-	}
 	snprintf(tmp, sizeof(tmp), "%s.pc-tmp", path);
 	if (mkdir(dirname(strcpy(tmp, path)), 0755) < 0 && errno != EEXIST) {
 		cmd_error("install: cannot create %s: %s", tmp, strerror(errno));
@@ -128,7 +193,7 @@ enum { OPT_POLICY = CMD_LONG_ONLY, OPT_HOOK };
 static const cmd_opt install_opts[] = {
 	{ OPT_POLICY, 0, "policy", "FILE", "the policy for these repositories (sets policycheck.policy)" },
 	{ OPT_HOOK, 0, "hook", "NAME", "install this hook: pre-receive, update, reference-transaction" },
-	{ 'f', 1, "force", NULL, "replace a hook that policy-check did not install" },
+	{ 'f', 1, "force", NULL, "replace a hook that policy-check did not install, instead of keeping it" },
 	CMD_OPTS_END
 };
 

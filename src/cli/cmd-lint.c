@@ -466,9 +466,10 @@ static int lint_repo(const pc_policy *p, const pc_signers *signers, git_reposito
 static git_repository *open_repo(const char *dir)
 {
 	git_repository *repo = NULL;
+	pc_error err = PC_ERROR_INIT;
 
-	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		cmd_error("%s: cannot open the repository: %s", dir, git_message());
+	if (pc_repo_open(&repo, dir, &err) < 0) {
+		cmd_error("%s: cannot open the repository: %s", dir, err.msg);
 		return NULL;
 	}
 	return repo;

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int git_fail(pc_error *err, int code, const char *what)
 {
@@ -52,13 +54,139 @@ done:
 	return r;
 }
 
+/* PATH without its trailing slashes (but "/" stays), resolved when it exists. */
+static char *dir_key(const char *path)
+{
+	char *real = realpath(path, NULL), *p = real ? real : pc_strdup(path);
+	size_t n;
+
+	if (!p)
+		return NULL;
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	return p;
+}
+
+/*
+ * git's ownership rule (git-config(1), safe.directory): DIR is owned by
+ * the effective user (by SUDO_UID when root runs under sudo), or the
+ * system or global configuration lists it in safe.directory, or lists
+ * "*"; an empty value forgets the entries before it.  libgit2 1.5 reads
+ * the list but knows no "*", and reports a missing list as "config value
+ * 'safe.directory' was not found"; so the commands check the rule here.
+ */
+static int owner_trusted(const char *dir)
+{
+	struct stat st;
+	const char *sudo = getenv("SUDO_UID");
+	uid_t uid = geteuid();
+
+	if (stat(dir, &st) < 0)
+		return 0;
+	if (uid == 0 && sudo && *sudo) {
+		char *end;
+		unsigned long v = strtoul(sudo, &end, 10);
+
+		if (!*end && (uid_t)v == st.st_uid)
+			return 1;
+	}
+	return st.st_uid == uid;
+}
+
+static int safe_listed(const char *key)
+{
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	git_buf path = GIT_BUF_INIT;
+	char *want;
+	int safe = 0;
+
+	if (git_config_open_default(&cfg) < 0)
+		return 0;
+	if (git_config_multivar_iterator_new(&it, cfg, "safe.directory", NULL) < 0)
+		goto done;
+	while (git_config_next(&e, it) == 0) {
+		if (!e->value || !*e->value) {
+			safe = 0;
+			continue;
+		}
+		if (!strcmp(e->value, "*")) {
+			safe = 1;
+			continue;
+		}
+		git_buf_dispose(&path);
+		if (git_config_parse_path(&path, e->value) < 0)
+			continue;
+		if ((want = dir_key(path.ptr))) {
+			safe |= !strcmp(want, key);
+			free(want);
+		}
+	}
+done:
+	git_buf_dispose(&path);
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	git_error_clear();
+	return safe;
+}
+
 int pc_repo_open(git_repository **out, const char *dir, pc_error *err)
 {
+	const char *d = dir ? dir : ".";
+	const char *workdir;
+	char *gitdir = NULL, *wt = NULL;
+	int validate = 1, opened, r;
+
+	/*
+	 * libgit2 1.5 checks ownership in git_repository_open_ext but not in
+	 * git_repository_open_bare, with its own reading of safe.directory;
+	 * open without its check and apply git's rule to what was opened.
+	 */
 	*out = NULL;
-	if (git_repository_open_ext(out, dir ? dir : ".", GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 &&
-	    git_repository_open_bare(out, dir ? dir : ".") < 0)
-		return git_fail(err, PC_ENOTFOUND, dir ? dir : ".");
-	return 0;
+	git_libgit2_opts(GIT_OPT_GET_OWNER_VALIDATION, &validate);
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	opened = git_repository_open_ext(out, d, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 ||
+		 git_repository_open_bare(out, d) == 0;
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, validate);
+	if (!opened)
+		return git_fail(err, PC_ENOTFOUND, d);
+	if (!validate)
+		return 0;
+	gitdir = dir_key(git_repository_path(*out));
+	workdir = git_repository_workdir(*out);
+	wt = workdir ? dir_key(workdir) : NULL;
+	if (!gitdir || (workdir && !wt)) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
+	} else if ((owner_trusted(gitdir) || safe_listed(gitdir)) &&
+		   (!wt || owner_trusted(wt) || safe_listed(wt))) {
+		r = 0;
+	} else {
+		/* git's own words, and its remedy, quoted for the shell as git does */
+		const char *at = wt ? wt : gitdir, *p;
+		pc_buf q = PC_BUF_INIT;
+
+		if (at[strspn(at, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@")]) {
+			pc_buf_putc(&q, '\'');
+			for (p = at; *p; p++)
+				*p == '\'' ? pc_buf_puts(&q, "'\\''") : pc_buf_putc(&q, *p);
+			pc_buf_putc(&q, '\'');
+		} else {
+			pc_buf_puts(&q, at);
+		}
+		r = pc_error_set(err, PC_EUNSAFE,
+			"detected dubious ownership in repository at '%s'; "
+			"to add an exception for this directory, call: "
+			"git config --global --add safe.directory %s", at, pc_buf_error(&q) ? at : q.ptr);
+		pc_buf_release(&q);
+	}
+	if (r < 0) {
+		git_repository_free(*out);
+		*out = NULL;
+	}
+	free(gitdir);
+	free(wt);
+	return r;
 }
 
 int pc_oid_is_zero(const git_oid *id)

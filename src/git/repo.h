@@ -19,7 +19,11 @@
  * paths containing ':').
  */
 int pc_repo_open_hook(git_repository **out, pc_error *err);
-/* Open a repository for the CLI: DIR may be a work tree or a bare repository. */
+/*
+ * Open a repository for the CLI: DIR may be a work tree or a bare repository.
+ * A repository another user owns opens only as git would let it (git-config(1),
+ * safe.directory); otherwise PC_EUNSAFE, with git's hint in err.
+ */
 int pc_repo_open(git_repository **out, const char *dir, pc_error *err);
 
 /* A set of object ids (open addressing), used for reachability checks. */

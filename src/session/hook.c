@@ -4,10 +4,74 @@
  * records and reports.
  */
 #include "hook.h"
+#include "chain.h"
 #include "session.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+/*
+ * What the hooks print goes to the pusher through git's "remote:" lines.
+ * GitLab (GL_PROTOCOL=web: the merge button, the web editor, the API)
+ * shows its user only the lines that start with "GL-HOOK-ERR: ", so
+ * there every line the hook prints gets that prefix, as it is written.
+ */
+#define GL_HOOK_PREFIX "GL-HOOK-ERR: "
+
+static ssize_t gl_write(void *cookie, const char *buf, size_t size)
+{
+	int *bol = cookie;
+	size_t n, done = 0;
+	const char *nl;
+
+	while (done < size) {
+		if (*bol && fputs(GL_HOOK_PREFIX, stderr) == EOF)
+			return -1;
+		nl = memchr(buf + done, '\n', size - done);
+		n = nl ? (size_t)(nl - (buf + done)) + 1 : size - done;
+		if (fwrite(buf + done, 1, n, stderr) != n)
+			return -1;
+		*bol = nl != NULL;
+		done += n;
+	}
+	fflush(stderr);
+	return (ssize_t)size;
+}
+
+static int gl_close(void *cookie)
+{
+	int *bol = cookie;
+
+	if (!*bol)
+		fputc('\n', stderr);
+	fflush(stderr);
+	return 0;
+}
+
+static int gl_bol = 1;
+
+static FILE *hook_out(void)
+{
+	static const cookie_io_functions_t io = { NULL, gl_write, NULL, gl_close };
+	const char *proto = getenv("GL_PROTOCOL");
+	FILE *fp;
+
+	if (!proto || strcmp(proto, "web"))
+		return stderr;
+	if (!(fp = fopencookie(&gl_bol, "w", io)))
+		return stderr;
+	setvbuf(fp, NULL, _IOLBF, 0);
+	return fp;
+}
+
+static void hook_out_close(FILE *fp)
+{
+	if (fp && fp != stderr)
+		fclose(fp);
+}
 
 /*
  * A hook's session, and libgit2 without re-hashing: git has hashed every
@@ -29,18 +93,46 @@ static void hook_done(pc_session *s)
 	git_libgit2_shutdown();
 }
 
-/* Judge, record, report: what pre-receive and update share. */
-static int judge_and_record(pc_session *s, int all_or_nothing)
+/*
+ * The repository's own hooks (hooks/NAME.d/) run once policy-check has
+ * accepted, before anything is recorded: when one of them fails, git
+ * applies nothing, so every verdict becomes a rejection that names it,
+ * and the log never holds an accept record for a push git refused.
+ */
+static void run_chain(pc_session *s, const char *name)
+{
+	pc_error err = PC_ERROR_INIT;
+	char why[PATH_MAX + 64] = "";
+	size_t i;
+	int r;
+
+	if (pc_session_rejected(s))
+		return;
+	if ((r = pc_chain_run(s, name, why, sizeof(why), &err)) == 0)
+		return;
+	for (i = 0; i < s->nverdicts; i++) {
+		if (r < 0)
+			pc_verdict_internal(&s->verdicts[i], PC_INTERNAL_HINT, "%s", err.msg);
+		else
+			pc_verdict_reject(&s->verdicts[i], "hook",
+				"its own output above says why; policy-check itself accepted this update",
+				"%s: the repository's own %s hook rejected the push", why, name);
+	}
+}
+
+/* Judge, chain, record, report: what pre-receive and update share. */
+static int judge_and_record(pc_session *s, int all_or_nothing, FILE *out)
 {
 	pc_error err = PC_ERROR_INIT;
 
 	pc_session_identify(s, NULL);
 	if (pc_session_judge(s, all_or_nothing, &err) < 0) {
-		pc_session_fail(stderr, &err);
+		pc_session_fail(out, &err);
 		return 1;
 	}
+	run_chain(s, s->hook);
 	pc_session_record(s);
-	pc_session_report(s, stderr);
+	pc_session_report(s, out);
 	return pc_session_rejected(s);
 }
 
@@ -48,20 +140,22 @@ int pc_hook_pre_receive(int argc, char **argv)
 {
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
+	FILE *out = hook_out();
 	int r = 1;
 
 	(void)argc;
 	(void)argv;
 	hook_start(&s, "pre-receive");
-	if (pc_session_open_hook(&s, stderr) < 0)
+	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0 || pc_session_read_options(&s, &err) < 0) {
-		pc_session_fail(stderr, &err);
+		pc_session_fail(out, &err);
 		goto done;
 	}
-	r = s.nupdates ? judge_and_record(&s, 1) : 0;
+	r = s.nupdates ? judge_and_record(&s, 1, out) : 0;
 done:
 	hook_done(&s);
+	hook_out_close(out);
 	return r;
 }
 
@@ -69,23 +163,25 @@ int pc_hook_update(int argc, char **argv)
 {
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
+	FILE *out = hook_out();
 	int r = 1;
 
 	hook_start(&s, "update");
 	if (argc != 4) {
 		pc_error_set(&err, PC_EINVAL, "the update hook takes REF OLD NEW");
-		pc_session_fail(stderr, &err);
+		pc_session_fail(out, &err);
 		goto done;
 	}
-	if (pc_session_open_hook(&s, stderr) < 0)
+	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_add_update(&s, argv[1], argv[2], argv[3], &err) < 0) {
-		pc_session_fail(stderr, &err);
+		pc_session_fail(out, &err);
 		goto done;
 	}
-	r = judge_and_record(&s, 0);
+	r = judge_and_record(&s, 0, out);
 done:
 	hook_done(&s);
+	hook_out_close(out);
 	return r;
 }
 
@@ -94,6 +190,7 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	pc_session s;
 	pc_error err = PC_ERROR_INIT;
 	const char *state;
+	FILE *out;
 	size_t i;
 
 	/*
@@ -110,11 +207,12 @@ int pc_hook_reference_transaction(int argc, char **argv)
 			;
 		return 0;
 	}
+	out = hook_out();
 	hook_start(&s, "reference-transaction");
-	if (pc_session_open_hook(&s, stderr) < 0)
+	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0) {
-		fprintf(stderr, "policy-check: reference-transaction: %s\n", err.msg);
+		fprintf(out, "policy-check: reference-transaction: %s\n", err.msg);
 		goto done;
 	}
 	/*
@@ -131,8 +229,9 @@ int pc_hook_reference_transaction(int argc, char **argv)
 		}
 	pc_session_identify(&s, NULL);
 	if (pc_session_record_transaction(&s, state, &err) < 0)
-		fprintf(stderr, "policy-check: reference-transaction: cannot record what git did: %s\n", err.msg);
+		fprintf(out, "policy-check: reference-transaction: cannot record what git did: %s\n", err.msg);
 done:
 	hook_done(&s);
+	hook_out_close(out);
 	return 0;
 }

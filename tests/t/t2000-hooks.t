@@ -93,13 +93,13 @@ test_expect_success 'the update hook judges one ref at a time' '
 	grep "\"hook\":\"update\"" audit/audit.log
 '
 
-test_expect_success 'install refuses to overwrite a foreign hook without --force' '
+test_expect_success 'install refuses to overwrite a foreign reference-transaction hook without --force' '
 	git init -q --bare foreign.git &&
-	printf "#!/bin/sh\nexit 0\n" >foreign.git/hooks/pre-receive &&
+	printf "#!/bin/sh\nexit 0\n" >foreign.git/hooks/reference-transaction &&
 	test_expect_code 2 policy-check install --policy policy.yml foreign.git 2>err &&
 	grep "was not installed by policy-check" err &&
 	policy-check install --policy policy.yml --force foreign.git &&
-	grep "installed by policy-check" foreign.git/hooks/pre-receive
+	grep "installed by policy-check" foreign.git/hooks/reference-transaction
 '
 
 test_expect_success 'install refuses an invalid policy' '

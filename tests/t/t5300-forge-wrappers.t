@@ -4,7 +4,8 @@ test_description='the hook scripts shipped for GitLab and Gitea, run by git as t
 
 # GitLab and Gitea cannot run here; what can be tested is our side: the
 # scripts in contrib/integrations run policy-check with the forge's pusher
-# variable, keep its exit status, and (GitLab) prefix the report for the web UI.
+# variable and keep its exit status; policy-check itself prefixes the report
+# for GitLab's web UI (GL_PROTOCOL=web).
 
 # use_script FILE: FILE, pointed at the hooks of this build, as server.git's
 # pre-receive hook in place of the one policy-check install wrote.
@@ -51,7 +52,7 @@ test_expect_success 'GitLab, the web UI (GL_PROTOCOL=web): every line is prefixe
 	test "$(git -C server.git rev-parse main)" = "$(git -C work rev-parse origin/main)"
 '
 
-test_expect_success 'GitLab, the web UI: an accepted push is accepted through the wrapper' '
+test_expect_success 'GitLab, the web UI: an accepted push is accepted through the script' '
 	(cd work && GL_USERNAME=carol GL_PROTOCOL=web git push origin feature/gl 2>../err) &&
 	grep "^remote: GL-HOOK-ERR: policy-check: accepted refs/heads/feature/gl" err &&
 	test "$(git -C server.git rev-parse feature/gl)" = "$(git -C work rev-parse feature/gl)"

@@ -157,10 +157,14 @@ pc_audit_verify() {
 # none of them as applied.  The pusher's stderr stays in ${PC_PUSH_ERR:-../err}
 # for the test to read the reasons.  PC_PUSH_ENV holds more VAR=VALUE words
 # for the pusher's environment (split on blanks, as env takes them), for
-# tests that inject a fault into the hooks with PC_FAULT=...
+# tests that inject a fault into the hooks with PC_FAULT=...; with
+# GL_PROTOCOL=web among them, policy-check's lines must carry GitLab's
+# "GL-HOOK-ERR: " prefix.
 pc_push() {
 	pc_push_want=$1 pc_push_user=$2
 	shift 2
+	pc_push_pfx=
+	case " ${PC_PUSH_ENV:-} " in *" GL_PROTOCOL=web "*) pc_push_pfx="GL-HOOK-ERR: " ;; esac
 	pc_push_err=${PC_PUSH_ERR:-../err}
 	pc_push_status=0
 	pc_push_dir=$(git rev-parse --git-dir) || return 1
@@ -181,7 +185,7 @@ pc_push() {
 		fi
 		while read -r flag ref; do
 			test "$flag" = "=" && continue
-			grep -q "^remote: policy-check: \(accepted\|accepted with break-glass\|dry-run, would reject\) $ref " \
+			grep -q "^remote: ${pc_push_pfx}policy-check: \(accepted\|accepted with break-glass\|dry-run, would reject\) $ref " \
 				"$pc_push_err" || {
 				echo "pc_push: policy-check did not report $ref as accepted:" && cat "$pc_push_err"
 				return 1
@@ -196,7 +200,7 @@ pc_push() {
 		fi
 		# the rejection must name a ref of this push, not any ref at all
 		while read -r flag ref; do
-			grep -q "^remote: policy-check: rejected $ref " "$pc_push_err" && break
+			grep -q "^remote: ${pc_push_pfx}policy-check: rejected $ref " "$pc_push_err" && break
 		done <"$pc_push_dir/push.refs" || {
 			echo "pc_push: policy-check reported no ref of this push as rejected:" && cat "$pc_push_err"
 			return 1
