@@ -92,9 +92,6 @@ test_expect_success '09:40 dave (app), whom the hint names, fetches feature/logi
 	! grep "approved by: .*carol" err
 '
 
-# promote: "policy-check promote" makes the stg and prd changes below (the
-# next overlay set to what the previous environment runs) once it lands.
-
 test_expect_success '11:00 frank (app) bumps prd to 1.4.0 by mistake: stg has never run it' '
 	(
 		cd frank &&
@@ -109,19 +106,37 @@ test_expect_success '11:00 frank (app) bumps prd to 1.4.0 by mistake: stg has ne
 	git -C server.git show main:overlays/dev/kustomization.yaml | grep "newTag: \"1.4.0\""
 '
 
-test_expect_success '11:05 frank follows the hint: dev runs 1.4.0 already, so stg to 1.4.0 first; bob (sre) approves' '
+# day_promote USER ARGS...: USER runs policy-check promote in their clone;
+# its output in out, git's and the server's in err.
+day_promote() {
+	dp_user=$1
+	shift
 	(
-		cd frank &&
-		git reset -q --hard origin/main &&
-		set_tag frank stg 1.4.0 "feat(stg): web 1.4.0" &&
-		ex_push accept frank origin HEAD:refs/heads/feature/stg-1.4.0
-	) &&
-	approve_all origin/feature/stg-1.4.0 bob &&
+		cd "$SHARNESS_TRASH_DIRECTORY/$dp_user" &&
+		ex_as "$dp_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err
+	)
+}
+
+test_expect_success '11:05 frank follows the hint: dev runs 1.4.0 already, so he runs policy-check promote stg' '
+	(cd frank && git switch -q -C main origin/main) &&
+	test_expect_code 1 day_promote frank stg &&
+	grep "^promotion of stg: registry.example.com/shop/web:1.4.0$" out &&
+	grep "rejected refs/heads/main" err &&
+	grep "^  bob: policy-check approve [0-9a-f]* --target main$" out &&
+	! grep "^  frank:" out
+'
+
+test_expect_success '11:10 bob (sre), whom promote names, approves; frank runs promote stg again: stg runs 1.4.0' '
+	commit=$(sed -n "s/^  bob: policy-check approve \([0-9a-f]*\) .*/\1/p" out) &&
 	(
-		cd frank &&
-		ex_push accept frank origin HEAD:main
+		cd bob &&
+		git fetch -q origin &&
+		git log -p origin/main..$commit >/dev/null &&
+		ex_approve bob $commit main
 	) &&
-	grep "approved by: .*bob (signature)" err
+	day_promote frank stg &&
+	grep "approved by: .*bob (signature)" err &&
+	git -C server.git show main:overlays/stg/kustomization.yaml | grep "newTag: \"1.4.0\""
 '
 
 test_expect_success '13:00 alice (sre) bumps prd to 1.4.0, which stg runs: prd needs two of sre and two of app' '
@@ -208,7 +223,7 @@ test_expect_success '16:00 stg goes back too: dave (app) reverts the stg promoti
 		cd dave &&
 		git fetch -q origin &&
 		git switch -q -c feature/revert-stg-1.4.0 origin/main &&
-		stg=$(git log -1 --format=%H --grep="^feat(stg): web 1.4.0$" origin/main) &&
+		stg=$(git log -1 --format=%H --grep="^chore(stg): promote 1.4.0 from dev$" origin/main) &&
 		test -n "$stg" &&
 		ex_as dave git revert --no-edit "$stg" >/dev/null &&
 		grep "newTag: \"1.2.0\"" overlays/stg/kustomization.yaml &&
