@@ -298,6 +298,44 @@ done:
 }
 
 /*
+ * git's merge message for the fetch-head line `in`, as `git merge` on
+ * p->target writes it.  fmt-merge-msg drops a parent HEAD already has, so
+ * it runs in a temporary worktree (no checkout) whose HEAD is p->old_hex,
+ * not in the clone, whose HEAD may be any branch (one that has SRC).
+ */
+static int merge_message(promote *p, char **msg, const char *in)
+{
+	const char *dir = p->dir, *t = getenv("TMPDIR");
+	char *tmp = NULL, *wt = NULL;
+	int added = 0, r = -1;
+
+	if (!(tmp = pc_asprintf("%s/policy-check-merge.XXXXXX", t && *t ? t : "/tmp")) || !mkdtemp(tmp)) {
+		cmd_error("promote: cannot make a temporary directory; set TMPDIR to a writable one");
+		goto done;
+	}
+	if (!(wt = pc_asprintf("%s/wt", tmp)) ||
+	    git(p, NULL, NULL, "worktree", "add", "-q", "--detach", "--no-checkout", wt, p->old_hex, NULL) != 0) {
+		cmd_error("promote: git worktree add failed");
+		goto done;
+	}
+	added = 1;
+	p->dir = wt;
+	if (git(p, msg, in, "fmt-merge-msg", "--into-name", p->target, NULL) != 0 || !*msg || !**msg) {
+		cmd_error("promote: git fmt-merge-msg failed");
+		goto done;
+	}
+	r = 0;
+done:
+	p->dir = dir;
+	if (added)
+		git(p, NULL, NULL, "worktree", "remove", "--force", wt, NULL);
+	remove_tree(tmp);
+	free(tmp);
+	free(wt);
+	return r;
+}
+
+/*
  * Pattern1/2: TARGET becomes the source branch: a fast-forward when TARGET
  * is behind it, else git's merge.  A work branch that exists locally is
  * pushed first (so that approvers can fetch it).
@@ -363,12 +401,9 @@ static int plan_branch(promote *p)
 		goto done;
 	}
 	/* git's own message, as `git merge SRC` on branch TARGET writes it */
-	if (!(in = pc_asprintf("%s\t\tbranch '%s' of .\n", src_hex, src)))
+	if (!(in = pc_asprintf("%s\t\tbranch '%s' of .\n", src_hex, src)) ||
+	    merge_message(p, &msg, in) < 0)
 		goto done;
-	if (git(p, &msg, in, "fmt-merge-msg", "--into-name", p->target, NULL) != 0 || !msg || !*msg) {
-		cmd_error("promote: git fmt-merge-msg failed");
-		goto done;
-	}
 	{
 		char *id = NULL, *body = pc_asprintf("%s\n", msg);
 

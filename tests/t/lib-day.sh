@@ -28,3 +28,14 @@ day_no_break_glass() {
 	! test -s day-break-glass &&
 	test $(grep -c "\"break_glass\":null" audit/audit.log) = $(wc -l <audit/audit.log)
 }
+
+# day_promote USER ARGS...: USER runs policy-check promote in their clone;
+# its output in out, git's and the server's in err.
+day_promote() {
+	dp_user=$1
+	shift
+	(
+		cd "$SHARNESS_TRASH_DIRECTORY/$dp_user" &&
+		ex_as "$dp_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err
+	)
+}

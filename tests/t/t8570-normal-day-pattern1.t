@@ -91,7 +91,7 @@ test_expect_success '10:35 erin follows the hint: feature/login into staging' '
 	grep "approved by: erin (pusher)" err
 '
 
-test_expect_success '11:00 frank (app) opens feature/banner; erin merges it into develop and staging' '
+test_expect_success '11:00 frank (app) opens feature/banner; erin merges it into develop, and promotes it to staging' '
 	(
 		cd frank &&
 		git switch -q -c feature/banner origin/develop &&
@@ -102,14 +102,12 @@ test_expect_success '11:00 frank (app) opens feature/banner; erin merges it into
 	(
 		cd erin &&
 		merge_into erin develop feature/banner &&
-		ex_push accept erin origin develop &&
-		merge_into erin staging feature/banner &&
-		ex_push accept erin origin staging
-	)
+		ex_push accept erin origin develop
+	) &&
+	day_promote erin --from feature/banner staging &&
+	grep "approved by: erin (pusher)" err &&
+	git -C server.git log --format=%s -1 staging | grep "^Merge branch .feature/banner. into staging$"
 '
-
-# promote: "policy-check promote" makes the merges of this day's promotions
-# once it lands; the steps below then use it.
 
 test_expect_success '13:00 alice (sre) merges feature/login into main; pushed with its work branch, both are rejected' '
 	(

@@ -80,17 +80,6 @@ test_expect_success '10:05 erin follows the hint: feature/login into develop (he
 	grep "approved by: erin (pusher)" err
 '
 
-# day_promote USER ARGS...: USER runs policy-check promote in their clone;
-# its output in out, git's and the server's in err.
-day_promote() {
-	dp_user=$1
-	shift
-	(
-		cd "$SHARNESS_TRASH_DIRECTORY/$dp_user" &&
-		ex_as "$dp_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err
-	)
-}
-
 test_expect_success '10:10 then promotes develop -> staging with policy-check promote' '
 	day_promote erin staging &&
 	grep "approved by: erin (pusher)" err &&

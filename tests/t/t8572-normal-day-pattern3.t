@@ -106,17 +106,6 @@ test_expect_success '11:00 frank (app) bumps prd to 1.4.0 by mistake: stg has ne
 	git -C server.git show main:overlays/dev/kustomization.yaml | grep "newTag: \"1.4.0\""
 '
 
-# day_promote USER ARGS...: USER runs policy-check promote in their clone;
-# its output in out, git's and the server's in err.
-day_promote() {
-	dp_user=$1
-	shift
-	(
-		cd "$SHARNESS_TRASH_DIRECTORY/$dp_user" &&
-		ex_as "$dp_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err
-	)
-}
-
 test_expect_success '11:05 frank follows the hint: dev runs 1.4.0 already, so he runs policy-check promote stg' '
 	(cd frank && git switch -q -C main origin/main) &&
 	test_expect_code 1 day_promote frank stg &&
