@@ -688,6 +688,19 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 
 	if (!e->ref || !e->hook || !e->decision)
 		return 0;
+	/*
+	 * A baseline (policy-check install adopting a repository) explains the
+	 * ref's value at that time, as an applied acceptance would.
+	 */
+	if (!strcmp(e->hook, "install") && !strcmp(e->decision, "baseline") && e->op &&
+	    !strcmp(e->op, "baseline")) {
+		if (!(st = ref_map_get(map, e->ref, 1)))
+			return PC_ENOMEM;
+		st->known = 1;
+		st->pending = 0;
+		st->seq = e->seq;
+		return set_str(&st->expect, e->new_hex);
+	}
 	decided = !strcmp(e->hook, "pre-receive") || !strcmp(e->hook, "update");
 	accepted = decided && !strcmp(e->decision, "accept");
 	/* a void record: the append of the accept failed late, and the hook rejected the update */

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "cmd.h"
+#include "audit.h"
 #include "session.h"
 #include "policy.h"
 #include "repo.h"
@@ -17,10 +18,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define HOOK_MARKER "# installed by policy-check install; reinstall instead of editing"
@@ -168,6 +171,174 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 	return 0;
 }
 
+/* 1 when any hook of the repository was installed by policy-check. */
+static int has_our_hooks(const char *repo)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < PC_ARRAY_SIZE(known_hooks); i++) {
+		snprintf(path, sizeof(path), "%s/hooks/%s", repo, known_hooks[i]);
+		if (is_ours(path))
+			return 1;
+	}
+	return 0;
+}
+
+/* One ref to record: its name and the object it points at. */
+typedef struct baseline_ref {
+	char *name;
+	char hex[GIT_OID_HEXSZ + 1];
+} baseline_ref;
+
+static void baseline_refs_free(baseline_ref *refs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; refs && i < n; i++)
+		free(refs[i].name);
+	free(refs);
+}
+
+/* The direct refs of repo (a symbolic HEAD moves with its branch). */
+static int list_refs(baseline_ref **out, size_t *n, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	baseline_ref *refs = NULL;
+	size_t count = 0, alloc = 0;
+	int r, e;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return -1;
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			if (pc_grow((void **)&refs, &alloc, count + 1, sizeof(*refs)) < 0 ||
+			    !(refs[count].name = pc_strdup(git_reference_name(ref)))) {
+				git_reference_free(ref);
+				r = -1;
+				goto done;
+			}
+			git_oid_tostr(refs[count].hex, sizeof(refs[count].hex), git_reference_target(ref));
+			count++;
+		}
+		git_reference_free(ref);
+	}
+	r = e == GIT_ITEROVER ? 0 : -1;
+done:
+	git_reference_iterator_free(it);
+	if (r < 0) {
+		baseline_refs_free(refs, count);
+		return r;
+	}
+	*out = refs;
+	*n = count;
+	return 0;
+}
+
+/*
+ * Adoption: one "baseline" record per ref the repository already has, so
+ * that audit reconcile explains the refs made before the hooks were
+ * there.  The installer is named by the policy's identity variable when
+ * it is set, else by the login name of the effective uid (identity
+ * "login").  policy_path NULL: the repository's own (policycheck.policy).
+ */
+static int write_baseline(git_repository *repo, const char *arg, const char *policy_path)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_policy *policy = NULL;
+	pc_audit_config cfg;
+	pc_audit_record *recs = NULL;
+	baseline_ref *refs = NULL;
+	struct passwd *pw;
+	char *path = NULL, *repo_abs = NULL, real[PATH_MAX], push_id[33], uid[32];
+	const char *pusher = NULL, *identity = NULL, *v;
+	size_t n = 0, i, len;
+	uint64_t seq;
+	int r = -1;
+
+	if (list_refs(&refs, &n, repo) < 0) {
+		cmd_error("install: %s: cannot list its refs: %s", arg,
+			git_error_last() ? git_error_last()->message : "out of memory");
+		goto done;
+	}
+	if (!n) {
+		r = 0;
+		goto done;
+	}
+	if (!policy_path) {
+		if (pc_policy_path_for_repo(&path, git_repository_path(repo), &err) < 0) {
+			cmd_error("install: %s", err.msg);
+			goto done;
+		}
+		policy_path = path;
+	}
+	if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0) {
+		cmd_error("install: %s has %zu refs, and their baseline records need the policy %s; "
+			"fix it (policy-check lint) or name one with --policy, then install again",
+			arg, n, policy_path);
+		goto done;
+	}
+	for (i = 0; i < policy->identity_env.n && !pusher; i++)
+		if ((v = getenv(policy->identity_env.items[i])) && *v) {
+			pusher = v;
+			identity = policy->identity_env.items[i];
+		}
+	if (!pusher) {
+		identity = "login";
+		if ((pw = getpwuid(geteuid())))
+			pusher = pw->pw_name;
+		else {
+			snprintf(uid, sizeof(uid), "uid %lu", (unsigned long)geteuid());
+			pusher = uid;
+		}
+	}
+	/* the repository as the hooks name it: real path, no trailing slash */
+	v = git_repository_path(repo);
+	if (realpath(v, real))
+		v = real;
+	for (len = strlen(v); len > 1 && v[len - 1] == '/'; len--)
+		;
+	if (!(repo_abs = pc_strndup(v, len)) || !(recs = pc_calloc(n, sizeof(*recs)))) {
+		cmd_error("install: out of memory");
+		goto done;
+	}
+	pc_audit_push_id(push_id);
+	for (i = 0; i < n; i++) {
+		recs[i].hook = "install";
+		recs[i].repo = repo_abs;
+		recs[i].push = push_id;
+		recs[i].pusher = pusher;
+		recs[i].identity = identity;
+		recs[i].decision = "baseline";
+		recs[i].policy = policy->sha256;
+		recs[i].ref = refs[i].name;
+		recs[i].new_hex = refs[i].hex;
+		recs[i].op = "baseline";
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.log_path = policy->audit_log;
+	cfg.key_path = policy->audit_key;
+	cfg.origin = policy->audit_origin;
+	if (pc_audit_append(&cfg, recs, n, &seq, &err) < 0) {
+		cmd_error("install: %s: cannot write the baseline records of its %zu refs: %s", arg, n, err.msg);
+		goto done;
+	}
+	if (n == 1)
+		printf("baseline %s: 1 ref, audit record %llu\n", arg, (unsigned long long)seq);
+	else
+		printf("baseline %s: %zu refs, audit records %llu-%llu\n", arg, n, (unsigned long long)seq,
+			(unsigned long long)(seq + n - 1));
+	r = 0;
+done:
+	baseline_refs_free(refs, n);
+	free(recs);
+	free(repo_abs);
+	free(path);
+	pc_policy_free(policy);
+	return r;
+}
+
 static int set_config(git_repository *repo, const char *policy_abs)
 {
 	git_config *cfg = NULL;
@@ -264,6 +435,18 @@ int cmd_install(int argc, char **argv)
 		} else {
 			int failed = 0;
 
+			/*
+			 * Adoption (no hook of ours yet): the refs made before the hooks
+			 * get their baseline first, or the hooks are not installed.  A
+			 * reinstall writes none: that would explain away a bypass.
+			 */
+			if (!has_our_hooks(argv[i]) &&
+			    write_baseline(repo, argv[i], policy_path ? policy_abs : NULL) < 0) {
+				r = 2;
+				git_repository_free(repo);
+				repo = NULL;
+				continue;
+			}
 			for (j = 0; j < nhooks; j++)
 				if (install_hook(argv[i], hooks[j], dir, force) < 0)
 					failed = 1;

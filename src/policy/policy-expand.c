@@ -172,6 +172,9 @@ int pc_policy_write_expanded(const pc_policy *p, FILE *fp)
 	yq(fp, p->audit_key ? p->audit_key : "");
 	fputs("\n  origin: ", fp);
 	yq(fp, p->audit_origin ? p->audit_origin : "");
+	fprintf(fp, "\n  syslog:\n    enabled: %s\n    socket: ", yb(p->syslog_enabled));
+	yq(fp, p->syslog_socket ? p->syslog_socket : "/dev/log");
+	fprintf(fp, "\n    facility: %s", pc_policy_facility_name(p->syslog_facility));
 	fputs("\ntrunk: ", fp);
 	yq(fp, p->trunk);
 	fputs(p->nenvironments ? "\nenvironments:\n" : "\nenvironments: {}\n", fp);

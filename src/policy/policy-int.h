@@ -123,8 +123,11 @@ int pc_policy_get_enum(cx *c, const ynode *n, const char *path, const char *cons
 
 enum {
 	S_TOP, S_IDENTITY, S_USER, S_BRANCH, S_TAGS, S_APPROVALS, S_RULES, S_BREAK_GLASS,
-	S_AUDIT, S_ENVIRONMENT, S_LIMITS
+	S_AUDIT, S_ENVIRONMENT, S_LIMITS, S_AUDIT_SYSLOG
 };
+
+/* The name of an audit.syslog.facility code. */
+const char *pc_policy_facility_name(int code);
 
 void pc_policy_check_keys(cx *c, const ynode *m, int sec, const char *path);
 const char *pc_policy_bad_name(const char *s, int is_group);

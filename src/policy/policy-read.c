@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 /* ------------------------------------------------------------------------ */
 /* Sections */
@@ -754,6 +756,59 @@ static void read_rules(cx *c, const ynode *n)
 	read_fields(c, n, "rules", &c->p->rules, rules_fields, PC_ARRAY_SIZE(rules_fields));
 }
 
+/*
+ * audit.syslog: off (or false), on (or true), or a mapping of enabled,
+ * socket (an absolute path to an AF_UNIX datagram socket) and facility.
+ */
+static const char *const facilities[] = { "user", "daemon", "auth", "syslog", "authpriv",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7" };
+static const int facility_codes[] = { 1, 3, 4, 5, 10, 16, 17, 18, 19, 20, 21, 22, 23 };
+
+const char *pc_policy_facility_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < PC_ARRAY_SIZE(facility_codes); i++)
+		if (facility_codes[i] == code)
+			return facilities[i];
+	return "user";
+}
+
+static void read_syslog(cx *c, const ynode *n)
+{
+	struct sockaddr_un sa;
+	const ynode *v;
+	const char *s;
+	int e;
+
+	if (n->kind == Y_SCALAR && n->plain && (!strcmp(n->str, "off") || !strcmp(n->str, "on"))) {
+		c->p->syslog_enabled = !strcmp(n->str, "on");
+		return;
+	}
+	if (n->kind == Y_SCALAR) {
+		pc_policy_get_bool(c, n, "audit.syslog", &c->p->syslog_enabled);
+		return;
+	}
+	if (!pc_policy_want_map(c, n, "audit.syslog"))
+		return;
+	pc_policy_check_keys(c, n, S_AUDIT_SYSLOG, "audit.syslog");
+	if ((v = pc_policy_y_get(n, "enabled")))
+		pc_policy_get_bool(c, v, "audit.syslog.enabled", &c->p->syslog_enabled);
+	if ((v = pc_policy_y_get(n, "socket")) && (s = pc_policy_get_str(c, v, "audit.syslog.socket"))) {
+		if (*s != '/')
+			pc_policy_cx_error(c, v, "audit.syslog.socket: '%s' must be an absolute path, "
+				"e.g. /dev/log", s);
+		else if (strlen(s) >= sizeof(sa.sun_path))
+			pc_policy_cx_error(c, v, "audit.syslog.socket: the path is longer than %zu bytes, "
+				"which a unix socket address cannot hold", sizeof(sa.sun_path) - 1);
+		else
+			pc_policy_cx_set(c, &c->p->syslog_socket, s);
+	}
+	if ((v = pc_policy_y_get(n, "facility")) &&
+	    (e = pc_policy_get_enum(c, v, "audit.syslog.facility", facilities, PC_ARRAY_SIZE(facilities))) >= 0)
+		c->p->syslog_facility = facility_codes[e];
+}
+
 static void read_audit(cx *c, const ynode *n)
 {
 	static const char *const fields[] = { "log", "key", "origin" };
@@ -792,6 +847,8 @@ static void read_audit(cx *c, const ynode *n)
 		}
 		pc_policy_cx_set(c, dst[i], s);
 	}
+	if ((v = pc_policy_y_get(n, "syslog")))
+		read_syslog(c, v);
 }
 
 static const struct field limits_fields[] = {

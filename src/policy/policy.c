@@ -291,6 +291,8 @@ static int policy_defaults(pc_policy *p)
 	size_t i;
 
 	p->approvals_required = 1;
+	p->syslog_enabled = 1;
+	p->syslog_facility = 1;	/* user */
 	p->pusher_is_approval = 1;
 	p->limits.max_commits = 100000;
 	p->limits.max_paths = 1000000;
@@ -468,6 +470,7 @@ void pc_policy_free(pc_policy *p)
 	free(p->audit_log);
 	free(p->audit_key);
 	free(p->audit_origin);
+	free(p->syslog_socket);
 	free(p->trunk);
 	for (i = 0; i < p->nenvironments; i++) {
 		free(p->environments[i].name);

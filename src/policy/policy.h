@@ -120,6 +120,10 @@ typedef struct pc_policy {
 	char *audit_log;		/* resolved against the policy's directory */
 	char *audit_key;
 	char *audit_origin;
+	/* audit.syslog: one line per hook run for the server's admin */
+	int syslog_enabled;		/* default 1 */
+	char *syslog_socket;		/* NULL: PC_SYSLOG_DEFAULT_SOCKET */
+	int syslog_facility;		/* RFC 5424 facility code; default 1 (user) */
 
 	/* Pattern3 */
 	char *trunk;			/* default "main" */

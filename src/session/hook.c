@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 /*
  * What the hooks print goes to the pusher through git's "remote:" lines.
@@ -80,15 +81,28 @@ static void hook_out_close(FILE *fp)
  * default re-hashes every object it reads, which is a quarter of the cost
  * of judging a push of many commits.  hook_done() undoes both.
  */
+static struct timespec hook_started;
+
 static void hook_start(pc_session *s, const char *hook)
 {
+	clock_gettime(CLOCK_MONOTONIC, &hook_started);
 	pc_session_init(s, hook);
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
-static void hook_done(pc_session *s)
+/* The operator's syslog line (decision NULL: from the verdicts), then the end. */
+static void hook_done(pc_session *s, const char *decision)
 {
+	struct timespec now;
+	long long usec = 0;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0)
+		usec = (long long)(now.tv_sec - hook_started.tv_sec) * 1000000 +
+			(now.tv_nsec - hook_started.tv_nsec) / 1000;
+	/* reference-transaction: nothing to say of a transaction of HEAD alone */
+	if (!decision || s->nupdates || s->failure)
+		pc_session_log(s, decision, usec);
 	pc_session_release(s);
 	git_libgit2_shutdown();
 }
@@ -127,6 +141,7 @@ static int judge_and_record(pc_session *s, int all_or_nothing, FILE *out)
 
 	pc_session_identify(s, NULL);
 	if (pc_session_judge(s, all_or_nothing, &err) < 0) {
+		pc_session_set_failure(s, "cannot judge the push: %s", err.msg);
 		pc_session_fail(out, &err);
 		return 1;
 	}
@@ -149,12 +164,13 @@ int pc_hook_pre_receive(int argc, char **argv)
 	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0 || pc_session_read_options(&s, &err) < 0) {
+		pc_session_set_failure(&s, "cannot read the push: %s", err.msg);
 		pc_session_fail(out, &err);
 		goto done;
 	}
 	r = s.nupdates ? judge_and_record(&s, 1, out) : 0;
 done:
-	hook_done(&s);
+	hook_done(&s, NULL);
 	hook_out_close(out);
 	return r;
 }
@@ -169,18 +185,20 @@ int pc_hook_update(int argc, char **argv)
 	hook_start(&s, "update");
 	if (argc != 4) {
 		pc_error_set(&err, PC_EINVAL, "the update hook takes REF OLD NEW");
+		pc_session_set_failure(&s, "%s", err.msg);
 		pc_session_fail(out, &err);
 		goto done;
 	}
 	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_add_update(&s, argv[1], argv[2], argv[3], &err) < 0) {
+		pc_session_set_failure(&s, "cannot read the push: %s", err.msg);
 		pc_session_fail(out, &err);
 		goto done;
 	}
 	r = judge_and_record(&s, 0, out);
 done:
-	hook_done(&s);
+	hook_done(&s, NULL);
 	hook_out_close(out);
 	return r;
 }
@@ -212,6 +230,7 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0) {
+		pc_session_set_failure(&s, "cannot read what git did: %s", err.msg);
 		fprintf(out, "policy-check: reference-transaction: %s\n", err.msg);
 		goto done;
 	}
@@ -228,10 +247,12 @@ int pc_hook_reference_transaction(int argc, char **argv)
 			s.nupdates--;
 		}
 	pc_session_identify(&s, NULL);
-	if (pc_session_record_transaction(&s, state, &err) < 0)
+	if (pc_session_record_transaction(&s, state, &err) < 0) {
+		pc_session_set_failure(&s, "cannot record what git did: %s", err.msg);
 		fprintf(out, "policy-check: reference-transaction: cannot record what git did: %s\n", err.msg);
+	}
 done:
-	hook_done(&s);
+	hook_done(&s, state);
 	hook_out_close(out);
 	return 0;
 }

@@ -5,12 +5,14 @@
 #include "session.h"
 #include "audit.h"
 #include "buf.h"
+#include "oplog.h"
 #include "pushers.h"
 #include "repo.h"
 #include "report.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,11 +228,13 @@ void pc_session_release(pc_session *s)
 	pc_strlist_clear(&s->options);
 	pc_policy_free(s->policy);
 	free(s->repo_path);
+	free(s->failure);
 	git_repository_free(s->repo);
 	memset(s, 0, sizeof(*s));
 }
 
-int pc_session_load_policy(pc_policy **out, const char *path, FILE *fp, const char *intro)
+/* pc_session_load_policy, and the first diagnostic in *first when it fails. */
+static int load_policy(pc_policy **out, const char *path, FILE *fp, const char *intro, pc_error *first)
 {
 	pc_diag diags = PC_DIAG_INIT;
 	int r;
@@ -242,9 +246,16 @@ int pc_session_load_policy(pc_policy **out, const char *path, FILE *fp, const ch
 		else if (!diags.n)
 			fprintf(fp, "policy-check: cannot load the policy %s\n", path);
 		pc_diag_print(&diags, fp);
+		if (first && pc_diag_to_error(&diags, first) == 0)
+			pc_error_set(first, PC_EINVAL, "cannot load it");
 	}
 	pc_diag_clear(&diags);
 	return r;
+}
+
+int pc_session_load_policy(pc_policy **out, const char *path, FILE *fp, const char *intro)
+{
+	return load_policy(out, path, fp, intro, NULL);
 }
 
 /* The repository's absolute path without the trailing slash, for records. */
@@ -284,9 +295,11 @@ int pc_session_open_hook(pc_session *s, FILE *fp)
 		r = pc_error_set(&err, PC_ENOMEM, "out of memory");
 		goto fail;
 	}
-	r = pc_session_load_policy(&s->policy, path, fp, intro);
+	if ((r = load_policy(&s->policy, path, fp, intro, &err)) < 0)
+		pc_session_set_failure(s, "the server's policy %s is invalid: %s", path, err.msg);
 	goto done;
 fail:
+	pc_session_set_failure(s, "%s", err.msg);
 	pc_session_fail(fp, &err);
 done:
 	free(intro);
@@ -414,9 +427,11 @@ void pc_session_record(pc_session *s)
 	uint64_t seq = 0;
 	size_t i;
 
-	if (record_first_pushers(s, &err) < 0)
+	if (record_first_pushers(s, &err) < 0) {
+		pc_session_set_failure(s, "cannot record who first pushed the new commits: %s", err.msg);
 		refuse_accepted(s, "cannot record who first pushed the new commits, so they cannot be accepted",
 			err.msg);
+	}
 	audit_config(&cfg, s->policy);
 	cfg.void_on_failure = 1;	/* a failed append rejects the push: no accept may stand */
 	if (!(recs = pc_calloc(s->nverdicts ? s->nverdicts : 1, sizeof(*recs)))) {
@@ -431,10 +446,12 @@ void pc_session_record(pc_session *s)
 	if (pc_audit_append(&cfg, recs, s->nverdicts, &seq, &err) < 0)
 		goto fail;
 	s->first_seq = (long long)seq;
+	s->nrecords = s->nverdicts;
 	free(recs);
 	return;
 fail:
 	free(recs);
+	pc_session_set_failure(s, "cannot write the audit record: %s", err.msg);
 	/* Every verdict, rejections too: no record of any of them is on disk. */
 	for (i = 0; i < s->nverdicts; i++)
 		pc_verdict_internal(&s->verdicts[i], PC_INTERNAL_HINT,
@@ -473,7 +490,10 @@ int pc_session_record_transaction(pc_session *s, const char *state, pc_error *er
 			git_oid_is_zero(&u->new_id) ? "delete" : "update";
 	}
 	audit_config(&cfg, s->policy);
-	r = pc_audit_append(&cfg, recs, s->nupdates, &seq, err);
+	if ((r = pc_audit_append(&cfg, recs, s->nupdates, &seq, err)) == 0) {
+		s->first_seq = (long long)seq;
+		s->nrecords = s->nupdates;
+	}
 done:
 	free(recs);
 	free(olds);
@@ -492,4 +512,51 @@ void pc_session_fail(FILE *fp, const pc_error *err)
 {
 	fprintf(fp, PC_SESSION_ERR_PREFIX "%s\n", err->msg[0] ? err->msg : "internal error");
 	fflush(fp);
+}
+
+void pc_session_set_failure(pc_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	if (s->failure)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->failure = pc_strdup(msg);	/* NULL when out of memory: the line is lost, not the push */
+}
+
+void pc_session_log(const pc_session *s, const char *decision, long long usec)
+{
+	pc_oplog_event ev;
+	const char *sock = NULL;
+
+	if (s->policy && !s->policy->syslog_enabled)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.hook = s->hook;
+	ev.repo = s->repo_path;
+	ev.pusher = s->pusher;
+	ev.identity = s->identity;
+	ev.failure = s->failure;
+	ev.verdicts = s->verdicts;
+	ev.nverdicts = s->nverdicts;
+	ev.updates = s->updates;
+	ev.nupdates = s->nupdates;
+	ev.first_seq = s->first_seq;
+	ev.nrecords = s->nrecords;
+	ev.usec = usec;
+	ev.facility = s->policy ? s->policy->syslog_facility : 1;
+	if (s->failure)
+		ev.decision = "error";
+	else if (decision)
+		ev.decision = decision;
+	else
+		ev.decision = pc_session_rejected(s) ? "reject" : "accept";
+	if (s->policy)
+		sock = s->policy->syslog_socket;
+	else if ((sock = getenv(PC_SYSLOG_SOCKET_ENV)) && *sock != '/')
+		sock = NULL;
+	pc_oplog_send(&ev, sock);
 }

@@ -38,6 +38,8 @@ typedef struct pc_session {
 	size_t nverdicts;
 	pc_oidlist *new_commits;	/* per update: commits new to the repository */
 	long long first_seq;		/* the first audit record written, -1 when none */
+	size_t nrecords;		/* how many from first_seq */
+	char *failure;			/* why the push could not be judged or recorded, or NULL */
 } pc_session;
 
 /* Start a session for `hook` (NULL for check); release it with pc_session_release. */
@@ -89,6 +91,16 @@ int pc_session_record_transaction(pc_session *s, const char *state, pc_error *er
 void pc_session_report(const pc_session *s, FILE *fp);
 /* 1 when any verdict rejects. */
 int pc_session_rejected(const pc_session *s);
+
+/* Keep the first reason the push could not be judged or recorded, for pc_session_log. */
+void pc_session_set_failure(pc_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The operator's syslog line for this hook run (oplog.h), to the policy's
+ * audit.syslog socket, or the default one when no policy could be read.
+ * decision NULL: from the verdicts (or "error" after a failure).
+ */
+void pc_session_log(const pc_session *s, const char *decision, long long usec);
 
 /* A push that cannot be judged: one "policy-check: rejected: MESSAGE" line. */
 void pc_session_fail(FILE *fp, const pc_error *err);

@@ -156,7 +156,7 @@ test_expect_success 'every key of an audit record, and every decision, is in pol
 		grep -q -w -e "$key" policy-check-audit.5.txt ||
 		{ echo "record key $key is not described"; return 1; }
 	done <rkeys &&
-	for d in accept reject committed aborted repaired void; do
+	for d in accept reject committed aborted repaired void baseline; do
 		grep -q -E "^ +$d( |\$)" policy-check-audit.5.txt ||
 		{ echo "decision $d is not described"; return 1; }
 	done
