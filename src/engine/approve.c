@@ -952,10 +952,36 @@ static void approvers_text(pc_buf *b, const requirement *q, const pc_strlist *ap
 			pc_buf_printf(b, "%s%s", (*count)++ ? ", " : "", approvers->items[i]);
 }
 
+/*
+ * What would unblock a requirement nobody left can meet: another user with
+ * a key among its owners, or break-glass by its members (named, so that
+ * the pusher knows whom to call).
+ */
+static void unblock_text(pc_buf *b, const pc_policy *p, const requirement *q)
+{
+	size_t i, j, n = 0;
+
+	pc_buf_printf(b, "another user with a key must be added to its approvers (%s)", q->owners_text.ptr);
+	for (i = 0; i < p->nusers; i++)
+		for (j = 0; j < p->break_glass_groups.n; j++)
+			if (pc_policy_user_is(p, p->users[i].name, p->break_glass_groups.items[j])) {
+				if (n < MAX_LISTED)
+					pc_buf_printf(b, "%s%s", n ? ", " : ", or break-glass by one of ",
+						p->users[i].name);
+				else if (n == MAX_LISTED)
+					pc_buf_puts(b, ", ...");
+				n++;
+				break;
+			}
+	if (!n)
+		pc_buf_puts(b, " (break_glass.groups is empty: nobody can break the glass)");
+}
+
 static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *s,
 	const requirement *q, const char *co_file)
 {
 	pc_buf have = PC_BUF_INIT, hint = PC_BUF_INIT, where = PC_BUF_INIT, who = PC_BUF_INIT;
+	pc_buf nokey = PC_BUF_INIT, unblock = PC_BUF_INIT;
 	const barred *b;
 	char short_new[8];
 	size_t i, nwho;
@@ -967,20 +993,47 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 		return 0;
 	}
 	git_oid_tostr(short_new, sizeof(short_new), &c->u->new_id);
-	/* Name only owners whose approval can count; say why the others cannot. */
-	for (i = 0, nwho = 0; i < q->users.n; i++)
-		if (!find_barred(s, q->users.items[i]))
-			pc_buf_printf(&who, "%s%s", nwho++ ? ", " : "", q->users.items[i]);
+	/*
+	 * Name only owners whose approval can count: not barred, not counted
+	 * already, with a key to sign; say why the others cannot.
+	 */
+	for (i = 0, nwho = 0; i < q->users.n; i++) {
+		const char *name = q->users.items[i];
+		const pc_user *u = pc_policy_user(ctx->policy, name);
+		pc_error e = PC_ERROR_INIT;
+		int sign = 1;
+
+		if (find_barred(s, name) || pc_strlist_has(&s->approvers, name))
+			continue;
+		if (u && pc_keyring_can_sign(ctx, u, &sign, &e) < 0)
+			sign = 1;	/* a hint only: the keyring's error is reported where it counts */
+		if (!sign)
+			pc_buf_printf(&nokey, "; %s cannot approve it: no key of theirs is in the policy "
+				"(users.%s.keys, or allowed_signers for %s)", name, name, u->email ? u->email : "their email");
+		else
+			pc_buf_printf(&who, "%s%s", nwho++ ? ", " : "", name);
+	}
 	pc_buf_printf(&hint, "policy-check approve %s --target %s", short_new, c->u->ref);
-	if (nwho)
-		pc_buf_printf(&hint, " (by %s%s)", q->need > 1 ? "any of " : "one of ", who.ptr);
-	else if (q->users.n)
-		pc_buf_printf(&hint, " (none of its owners may: an owner who made no commit of it must)");
-	else
+	if (!q->users.n) {
 		pc_buf_printf(&hint, " (the owners name no user of the policy: fix CODEOWNERS)");
+	} else {
+		int more = q->need - count;
+
+		if (nwho >= (size_t)more)
+			pc_buf_printf(&hint, " (by %s%s)", more > 1 ? "any of " : "one of ", who.ptr);
+		else {
+			unblock_text(&unblock, ctx->policy, q);
+			if (nwho)
+				pc_buf_printf(&hint, " (by %s, but it needs %d more and nobody else can give one: %s)",
+					who.ptr, more, unblock.ptr);
+			else
+				pc_buf_printf(&hint, " (nobody left can approve it: %s)", unblock.ptr);
+		}
+	}
 	for (i = 0; i < q->users.n; i++)
 		if ((b = find_barred(s, q->users.items[i])))
 			pc_buf_printf(&hint, "; %s cannot approve it: %s", b->user, b->why);
+	pc_buf_puts(&hint, nokey.ptr);
 	for (i = 0; i < s->kept_users.n; i++)
 		if (pc_strlist_has(&q->users, s->kept_users.items[i]) &&
 		    !pc_strlist_has(&s->approvers, s->kept_users.items[i]))	/* another one carried */
@@ -1004,6 +1057,8 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 	pc_buf_release(&hint);
 	pc_buf_release(&where);
 	pc_buf_release(&who);
+	pc_buf_release(&nokey);
+	pc_buf_release(&unblock);
 	return r;
 }
 
