@@ -179,7 +179,7 @@ int cmd_approve(int argc, char **argv)
 	git_oid tag_id, tagged_commit;
 	char *tagged_target = NULL;
 	int64_t tagged;
-	int no_push = 0, c, r = 2, valid = 0, tagged_ok = 0;
+	int no_push = 0, c, r = 2, valid = 0, tagged_ok = 0, by_email = 0, n;
 
 	cmd_parse_init(&p, &cmd_approve_spec, argc, argv);
 	while ((c = cmd_parse_next(&p)) != -1) {
@@ -243,6 +243,7 @@ int cmd_approve(int argc, char **argv)
 		goto done;
 	if (!who[0] || pc_approval_ref_name(ref, sizeof(ref), hex, target, who) < 0) {
 		email_name(who, sizeof(who), repo);
+		by_email = 1;
 		if (pc_approval_ref_name(ref, sizeof(ref), hex, target, who) < 0) {
 			cmd_error("approve: cannot name an approval of %s for %s by %s", hex, target, who);
 			goto done;
@@ -258,6 +259,20 @@ int cmd_approve(int argc, char **argv)
 	}
 	if (find_existing(found, sizeof(found), repo, hex, git_object_id(commit), target, signer) < 0)
 		goto done;
+	/*
+	 * An email names nobody the hooks can check, and user.email may not be
+	 * the signer's (one clone, several keys): take the next free name.
+	 */
+	for (n = 2; by_email && !found[0] && n < 100 && git_reference_lookup(&existing, repo, ref) == 0; n++) {
+		char numbered[200];
+
+		git_reference_free(existing);
+		existing = NULL;
+		snprintf(numbered, sizeof(numbered), "%s-%d", who, n);
+		if (pc_approval_ref_name(ref, sizeof(ref), hex, target, numbered) < 0)
+			break;
+	}
+	git_error_clear();
 	if (!found[0] && git_reference_lookup(&existing, repo, ref) == 0) {
 		cmd_error("approve: %s exists but is no approval of %s for %s by this key; "
 			"delete it (git update-ref -d %s) and run approve again", ref, hex, target, ref);

@@ -17,7 +17,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MAX_LISTED 5
 #define APPROVAL_REF_PREFIX "refs/approvals/"
@@ -434,17 +433,18 @@ static int approval_delete_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 
 /*
  * A name refs/approvals/COMMIT/TARGET/WHO must say what the object says:
- * its target, and its signer (the policy user, or that user's email as
- * pc_approval_name_from_email writes it).  Otherwise one user could take
- * another's name for a commit and target (the refs are create-only), or
- * file an approval of main where readers look for staging's.  A name of
- * one part (COMMIT/NAME, the first layout) says neither and stays free.
+ * its target, and, when WHO is a user name of the policy, its signer.
+ * Otherwise one user could take the name another's approval of a commit
+ * and target needs (the refs are create-only), or file an approval of
+ * main where readers look for staging's.  Any other WHO (the email form
+ * approve writes when it has no policy to name the signer) claims no user
+ * and stays free, as a name of one part (COMMIT/NAME, the first layout)
+ * does.
  */
 static int check_name(pc_ctx *ctx, pc_change *c, const pc_approval_obj *a, const char *rest)
 {
 	const char *last = strrchr(rest, '/');
-	char named[512], expected[512], hint[600], hex[GIT_OID_HEXSZ + 1], mail[256];
-	const pc_user *u;
+	char named[512], expected[512], hint[600], hex[GIT_OID_HEXSZ + 1];
 
 	if (!last)
 		return 0;
@@ -456,15 +456,10 @@ static int check_name(pc_ctx *ctx, pc_change *c, const pc_approval_obj *a, const
 	    strcmp(named, a->target))
 		return pc_verdict_reject(c->v, "approval", hint,
 			"%s names the target %s, but the approval is for %s", c->u->ref, named, a->target);
-	if (!strcmp(last + 1, a->user))
-		return 0;
-	if ((u = pc_policy_user(ctx->policy, a->user)) && u->email) {
-		pc_approval_name_from_email(mail, sizeof(mail), u->email);
-		if (!strcasecmp(mail, last + 1))
-			return 0;
-	}
-	return pc_verdict_reject(c->v, "approval", hint,
-		"%s names %s as its approver, but %s signed it", c->u->ref, last + 1, a->user);
+	if (strcmp(last + 1, a->user) && pc_policy_user(ctx->policy, last + 1))
+		return pc_verdict_reject(c->v, "approval", hint,
+			"%s names %s as its approver, but %s signed it", c->u->ref, last + 1, a->user);
+	return 0;
 }
 
 int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
