@@ -41,7 +41,7 @@ static int run(char *const argv[], int quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The WHO of an approval ref from the approver's user.email (or "approval"): the first layout's name. */
+/* The WHO of an approval ref from the approver's user.email (or "approval"), when no policy names the signer. */
 static void email_name(char *out, size_t size, git_repository *repo)
 {
 	git_config *cfg = NULL;
@@ -82,8 +82,11 @@ static int signer_user(char *user, size_t size, git_repository *repo, const char
 		policy_path = path;
 	}
 	if (pc_session_load_policy(&policy, policy_path, stderr, NULL) < 0) {
+		/* --policy must load; the repository's own only helps to name the ref */
+		int own = path != NULL;
+
 		free(path);
-		return -1;
+		return own ? 0 : -1;
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.repo = repo;
