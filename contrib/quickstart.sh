@@ -269,8 +269,8 @@ for u in alice bob; do
 	(cd "$demo_dir/$u" && env "$@") >"$out" 2>&1 || status=$?
 	print_output
 	[ "$status" = 0 ] || fail "policy-check approve by $u failed (exit $status)"
-	expect_lines "approval refs/approvals/$commit/$u-example.com for refs/heads/main
-remote: policy-check: accepted refs/approvals/$commit/$u-example.com"
+	expect_lines "approval refs/approvals/$commit/main/$u-example.com for refs/heads/main
+remote: policy-check: accepted refs/approvals/$commit/main/$u-example.com"
 done
 
 step "staging -> main is accepted now"

@@ -9,6 +9,12 @@
 #include "hotfix.h"
 #include "policy.h"
 #include "repo.h"
+#include "report.h"
+#include "session.h"
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +60,158 @@ static void json_step(cmd_json *j, const char *from, const char *to, const char 
 	cmd_json_str(j, "error", !strcmp(state, "error") ? detail : NULL);
 }
 
+/*
+ * What a promotion A -> B would meet if pushed now: the update of B to A's
+ * tip when B is behind A, else to a merge of A into B made in memory (never
+ * written to the repository), judged as `check` judges a push, as the user
+ * `as` (default: the policy's identity variable).
+ */
+typedef struct promotion {
+	int judged, merge, conflict, accepted;
+	const char *pusher;
+	pc_verdict *verdict;		/* owned by the session */
+	pc_session s;
+} promotion;
+
+static void promotion_release(promotion *pr)
+{
+	/* the repository and the policy are the caller's */
+	pr->s.repo = NULL;
+	pr->s.policy = NULL;
+	pc_session_release(&pr->s);
+}
+
+static int merge_in_memory(git_oid *out, int *conflict, git_repository *repo, const char *a,
+	const char *b, const git_oid *ta, const git_oid *tb, pc_error *err)
+{
+	git_commit *ca = NULL, *cb = NULL;
+	git_index *index = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id;
+	char msg[600];
+	int r = PC_EIO;
+
+	*conflict = 0;
+	if (git_commit_lookup(&ca, repo, ta) < 0 || git_commit_lookup(&cb, repo, tb) < 0 ||
+	    git_merge_commits(&index, repo, cb, ca, NULL) < 0)
+		goto fail;
+	if (git_index_has_conflicts(index)) {
+		*conflict = 1;
+		r = 0;
+		goto done;
+	}
+	snprintf(msg, sizeof(msg), "Merge branch '%s' into %s\n", a, b);
+	{
+		const git_commit *parents[2] = { cb, ca };
+
+		if (git_index_write_tree_to(&tree_id, index, repo) < 0 ||
+		    git_tree_lookup(&tree, repo, &tree_id) < 0 ||
+		    git_signature_new(&sig, "policy-check status", "status@policy-check.invalid",
+			    (git_time_t)time(NULL), 0) < 0 ||
+		    git_commit_create(out, repo, NULL, sig, sig, NULL, msg, tree, 2, parents) < 0)
+			goto fail;
+	}
+	r = 0;
+	goto done;
+fail:
+	r = pc_error_set(err, PC_EIO, "cannot merge %s into %s in memory: %s", a, b,
+		git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_index_free(index);
+	git_commit_free(ca);
+	git_commit_free(cb);
+	return r;
+}
+
+static int judge_promotion(promotion *pr, git_repository *repo, const pc_policy *p, const char *as,
+	const char *a, const char *b, const git_oid *ta, const git_oid *tb, pc_error *err)
+{
+	char ref[512], old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
+	git_oid new_id;
+	int r;
+
+	memset(pr, 0, sizeof(*pr));
+	pc_session_init(&pr->s, NULL);
+	pr->s.repo = repo;
+	pr->s.policy = (pc_policy *)p;	/* only read; promotion_release gives it back */
+	if (git_graph_descendant_of(repo, ta, tb) == 1) {
+		git_oid_cpy(&new_id, ta);
+	} else {
+		pr->merge = 1;
+		if ((r = merge_in_memory(&new_id, &pr->conflict, repo, a, b, ta, tb, err)) < 0 || pr->conflict)
+			return r;
+	}
+	snprintf(ref, sizeof(ref), "refs/heads/%s", b);
+	git_oid_tostr(old_hex, sizeof(old_hex), tb);
+	git_oid_tostr(new_hex, sizeof(new_hex), &new_id);
+	if ((r = pc_session_add_update(&pr->s, ref, old_hex, new_hex, err)) < 0)
+		return r;
+	pc_session_identify(&pr->s, as);
+	if ((r = pc_session_judge(&pr->s, 1, err)) < 0)
+		return r;
+	pr->judged = 1;
+	pr->pusher = pr->s.pusher;
+	pr->verdict = &pr->s.verdicts[0];
+	pr->accepted = !pc_session_rejected(&pr->s);
+	return 0;
+}
+
+static void print_promotion(const promotion *pr, const char *a, const char *b, const char *error,
+	cmd_json *j)
+{
+	size_t i;
+
+	if (j) {
+		if (!pr->judged && !pr->conflict && !error) {
+			cmd_json_null(j, "promotion");
+			return;
+		}
+		cmd_json_open(j, "promotion", '{');
+		cmd_json_str(j, "pusher", pr->pusher);
+		cmd_json_bool(j, "merge", pr->merge);
+		cmd_json_bool(j, "conflict", pr->conflict);
+		cmd_json_bool(j, "accepted", pr->judged && pr->accepted);
+		cmd_json_str(j, "error", error);
+		cmd_json_open(j, "reasons", '[');
+		for (i = 0; pr->judged && i < pr->verdict->nreasons; i++) {
+			cmd_json_open(j, NULL, '{');
+			cmd_json_str(j, "rule", pr->verdict->reasons[i].rule);
+			cmd_json_str(j, "message", pr->verdict->reasons[i].message);
+			cmd_json_str(j, "hint", pr->verdict->reasons[i].hint);
+			cmd_json_close(j, '}');
+		}
+		cmd_json_close(j, ']');
+		cmd_json_close(j, '}');
+		return;
+	}
+	if (error) {
+		printf("    cannot judge the promotion: %s\n", error);
+		return;
+	}
+	if (pr->conflict) {
+		printf("    blocked: merging %s into %s conflicts: resolve it on a work branch\n", a, b);
+		return;
+	}
+	if (pr->accepted) {
+		printf("    ready: %s pushed by %s would be accepted\n",
+			pr->merge ? "a merge" : "a fast-forward", pr->pusher ? pr->pusher : "an unidentified pusher");
+		return;
+	}
+	printf("    blocked: %s pushed by %s would be rejected:\n", pr->merge ? "a merge" : "a fast-forward",
+		pr->pusher ? pr->pusher : "an unidentified pusher (give --as USER)");
+	/* messages and hints hold pusher-written text (subjects, names): made safe as the hooks do */
+	fflush(stdout);
+	pc_report_reasons(stdout, pr->verdict, "    ");
+	if (pr->merge)
+		printf("      (the merge is not made yet: approvals are for the merge commit once it is pushed)\n");
+}
+
 /* Steps "A -> B" where B takes changes from exactly the protected branch A. */
-static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *refs, cmd_json *j)
+static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *refs, const char *as,
+	cmd_json *j)
 {
 	char ref_a[512], ref_b[512];
 	size_t i, k, n;
@@ -71,6 +227,8 @@ static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *
 		const git_oid *ta, *tb;
 		git_oid *ids = NULL;
 		pc_error err = PC_ERROR_INIT;
+		const char *judge_error = NULL;
+		promotion pr;
 
 		if (b->from.n != 1 || pc_is_glob(b->from.items[0]) ||
 		    !(a = pc_policy_branch(p, b->from.items[0])))
@@ -96,12 +254,16 @@ static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *
 				cmd_json_int(j, "waiting", 0);
 				cmd_json_open(j, "commits", '[');
 				cmd_json_close(j, ']');
+				cmd_json_null(j, "promotion");
 				cmd_json_close(j, '}');
 			} else {
 				printf("  %s -> %s: %s\n", a->name, b->name, err.msg);
 			}
 			continue;
 		}
+		memset(&pr, 0, sizeof(pr));
+		if (n && judge_promotion(&pr, repo, p, as, a->name, b->name, ta, tb, &err) < 0)
+			judge_error = err.msg;
 		if (j) {
 			json_step(j, a->name, b->name, n ? "waiting" : "up-to-date", NULL);
 			cmd_json_int(j, "waiting", (long long)n);
@@ -109,18 +271,21 @@ static int print_steps(git_repository *repo, const pc_policy *p, const pc_refs *
 			for (k = 0; k < n; k++)
 				print_commit(repo, &ids[k], j);
 			cmd_json_close(j, ']');
+			print_promotion(&pr, a->name, b->name, judge_error, j);
 			cmd_json_close(j, '}');
-			free(ids);
-			continue;
+		} else {
+			if (!n)
+				printf("  %s -> %s: up to date\n", a->name, b->name);
+			else
+				printf("  %s -> %s: %zu commit%s waiting\n", a->name, b->name, n, n == 1 ? "" : "s");
+			for (k = 0; k < n && k < MAX_SHOWN; k++)
+				print_commit(repo, &ids[k], NULL);
+			if (n > MAX_SHOWN)
+				printf("    ... and %zu more\n", n - MAX_SHOWN);
+			if (n)
+				print_promotion(&pr, a->name, b->name, judge_error, NULL);
 		}
-		if (!n)
-			printf("  %s -> %s: up to date\n", a->name, b->name);
-		else
-			printf("  %s -> %s: %zu commit%s waiting\n", a->name, b->name, n, n == 1 ? "" : "s");
-		for (k = 0; k < n && k < MAX_SHOWN; k++)
-			print_commit(repo, &ids[k], NULL);
-		if (n > MAX_SHOWN)
-			printf("    ... and %zu more\n", n - MAX_SHOWN);
+		promotion_release(&pr);
 		free(ids);
 	}
 	if (j)
@@ -326,19 +491,20 @@ static int print_hotfixes(git_repository *repo, const pc_policy *p, const pc_ref
 		printf("  none\n");
 	return 0;
 }
-enum { OPT_REPO = CMD_LONG_ONLY, OPT_POLICY, OPT_JSON };
+enum { OPT_REPO = CMD_LONG_ONLY, OPT_POLICY, OPT_AS, OPT_JSON };
 
 static const cmd_opt status_opts[] = {
 	{ OPT_REPO, 0, "repo", "DIR", "the repository, the server's or a mirror (default: .)" },
 	{ OPT_POLICY, 0, "policy", "FILE", "the policy (default: the hooks' one for DIR)" },
+	{ OPT_AS, 0, "as", "USER", "judge each waiting promotion as pushed by USER (default: the identity variable)" },
 	{ OPT_JSON, 0, "json", NULL, "print the matrix as one JSON object (see policy-check(1))" },
 	CMD_OPTS_END
 };
 
 const cmd_spec cmd_status_spec = {
 	"status",
-	"status [--repo DIR] [--policy FILE] [--json]",
-	"show the promotion matrix: what waits on each promotion step",
+	"status [--repo DIR] [--policy FILE] [--as USER] [--json]",
+	"show the promotion matrix: what waits on each promotion step, and what blocks it",
 	status_opts, NULL
 };
 
@@ -351,7 +517,9 @@ int cmd_status(int argc, char **argv)
 	pc_refs refs = PC_REFS_INIT;
 	pc_error err = PC_ERROR_INIT;
 	cmd_json json = CMD_JSON_INIT, *j = NULL;
-	const char *strategy;
+	const char *strategy, *as = NULL;
+	git_odb *odb = NULL;
+	git_odb_backend *mempack = NULL;
 	int r = 2, c, features;
 
 	cmd_parse_init(&p, &cmd_status_spec, argc, argv);
@@ -359,6 +527,7 @@ int cmd_status(int argc, char **argv)
 		switch (c) {
 		case OPT_REPO: where.repo = optarg; break;
 		case OPT_POLICY: where.policy = optarg; break;
+		case OPT_AS: as = optarg; break;
 		case OPT_JSON: j = &json; break;
 		}
 	}
@@ -374,6 +543,14 @@ int cmd_status(int argc, char **argv)
 		cmd_error("status: %s", err.msg);
 		goto done;
 	}
+	/* Merges judged as promotions are made in memory: status writes nothing to the repository. */
+	if (git_repository_odb(&odb, repo) < 0 || git_mempack_new(&mempack) < 0 ||
+	    git_odb_add_backend(odb, mempack, 1000) < 0) {
+		cmd_error("status: cannot set up the in-memory object store: %s",
+			git_error_last() ? git_error_last()->message : "unknown error");
+		goto done;
+	}
+	mempack = NULL;	/* the object database owns it */
 	strategy = policy->strategy == PC_STRATEGY_PATTERN1 ? "pattern1" :
 		policy->strategy == PC_STRATEGY_PATTERN2 ? "pattern2" :
 		policy->strategy == PC_STRATEGY_PATTERN3 ? "pattern3" : "custom";
@@ -385,7 +562,7 @@ int cmd_status(int argc, char **argv)
 	} else {
 		printf("strategy: %s\n", strategy);
 	}
-	print_steps(repo, policy, &refs, j);
+	print_steps(repo, policy, &refs, as, j);
 	if (features)
 		print_features(repo, policy, &refs, j);
 	else if (j)
@@ -398,6 +575,9 @@ int cmd_status(int argc, char **argv)
 	}
 	r = 0;
 done:
+	if (mempack)
+		mempack->free(mempack);
+	git_odb_free(odb);
 	cmd_json_release(&json);
 	pc_refs_clear(&refs);
 	pc_policy_free(policy);

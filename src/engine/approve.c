@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "pushers.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,90 +74,109 @@ static int64_t tagger_time(const char *v, size_t len)
 	return t;
 }
 
-int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, int *ok,
-	char *why, size_t why_size, pc_error *err)
+int pc_approval_parse(git_repository *repo, const git_oid *tag_id, git_oid *commit, char **target,
+	pc_sshkey **signer, int64_t *tagged, char *why, size_t why_size, pc_error *err)
 {
 	static const char magic[] = PC_APPROVAL_MAGIC "\n\ntarget: ";
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
-	pc_sshkey *signer = NULL;
+	pc_sshkey *key = NULL;
 	pc_error e = PC_ERROR_INIT;
-	const char *raw, *end, *v, *msg, *sig, *user = NULL;
-	char signer_why[384];
+	const char *raw, *end, *v, *msg, *sig;
 	size_t len, vlen, payload_len, sig_len, tlen;
-	int r, valid = 0;
+	int r = 0, valid = 0;
 
-	memset(out, 0, sizeof(*out));
-	*ok = 0;
-	if (git_repository_odb(&odb, ctx->repo) < 0 || git_odb_read(&obj, odb, tag_id) < 0) {
+	*target = NULL;
+	*signer = NULL;
+	*tagged = -1;
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, tag_id) < 0) {
 		git_error_clear();
 		snprintf(why, why_size, "object is missing");
-		r = 0;
 		goto done;
 	}
 	if (git_odb_object_type(obj) != GIT_OBJECT_TAG) {
 		snprintf(why, why_size, "it is a %s, not an annotated tag",
 			git_object_type2string(git_odb_object_type(obj)));
-		r = 0;
 		goto done;
 	}
 	raw = git_odb_object_data(obj);
 	len = git_odb_object_size(obj);
 	if (pc_sshsig_split_tag(raw, len, &payload_len, &sig, &sig_len) < 0) {
 		snprintf(why, why_size, "the tag has no SSH signature (sign it with git tag -s and gpg.format=ssh)");
-		r = 0;
 		goto done;
 	}
 	end = raw + payload_len;
 	if (!(v = tag_header(raw, end, "object", &vlen)) || vlen != GIT_OID_HEXSZ ||
-	    git_oid_fromstrn(&out->commit, v, vlen) < 0 ||
+	    git_oid_fromstrn(commit, v, vlen) < 0 ||
 	    !(v = tag_header(raw, end, "type", &vlen)) || vlen != 6 || memcmp(v, "commit", 6)) {
 		snprintf(why, why_size, "the tag does not point at a commit");
-		r = 0;
 		goto done;
 	}
 	if (!(msg = memmem(raw, payload_len, "\n\n", 2))) {
 		snprintf(why, why_size, "the tag has no message");
-		r = 0;
 		goto done;
 	}
 	msg += 2;
 	tlen = (size_t)(end - msg);
 	if (tlen < sizeof(magic) || memcmp(msg, magic, sizeof(magic) - 1) || end[-1] != '\n') {
 		snprintf(why, why_size, "the message is not '%s' followed by 'target: REF'", PC_APPROVAL_MAGIC);
-		r = 0;
 		goto done;
 	}
-	if (!(out->target = pc_strndup(msg + sizeof(magic) - 1, tlen - (sizeof(magic) - 1) - 1))) {
+	if (!(*target = pc_strndup(msg + sizeof(magic) - 1, tlen - (sizeof(magic) - 1) - 1))) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (git_reference_name_is_valid(&valid, out->target) < 0 || !valid ||
-	    strncmp(out->target, "refs/", 5)) {
+	if (git_reference_name_is_valid(&valid, *target) < 0 || !valid || strncmp(*target, "refs/", 5)) {
 		snprintf(why, why_size, "the target is not a full ref name (e.g. refs/heads/main)");
-		r = 0;
 		goto done;
 	}
-	if (pc_sshsig_verify(&signer, sig, sig_len, "git", (const unsigned char *)raw, payload_len, &e) < 0) {
+	if (pc_sshsig_verify(&key, sig, sig_len, "git", (const unsigned char *)raw, payload_len, &e) < 0) {
+		pc_sshkey_free(key);
+		key = NULL;
 		snprintf(why, why_size, "the signature does not verify: %s", e.msg);
-		r = 0;
 		goto done;
 	}
+	v = tag_header(raw, end, "tagger", &vlen);
+	*tagged = v ? tagger_time(v, vlen) : -1;
+	*signer = key;
+	key = NULL;	/* transferred */
+done:
+	/* Either a verified signer and its target, or neither. */
+	if (!*signer) {
+		free(*target);
+		*target = NULL;
+	}
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return r;
+}
+
+int pc_approval_read(pc_ctx *ctx, const git_oid *tag_id, pc_approval_obj *out, int *ok,
+	char *why, size_t why_size, pc_error *err)
+{
+	pc_sshkey *signer = NULL;
+	const char *user = NULL;
+	char signer_why[384];
+	int64_t tagged;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*ok = 0;
+	if ((r = pc_approval_parse(ctx->repo, tag_id, &out->commit, &out->target, &signer, &tagged,
+			why, why_size, err)) < 0 || !signer)
+		goto done;
 	pc_sshkey_fingerprint(signer, out->fingerprint);
 	/* Key validity (valid-after, valid-before) at the tagger time, if it can be believed. */
-	v = tag_header(raw, end, "tagger", &vlen);
-	if ((r = pc_keyring_user(ctx, signer, pc_signing_time(ctx, v ? tagger_time(v, vlen) : -1),
-			&user, signer_why, sizeof(signer_why), err)) < 0)
+	if ((r = pc_keyring_user(ctx, signer, pc_signing_time(ctx, tagged), &user, signer_why,
+			sizeof(signer_why), err)) < 0)
 		goto done;
 	if (!user) {
 		snprintf(why, why_size, "it is signed by %s", signer_why);
-		r = 0;
 		goto done;
 	}
 	out->user = user;
 	git_oid_tostr(out->object, sizeof(out->object), tag_id);
 	*ok = 1;
-	r = 0;
 done:
 	/* The caller releases `out` only when *ok: on every other way out, even an error. */
 	if (!*ok) {
@@ -164,9 +184,48 @@ done:
 		out->target = NULL;
 	}
 	pc_sshkey_free(signer);
-	git_odb_object_free(obj);
-	git_odb_free(odb);
 	return r;
+}
+
+int pc_approval_name_target(char *out, size_t size, const char *part, size_t len)
+{
+	int n;
+
+	if (len >= 5 && !memcmp(part, "refs/", 5))
+		n = snprintf(out, size, "%.*s", (int)len, part);
+	else
+		n = snprintf(out, size, "refs/heads/%.*s", (int)len, part);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int pc_approval_ref_name(char *out, size_t size, const char *commit_hex, const char *target,
+	const char *who)
+{
+	const char *part = target;
+	int n, valid = 0;
+
+	if (!strncmp(target, "refs/heads/", 11) && strncmp(target + 11, "refs/", 5))
+		part = target + 11;
+	n = snprintf(out, size, APPROVAL_REF_PREFIX "%s/%s/%s", commit_hex, part, who);
+	if (n < 0 || (size_t)n >= size || strchr(who, '/') ||
+	    git_reference_name_is_valid(&valid, out) < 0 || !valid) {
+		git_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+void pc_approval_name_from_email(char *out, size_t size, const char *email)
+{
+	size_t i, o = 0;
+
+	if (!size)
+		return;
+	for (i = 0; email[i] && o + 1 < size; i++) {
+		char ch = email[i];
+		out[o++] = isalnum((unsigned char)ch) || ch == '.' || ch == '-' || ch == '_' ? ch : '-';
+	}
+	out[o] = '\0';
 }
 
 /*
@@ -372,6 +431,37 @@ static int approval_delete_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		target ? "it is no valid approval of a user" : "it does not exist");
 }
 
+/*
+ * A name refs/approvals/COMMIT/TARGET/WHO must say what the object says:
+ * its target, and, when WHO is a user name of the policy, its signer.
+ * Otherwise one user could take the name another's approval of a commit
+ * and target needs (the refs are create-only), or file an approval of
+ * main where readers look for staging's.  Any other WHO (the email form
+ * approve writes when it has no policy to name the signer) claims no user
+ * and stays free, as a name of one part (COMMIT/NAME, the first layout)
+ * does.
+ */
+static int check_name(pc_ctx *ctx, pc_change *c, const pc_approval_obj *a, const char *rest)
+{
+	const char *last = strrchr(rest, '/');
+	char named[512], expected[512], hint[600], hex[GIT_OID_HEXSZ + 1];
+
+	if (!last)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), &a->commit);
+	if (pc_approval_ref_name(expected, sizeof(expected), hex, a->target, a->user) < 0)
+		snprintf(expected, sizeof(expected), APPROVAL_REF_PREFIX "%s/%s", hex, a->user);
+	snprintf(hint, sizeof(hint), "push it as %s", expected);
+	if (pc_approval_name_target(named, sizeof(named), rest, (size_t)(last - rest)) < 0 ||
+	    strcmp(named, a->target))
+		return pc_verdict_reject(c->v, "approval", hint,
+			"%s names the target %s, but the approval is for %s", c->u->ref, named, a->target);
+	if (strcmp(last + 1, a->user) && pc_policy_user(ctx->policy, last + 1))
+		return pc_verdict_reject(c->v, "approval", hint,
+			"%s names %s as its approver, but %s signed it", c->u->ref, last + 1, a->user);
+	return 0;
+}
+
 int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
@@ -416,6 +506,8 @@ int pc_approval_ref_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	if (!git_oid_equal(&a->commit, &named))
 		return pc_verdict_reject(c->v, "approval", NULL,
 			"%s approves another commit than its name says", c->u->ref);
+	if ((r = check_name(ctx, c, a, slash + 1)) != 0)
+		return r < 0 ? pc_error_set(err, r, "out of memory") : 0;
 	/* A copy: reading more approvals may move the cache's entries (the strings stay). */
 	mine = *a;
 	same.mine = &mine;
@@ -855,10 +947,36 @@ static void approvers_text(pc_buf *b, const requirement *q, const pc_strlist *ap
 			pc_buf_printf(b, "%s%s", (*count)++ ? ", " : "", approvers->items[i]);
 }
 
+/*
+ * What would unblock a requirement nobody left can meet: another user with
+ * a key among its owners, or break-glass by its members (named, so that
+ * the pusher knows whom to call).
+ */
+static void unblock_text(pc_buf *b, const pc_policy *p, const requirement *q)
+{
+	size_t i, j, n = 0;
+
+	pc_buf_printf(b, "another user with a key must be added to its approvers (%s)", q->owners_text.ptr);
+	for (i = 0; i < p->nusers; i++)
+		for (j = 0; j < p->break_glass_groups.n; j++)
+			if (pc_policy_user_is(p, p->users[i].name, p->break_glass_groups.items[j])) {
+				if (n < MAX_LISTED)
+					pc_buf_printf(b, "%s%s", n ? ", " : ", or break-glass by one of ",
+						p->users[i].name);
+				else if (n == MAX_LISTED)
+					pc_buf_puts(b, ", ...");
+				n++;
+				break;
+			}
+	if (!n)
+		pc_buf_puts(b, " (break_glass.groups is empty: nobody can break the glass)");
+}
+
 static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *s,
 	const requirement *q, const char *co_file)
 {
 	pc_buf have = PC_BUF_INIT, hint = PC_BUF_INIT, where = PC_BUF_INIT, who = PC_BUF_INIT;
+	pc_buf nokey = PC_BUF_INIT, unblock = PC_BUF_INIT;
 	const barred *b;
 	char short_new[8];
 	size_t i, nwho;
@@ -870,20 +988,47 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 		return 0;
 	}
 	git_oid_tostr(short_new, sizeof(short_new), &c->u->new_id);
-	/* Name only owners whose approval can count; say why the others cannot. */
-	for (i = 0, nwho = 0; i < q->users.n; i++)
-		if (!find_barred(s, q->users.items[i]))
-			pc_buf_printf(&who, "%s%s", nwho++ ? ", " : "", q->users.items[i]);
+	/*
+	 * Name only owners whose approval can count: not barred, not counted
+	 * already, with a key to sign; say why the others cannot.
+	 */
+	for (i = 0, nwho = 0; i < q->users.n; i++) {
+		const char *name = q->users.items[i];
+		const pc_user *u = pc_policy_user(ctx->policy, name);
+		pc_error e = PC_ERROR_INIT;
+		int sign = 1;
+
+		if (find_barred(s, name) || pc_strlist_has(&s->approvers, name))
+			continue;
+		if (u && pc_keyring_can_sign(ctx, u, &sign, &e) < 0)
+			sign = 1;	/* a hint only: the keyring's error is reported where it counts */
+		if (!sign)
+			pc_buf_printf(&nokey, "; %s cannot approve it: no key of theirs is in the policy "
+				"(users.%s.keys, or allowed_signers for %s)", name, name, u->email ? u->email : "their email");
+		else
+			pc_buf_printf(&who, "%s%s", nwho++ ? ", " : "", name);
+	}
 	pc_buf_printf(&hint, "policy-check approve %s --target %s", short_new, c->u->ref);
-	if (nwho)
-		pc_buf_printf(&hint, " (by %s%s)", q->need > 1 ? "any of " : "one of ", who.ptr);
-	else if (q->users.n)
-		pc_buf_printf(&hint, " (none of its owners may: an owner who made no commit of it must)");
-	else
+	if (!q->users.n) {
 		pc_buf_printf(&hint, " (the owners name no user of the policy: fix CODEOWNERS)");
+	} else {
+		int more = q->need - count;
+
+		if (nwho >= (size_t)more)
+			pc_buf_printf(&hint, " (by %s%s)", more > 1 ? "any of " : "one of ", who.ptr);
+		else {
+			unblock_text(&unblock, ctx->policy, q);
+			if (nwho)
+				pc_buf_printf(&hint, " (by %s, but it needs %d more and nobody else can give one: %s)",
+					who.ptr, more, unblock.ptr);
+			else
+				pc_buf_printf(&hint, " (nobody left can approve it: %s)", unblock.ptr);
+		}
+	}
 	for (i = 0; i < q->users.n; i++)
 		if ((b = find_barred(s, q->users.items[i])))
 			pc_buf_printf(&hint, "; %s cannot approve it: %s", b->user, b->why);
+	pc_buf_puts(&hint, nokey.ptr);
 	for (i = 0; i < s->kept_users.n; i++)
 		if (pc_strlist_has(&q->users, s->kept_users.items[i]) &&
 		    !pc_strlist_has(&s->approvers, s->kept_users.items[i]))	/* another one carried */
@@ -907,6 +1052,8 @@ static int report_requirement(pc_ctx *ctx, pc_change *c, const approvals_state *
 	pc_buf_release(&hint);
 	pc_buf_release(&where);
 	pc_buf_release(&who);
+	pc_buf_release(&nokey);
+	pc_buf_release(&unblock);
 	return r;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "keyring.h"
 #include "signers.h"
+#include "sshsig.h"
 #include "buf.h"
 
 #include <stdio.h>
@@ -136,6 +137,28 @@ int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char 
 			"the policy (%s%s): the signer is ambiguous and counts for none of them",
 			fp, n, names.ptr, n > MAX_LISTED ? ", ..." : "");
 	pc_buf_release(&names);
+	return 0;
+}
+
+int pc_keyring_can_sign(pc_ctx *ctx, const pc_user *u, int *yes, pc_error *err)
+{
+	const pc_signers *signers;
+	const char *principals;
+	const pc_sshkey *key;
+	unsigned line, column;
+	size_t i;
+	int r;
+
+	*yes = u->keys.n > 0;
+	if (*yes || !u->email)
+		return 0;
+	if ((r = keyring_load(ctx, err)) < 0)
+		return r;
+	signers = ctx->keyring->signers;
+	for (i = 0; signers && i < pc_signers_count(signers) && !*yes; i++)
+		if (pc_signers_entry(signers, i, "git", &principals, &key, &line, &column) &&
+		    pc_sshsig_match_list(u->email, principals) == 1)
+			*yes = 1;
 	return 0;
 }
 

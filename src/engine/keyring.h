@@ -32,6 +32,13 @@ int pc_keyring_user(pc_ctx *ctx, const pc_sshkey *key, int64_t when, const char 
  * time, so that a missing or made-up time cannot revive an expired key.
  */
 int64_t pc_signing_time(const pc_ctx *ctx, int64_t claimed);
+/*
+ * *yes = 1 when user u can sign an approval at all: a key in
+ * users.<name>.keys, or an allowed_signers line for namespace git whose
+ * principals match their email (validity times aside).  For hints: nobody
+ * is told to ask someone who has no key.
+ */
+int pc_keyring_can_sign(pc_ctx *ctx, const pc_user *u, int *yes, pc_error *err);
 /* Free ctx->keyring at the end of the push (NULL is fine). */
 void pc_keyring_free(struct pc_keyring *k);
 

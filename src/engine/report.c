@@ -34,20 +34,25 @@ static void put_clean(FILE *fp, const char *str)
 	}
 }
 
-static void write_reasons(FILE *fp, const pc_verdict *v)
+void pc_report_reasons(FILE *fp, const pc_verdict *v, const char *indent)
 {
 	size_t i;
 
 	for (i = 0; i < v->nreasons; i++) {
-		fprintf(fp, "  %s: ", v->reasons[i].rule);
+		fprintf(fp, "%s  %s: ", indent, v->reasons[i].rule);
 		put_clean(fp, v->reasons[i].message);
 		fputc('\n', fp);
 		if (v->reasons[i].hint) {
-			fputs("    hint: ", fp);
+			fprintf(fp, "%s    hint: ", indent);
 			put_clean(fp, v->reasons[i].hint);
 			fputc('\n', fp);
 		}
 	}
+}
+
+static void write_reasons(FILE *fp, const pc_verdict *v)
+{
+	pc_report_reasons(fp, v, "");
 }
 
 static void write_approvals(FILE *fp, const pc_verdict *v)

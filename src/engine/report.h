@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+/* The reasons of v, each line after `indent`, pusher-written text made safe for a terminal. */
+void pc_report_reasons(FILE *fp, const pc_verdict *v, const char *indent);
 /*
  * One block per ref: accepted refs get one line (plus approvals), rejected
  * ones every reason with its hint.  `first_seq` < 0 omits the audit line.

@@ -234,7 +234,7 @@ test_expect_success 'policy-check approve makes and pushes an approval that coun
 		pc_push accept alice origin HEAD:develop
 	) &&
 	grep "has 1 (alice)" check.out &&
-	grep "approval refs/approvals/[0-9a-f]*/bob-example.com for refs/heads/develop" approve.out &&
+	grep "approval refs/approvals/[0-9a-f]*/develop/bob-example.com for refs/heads/develop" approve.out &&
 	grep "accepted refs/heads/develop" check2.out
 '
 

@@ -127,7 +127,7 @@ test_expect_success '13:05 alice pushes the work branch alone, as the hint says'
 		ex_push reject alice origin main
 	) &&
 	grep "approval: refs/heads/main needs 2 approvals from sre (branches.main.approvers), has 1 (alice)" err &&
-	grep "hint: policy-check approve [0-9a-f]* --target refs/heads/main (by any of alice, bob, dave)" err
+	grep "hint: policy-check approve [0-9a-f]* --target refs/heads/main (by one of bob, dave)" err
 '
 
 test_expect_success '13:10 bob and dave (sre) fetch the merge and approve it for main' '

@@ -43,7 +43,7 @@ test_expect_success 'the owner the hint names approves, and the push is accepted
 	grep "approved by: .*dave (signature)" err
 '
 
-test_expect_success 'when every owner made a commit of it, the hint says so instead of naming them' '
+test_expect_success 'when every owner made a commit of it, the hint says so and what would unblock it' '
 	(
 		cd work &&
 		git checkout -q -b feature/stg origin/main &&
@@ -52,7 +52,7 @@ test_expect_success 'when every owner made a commit of it, the hint says so inst
 		pc_push reject alice origin feature/stg:main
 	) &&
 	short=$(git -C work rev-parse --short=7 feature/stg) &&
-	grep "hint: policy-check approve $short --target refs/heads/main (none of its owners may: an owner who made no commit of it must); carol cannot approve it: carol first pushed commit $short \"feat: stg y\"" err
+	grep "hint: policy-check approve $short --target refs/heads/main (nobody left can approve it: another user with a key must be added to its approvers (@carol), or break-glass by one of alice, bob, dave); carol cannot approve it: carol first pushed commit $short \"feat: stg y\"" err
 '
 
 test_done

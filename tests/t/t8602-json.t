@@ -46,7 +46,15 @@ elif kind == "status":
     obj(doc, "", {"strategy": S, "steps": L, "features": (L, N), "follow_ups": (L, N)})
     for s in doc["steps"]:
         obj(s, "step", {"from": S, "to": S, "state": S, "missing": (S, N), "error": (S, N),
-                        "waiting": I, "commits": L})
+                        "waiting": I, "commits": L, "promotion": (D, N)})
+        assert (s["promotion"] is not None) == (s["state"] == "waiting")
+        if s["promotion"] is not None:
+            p = s["promotion"]
+            obj(p, "promotion", {"pusher": (S, N), "merge": B, "conflict": B, "accepted": B,
+                                 "error": (S, N), "reasons": L})
+            for r in p["reasons"]:
+                obj(r, "reason", {"rule": S, "message": S, "hint": (S, N)})
+                print("promotion-reason=%s" % r["rule"])
         assert s["state"] in ("up-to-date", "waiting", "missing", "error")
         assert s["waiting"] == len(s["commits"])
         for c in s["commits"]:

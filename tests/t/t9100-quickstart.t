@@ -55,8 +55,8 @@ test_expect_success 'the demo runs and every step gives its verdict' '
 	grep "^    remote: policy-check: accepted refs/heads/staging" out &&
 	grep "^    remote: policy-check: rejected refs/heads/main" out &&
 	grep "^    remote:   approval: refs/heads/main needs 2 approvals from sre (branches.main.approvers), has 0" out &&
-	grep "^    remote: policy-check: accepted refs/approvals/[0-9a-f]*/alice-example.com" out &&
-	grep "^    remote: policy-check: accepted refs/approvals/[0-9a-f]*/bob-example.com" out &&
+	grep "^    remote: policy-check: accepted refs/approvals/[0-9a-f]*/main/alice-example.com" out &&
+	grep "^    remote: policy-check: accepted refs/approvals/[0-9a-f]*/main/bob-example.com" out &&
 	grep "^    remote:   approved by: alice (signature), bob (signature)" out &&
 	grep "^    remote: policy-check: accepted with break-glass refs/heads/main" out &&
 	grep "^    remote:   break-glass: INC-42 " out &&
