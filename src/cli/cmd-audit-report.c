@@ -67,18 +67,27 @@ enum { K_CHANGE, K_REJECT, K_NODECISION, K_NKINDS };
 typedef struct cited {
 	uint64_t seq, offset, tx_seq;	/* tx_seq: its committed or aborted record */
 	int64_t ms;
-	uint32_t len;
-	unsigned short env;
+	uint32_t len, env;
 	unsigned char kind, flags;
 } cited;
 
-/* The last decision on one ref of one repository ("REPO\nREF"). */
+/*
+ * The last decision on one ref of one repository ("REPO\nREF"); in the
+ * map of environment names, pending is the environment's index + 1.
+ */
 typedef struct ref_slot {
 	char *key, *push, *new_hex, *decision, *hook;
 	size_t pending;		/* index in cited + 1 of an accepted change awaiting its transaction */
 	char *pending_new;
 	int waiting;
+	int env_known;		/* the ref alone decided its environment: env */
+	int env;
 } ref_slot;
+
+typedef struct slot_map {
+	ref_slot *slots;
+	size_t n, cap;
+} slot_map;
 
 typedef struct day_count {
 	char day[11];
@@ -92,6 +101,8 @@ typedef struct report {
 	const char *envs[MAX_ENVS];
 	size_t nenvs;
 	pc_strlist env_names;	/* the environments that have records, by index */
+	slot_map env_map;	/* their names */
+	size_t *env_start;	/* after sorting: the cites of env k are [env_start[k], env_start[k + 1]) */
 
 	pc_audit_verify_result vres;
 	int verified;
@@ -100,8 +111,7 @@ typedef struct report {
 
 	cited *cites;
 	size_t ncites, acites;
-	ref_slot *slots;
-	size_t nslots, cslots;
+	slot_map refs;
 	pc_strlist voids;
 	day_count *days;
 	size_t ndays, adays;
@@ -287,39 +297,49 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static ref_slot *slot_get(report *r, const char *repo, const char *ref)
+static ref_slot *slot_get(slot_map *m, const char *key)
 {
-	char *key = pc_asprintf("%s\n%s", repo ? repo : "", ref);
 	size_t i, j;
 
-	if (!key)
-		return NULL;
-	if ((r->nslots + 1) * 2 > r->cslots) {
-		size_t cap = r->cslots ? r->cslots * 2 : 64;
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
 		ref_slot *bigger = pc_calloc(cap, sizeof(*bigger));
-		if (!bigger) {
-			free(key);
+		if (!bigger)
 			return NULL;
-		}
-		for (i = 0; i < r->cslots; i++) {
-			if (!r->slots[i].key)
+		for (i = 0; i < m->cap; i++) {
+			if (!m->slots[i].key)
 				continue;
-			for (j = hash_str(r->slots[i].key) & (cap - 1); bigger[j].key; j = (j + 1) & (cap - 1))
+			for (j = hash_str(m->slots[i].key) & (cap - 1); bigger[j].key; j = (j + 1) & (cap - 1))
 				;
-			bigger[j] = r->slots[i];
+			bigger[j] = m->slots[i];
 		}
-		free(r->slots);
-		r->slots = bigger;
-		r->cslots = cap;
+		free(m->slots);
+		m->slots = bigger;
+		m->cap = cap;
 	}
-	for (i = hash_str(key) & (r->cslots - 1); r->slots[i].key; i = (i + 1) & (r->cslots - 1))
-		if (!strcmp(r->slots[i].key, key)) {
-			free(key);
-			return &r->slots[i];
-		}
-	r->slots[i].key = key;
-	r->nslots++;
-	return &r->slots[i];
+	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->slots[i].key, key))
+			return &m->slots[i];
+	if (!(m->slots[i].key = pc_strdup(key)))
+		return NULL;
+	m->n++;
+	return &m->slots[i];
+}
+
+static void slot_map_release(slot_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++) {
+		free(m->slots[i].key);
+		free(m->slots[i].push);
+		free(m->slots[i].new_hex);
+		free(m->slots[i].decision);
+		free(m->slots[i].hook);
+		free(m->slots[i].pending_new);
+	}
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
 }
 
 static int set_copy(char **dst, const char *src)
@@ -390,49 +410,60 @@ done:
  * The environment of a record: with --environment, the first that names
  * its ref, or (with --repo) a Pattern3 overlay the change touched, a
  * path with ENV as one of its folders; without, every branch is one.
- * Returns the index in env_names, -1 for none, < -1 on error.
+ * What the ref alone decides is kept in its slot.  Returns the index in
+ * env_names, -1 for none, < -1 on error.
  */
-static int env_of(report *r, const pc_audit_entry *e)
+static int env_of(report *r, ref_slot *s, const pc_audit_entry *e)
 {
 	pc_strlist paths = PC_STRLIST_INIT;
 	const char *name = NULL;
+	ref_slot *es = NULL;
 	size_t i, j, count, n;
 	char *pat = NULL;
+	int by_ref = 1;
 
-	if (!e->ref)
-		return -1;
-	if (!r->nenvs) {
-		if (strncmp(e->ref, "refs/heads/", 11))
-			return -1;
+	if (s->env_known)
+		return s->env;
+	if (!r->nenvs && !strncmp(e->ref, "refs/heads/", 11))
 		name = e->ref;
-	}
 	for (i = 0; !name && i < r->nenvs; i++)
 		if (cmd_audit_ref_matches(r->envs[i], e->ref))
 			name = r->envs[i];
-	if (!name && r->nenvs && r->repo && changed_paths(&paths, &count, r->repo, e->old_hex, e->new_hex, 100000) == 0) {
-		for (i = 0; !name && i < r->nenvs; i++) {
-			free(pat);
-			if (!(pat = pc_asprintf("/%s/", r->envs[i])))
-				break;
-			n = strlen(r->envs[i]);
-			for (j = 0; j < paths.n; j++)
-				if ((!strncmp(paths.items[j], r->envs[i], n) && paths.items[j][n] == '/') ||
-				    strstr(paths.items[j], pat)) {
-					name = r->envs[i];
-					break;
-				}
+	if (!name && r->nenvs && r->repo) {
+		by_ref = 0;	/* the next change of this ref may touch another overlay */
+		if (changed_paths(&paths, &count, r->repo, e->old_hex, e->new_hex, 100000) < 0)
+			return -2;
+	}
+	for (i = 0; !name && i < r->nenvs && paths.n; i++) {
+		free(pat);
+		if (!(pat = pc_asprintf("/%s/", r->envs[i]))) {
+			pc_strlist_clear(&paths);
+			return -2;
 		}
+		n = strlen(r->envs[i]);
+		for (j = 0; j < paths.n; j++)
+			if ((!strncmp(paths.items[j], r->envs[i], n) && paths.items[j][n] == '/') ||
+			    strstr(paths.items[j], pat)) {
+				name = r->envs[i];
+				break;
+			}
 	}
 	free(pat);
 	pc_strlist_clear(&paths);
-	if (!name)
-		return -1;
-	for (i = 0; i < r->env_names.n; i++)
-		if (!strcmp(r->env_names.items[i], name))
-			return (int)i;
-	if (r->env_names.n >= MAX_ENVS * 4 || pc_strlist_add(&r->env_names, name) < 0)
-		return r->env_names.n >= MAX_ENVS * 4 ? -1 : -2;
-	return (int)r->env_names.n - 1;
+	if (name) {
+		if (!(es = slot_get(&r->env_map, name)))
+			return -2;
+		if (!es->pending) {
+			if (pc_strlist_add(&r->env_names, name) < 0)
+				return -2;
+			es->pending = r->env_names.n;
+		}
+	}
+	if (by_ref) {
+		s->env_known = 1;
+		s->env = name ? (int)es->pending - 1 : -1;
+	}
+	return name ? (int)es->pending - 1 : -1;
 }
 
 static int count_day(report *r, const char *time, int kind, int break_glass)
@@ -469,7 +500,7 @@ static int cite(report *r, const pc_audit_entry *e, int kind, int64_t ms, uint64
 	c->offset = offset;
 	c->len = (uint32_t)len;
 	c->ms = ms;
-	c->env = (unsigned short)env;
+	c->env = (uint32_t)env;
 	c->kind = (unsigned char)kind;
 	c->tx_seq = NO_SEQ;
 	c->flags = (e->break_glass ? F_BREAK_GLASS : 0) | (e->dry_run ? F_DRY_RUN : 0);
@@ -482,6 +513,7 @@ static int consider(report *r, const pc_audit_entry *e, uint64_t offset, size_t 
 	ref_slot *s;
 	int decided, committed, aborted, in_period, env, rc;
 	int64_t ms = 0;
+	char *key;
 
 	if (!e->ref || !e->hook || !e->decision)
 		return 0;
@@ -494,7 +526,11 @@ static int consider(report *r, const pc_audit_entry *e, uint64_t offset, size_t 
 		return 0;
 	if ((committed || aborted) && is_zero_oid(e->old_hex) && is_zero_oid(e->new_hex))
 		return 0;	/* the packed-refs half of a deletion */
-	if (!(s = slot_get(r, e->repo, e->ref)))
+	if (!(key = pc_asprintf("%s\n%s", e->repo ? e->repo : "", e->ref)))
+		return PC_ENOMEM;
+	s = slot_get(&r->refs, key);
+	free(key);
+	if (!s)
 		return PC_ENOMEM;
 	in_period = e->time && cmd_audit_parse_time(e->time, &ms) == 0 &&
 		(!r->have_since || ms >= r->since_ms) && (!r->have_until || ms <= r->until_ms);
@@ -515,7 +551,7 @@ static int consider(report *r, const pc_audit_entry *e, uint64_t offset, size_t 
 			if (set_copy(&s->pending_new, e->new_hex) < 0)
 				return PC_ENOMEM;
 		}
-		if (!in_period || (env = env_of(r, e)) == -1)
+		if (!in_period || (env = env_of(r, s, e)) == -1)
 			return 0;
 		if (env < -1)
 			return PC_ENOMEM;
@@ -534,11 +570,40 @@ static int consider(report *r, const pc_audit_entry *e, uint64_t offset, size_t 
 		s->pending = 0;
 		return 0;
 	}
-	if (aborted || !in_period || (env = env_of(r, e)) == -1)
+	if (aborted || !in_period || (env = env_of(r, s, e)) == -1)
 		return 0;
 	if (env < -1)
 		return PC_ENOMEM;
 	return cite(r, e, K_NODECISION, ms, offset, len, env);
+}
+
+/* The order of the report: by environment, then without decision, changes, rejections; by record. */
+static int cmp_cited(const void *pa, const void *pb)
+{
+	static const int rank[K_NKINDS] = { 1, 2, 0 };	/* K_CHANGE, K_REJECT, K_NODECISION */
+	const cited *a = pa, *b = pb;
+
+	if (a->env != b->env)
+		return a->env < b->env ? -1 : 1;
+	if (a->kind != b->kind)
+		return rank[a->kind] < rank[b->kind] ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int sort_cites(report *r)
+{
+	size_t i = 0, env;
+
+	if (r->ncites)
+		qsort(r->cites, r->ncites, sizeof(*r->cites), cmp_cited);
+	if (!(r->env_start = pc_calloc(r->env_names.n + 1, sizeof(*r->env_start))))
+		return PC_ENOMEM;
+	for (env = 0; env <= r->env_names.n; env++) {
+		while (i < r->ncites && r->cites[i].env < env)
+			i++;
+		r->env_start[env] = i;
+	}
+	return 0;
 }
 
 /* Hash every line, keep the signed ones' leaves, and choose what to cite. */
@@ -587,7 +652,7 @@ static int read_log(report *r, pc_error *err)
 			return pc_error_set(err, PC_EVERIFY, "%s changed while the report was being made; "
 				"make the report again", r->log);
 	}
-	return 0;
+	return sort_cites(r) < 0 ? pc_error_set(err, PC_ENOMEM, "out of memory") : 0;
 }
 
 /* Read a cited record again, check it is the line that was hashed, and parse it. */
@@ -851,13 +916,13 @@ static void html_timeline(report *r, size_t env, int64_t t0, int64_t t1)
 	size_t i, k;
 	double span = t1 > t0 ? (double)(t1 - t0) : 1, x;
 
-	for (i = 0; i < r->ncites; i++)
+	for (i = r->env_start[env]; i < r->env_start[env + 1]; i++)
 		n += r->cites[i].env == env;
 	pc_buf_printf(o, "<svg viewBox=\"0 0 980 90\" role=\"img\" aria-label=\"timeline\" "
 		"xmlns=\"http://www.w3.org/2000/svg\"><line x1=\"%g\" y1=\"45\" x2=\"%g\" y2=\"45\" stroke=\"#333\"/>",
 		x0, x0 + w);
 	if (n <= TIMELINE_MARKS) {
-		for (i = 0; i < r->ncites; i++) {
+		for (i = r->env_start[env]; i < r->env_start[env + 1]; i++) {
 			const cited *c = &r->cites[i];
 			if (c->env != env)
 				continue;
@@ -877,7 +942,7 @@ static void html_timeline(report *r, size_t env, int64_t t0, int64_t t1)
 		}
 	} else {
 		memset(bins, 0, sizeof(bins));
-		for (i = 0; i < r->ncites; i++) {
+		for (i = r->env_start[env]; i < r->env_start[env + 1]; i++) {
 			const cited *c = &r->cites[i];
 			size_t bin;
 			if (c->env != env)
@@ -1024,7 +1089,7 @@ static int html_report(report *r, const pc_strlist *findings, pc_error *err)
 
 	for (env = 0; env < r->env_names.n; env++) {
 		memset(counts, 0, sizeof(counts));
-		for (i = 0; i < r->ncites; i++)
+		for (i = r->env_start[env]; i < r->env_start[env + 1]; i++)
 			if (r->cites[i].env == env)
 				counts[r->cites[i].kind]++;
 		pc_buf_printf(o, "<section class=\"env\" id=\"env-%zu\"><h2>Environment <code>", env);
@@ -1054,7 +1119,7 @@ static int html_report(report *r, const pc_strlist *findings, pc_error *err)
 					"<th>Old..new</th><th>Verified pusher</th><th>Approvals that counted</th>"
 					"<th>Commits and paths</th><th>Notes</th></tr></thead><tbody>\n",
 					kind == K_NODECISION ? "no-decision" : "changes");
-			for (i = 0; i < r->ncites; i++) {
+			for (i = r->env_start[env]; i < r->env_start[env + 1]; i++) {
 				const cited *c = &r->cites[i];
 				if (c->env != env || c->kind != kind)
 					continue;
@@ -1319,7 +1384,7 @@ static int json_report(report *r, const pc_strlist *findings, pc_error *err)
 			pc_buf_printf(o, ",\"%s\":[", kind == K_CHANGE ? "changes" : kind == K_REJECT ? "rejected" :
 				"without_decision");
 			first = 1;
-			for (i = 0; i < r->ncites; i++) {
+			for (i = r->env_start[env]; i < r->env_start[env + 1]; i++) {
 				const cited *c = &r->cites[i];
 				if (c->env != env || c->kind != kind)
 					continue;
@@ -1435,15 +1500,9 @@ static void report_release(report *r)
 	pc_checkpoint_release(&r->cp);
 	free(r->cp_text);
 	free(r->cites);
-	for (i = 0; i < r->cslots; i++) {
-		free(r->slots[i].key);
-		free(r->slots[i].push);
-		free(r->slots[i].new_hex);
-		free(r->slots[i].decision);
-		free(r->slots[i].hook);
-		free(r->slots[i].pending_new);
-	}
-	free(r->slots);
+	slot_map_release(&r->refs);
+	slot_map_release(&r->env_map);
+	free(r->env_start);
 	pc_strlist_clear(&r->voids);
 	pc_strlist_clear(&r->env_names);
 	free(r->days);
