@@ -138,6 +138,15 @@ static void flush_out(report *r, int force)
 	pc_buf_clear(&r->out);
 }
 
+/* Printable ASCII without a backslash: shown as it is (the common case, no copy). */
+static int plain_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
 /*
  * The one HTML escaper: text as audit show shows it (control bytes,
  * invalid UTF-8 and bidi overrides as visible escapes), then & < > " ' as
@@ -150,8 +159,11 @@ static void html_text(pc_buf *out, const char *s)
 
 	if (!s)
 		s = "";
-	cmd_audit_put_display(&shown, s);
-	for (p = shown.ptr; *p; p++) {
+	if (plain_ascii(s))
+		p = s;
+	else
+		cmd_audit_put_display(&shown, s), p = shown.ptr;
+	for (; *p; p++) {
 		switch (*p) {
 		case '&': pc_buf_puts(out, "&amp;"); break;
 		case '<': pc_buf_puts(out, "&lt;"); break;
@@ -180,10 +192,15 @@ static void csv_cell(pc_buf *out, const char *s, int first)
 	if (!first)
 		pc_buf_putc(out, ',');
 	pc_buf_putc(out, '"');
-	cmd_audit_put_display(&shown, s ? s : "");
-	if (strchr("=+-@\t\r", shown.ptr[0]) && shown.ptr[0])
+	if (!s)
+		s = "";
+	if (plain_ascii(s))
+		p = s;
+	else
+		cmd_audit_put_display(&shown, s), p = shown.ptr;
+	if (*p && strchr("=+-@\t\r", *p))
 		pc_buf_putc(out, '\'');
-	for (p = shown.ptr; *p; p++) {
+	for (; *p; p++) {
 		if (*p == '"')
 			pc_buf_putc(out, '"');
 		pc_buf_putc(out, *p);
