@@ -214,6 +214,45 @@ test_expect_success 'a log that does not verify: the first line says so, exit 1,
 	head -n 1 c.html | grep "NOT VERIFIED"
 '
 
+# A log written record by record: the kinds of records the report sorts out.
+append () {
+	"$PC_BUILD_DIR/tests/helpers/pc-audit-append" --log k/audit.log --key k/k.key \
+		--origin example.com/audit --no-sync --repo /srv/git/r.git "$@" >/dev/null
+}
+A=1111111111111111111111111111111111111111
+B=2222222222222222222222222222222222222222
+C=3333333333333333333333333333333333333333
+
+test_expect_success 'record kinds: dry-run marked, voided and aborted accepts, both hooks, no decision' '
+	mkdir k &&
+	policy-check audit keygen --origin example.com/audit k/k >/dev/null 2>&1 &&
+	append --push p1 --ref refs/heads/prd --old $A --new $B --dry-run --decision accept \
+		--reason "approval:needs 2 approvals, has 0" &&
+	append --push p1 --ref refs/heads/prd --hook update --old $A --new $B --dry-run --decision accept \
+		--reason "approval:needs 2 approvals, has 0" &&
+	append --plain --hook reference-transaction --ref refs/heads/prd --old $A --new $B &&
+	append --push p2 --ref refs/heads/prd --old $B --new $C &&
+	append --push p2 --ref refs/heads/prd --old $B --new $C --decision void &&
+	append --push p3 --ref refs/heads/prd --old $B --new $A &&
+	append --plain --hook reference-transaction --decision aborted --ref refs/heads/prd --old $B --new $A &&
+	append --plain --hook reference-transaction --ref refs/heads/prd --old $B --new $C &&
+	policy-check audit report --vkey k/k.vkey --format json k/audit.log >kinds.json &&
+	python3 - kinds.json <<-\PY
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	(prd,) = d["environments"]
+	got = [(c["record"], c["hook"], c["dry_run"], c["status"]) for c in prd["changes"]]
+	# the update hook repeats record 0: cited once; the voided record 3 never went live
+	assert got == [(0, "pre-receive", True, "applied"), (5, "pre-receive", False, "aborted")], got
+	assert [c["record"] for c in prd["without_decision"]] == [7], prd["without_decision"]
+	assert prd["changes"][0]["transaction_record"] == 2
+	PY
+	policy-check audit report --vkey k/k.vkey k/audit.log >kinds.html &&
+	grep -F "<span class=\"mark dry-run\">DRY-RUN</span>" kinds.html &&
+	grep -F "<span class=\"mark aborted\">ABORTED</span>" kinds.html &&
+	grep -F "<tr id=\"rec-7\" class=\"no-decision\">" kinds.html
+'
+
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 policy-check audit report audit/audit.log &&
 	test_expect_code 2 policy-check audit report --vkey audit/audit.vkey --format pdf audit/audit.log &&
