@@ -1589,7 +1589,8 @@ int cmd_audit_report(int argc, char **argv)
 		return 2;
 	have_v = 1;
 	if (r.repo_dir && git_repository_open_ext(&r.repo, r.repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		cmd_error("audit report: --repo %s: not a git repository; name the repository the records are about", r.repo_dir);
+		cmd_error("audit report: --repo %s: not a git repository; name the repository the records "
+			"are about", r.repo_dir);
 		goto done;
 	}
 	if (!(cp_path = pc_asprintf("%s.checkpoint", r.log))) {
