@@ -3,7 +3,9 @@
 # wanted, not needed: a package that cannot be installed leaves its test to
 # skip with the reason, and the rest of the suite still runs.
 
-PC_INTEGRATION_PACKAGES="openssh-server lighttpd nginx fcgiwrap gitolite3 openssl"
+# chromium renders the audit report headless as an auditor reads it
+# (tests/t/t8680-audit-report.t: the DOM, a screenshot and a PDF).
+PC_INTEGRATION_PACKAGES="openssh-server lighttpd nginx fcgiwrap gitolite3 openssl chromium"
 
 # pc_want_packages PKG...: install the missing ones as root with apt-get,
 # without starting their system services (the tests start their own servers

@@ -306,6 +306,14 @@ policy-check audit verify --vkey audit/audit.vkey audit/audit.log >"$out" 2>&1 |
 	{ sed 's/^/    /' "$out"; fail "audit verify failed"; }
 sed 's/^/    /' "$out"
 
+step "The auditor's evidence report: every change per environment, approvals, break-glass, proofs"
+show . policy-check audit report --vkey audit/audit.vkey --repo server.git audit/audit.log '>' audit-report.html
+(cd "$demo_dir" && policy-check audit report --vkey audit/audit.vkey --repo server.git audit/audit.log \
+	>audit-report.html 2>"$out") || { sed 's/^/    /' "$out"; fail "audit report failed"; }
+head -n 1 "$demo_dir/audit-report.html" | grep -q "<title>Verified audit report" ||
+	fail "the report does not say the log verified"
+echo "    the report: $demo_dir/audit-report.html (one page, no scripts: open it in a browser, print it to PDF)"
+
 rm -f "$out"
 q=$(shell_word "$demo_dir")
 cat <<EOF

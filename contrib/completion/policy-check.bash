@@ -93,6 +93,8 @@ _policy_check()
 			COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur")) ;;
 		--decision:*)
 			COMPREPLY=($(compgen -W "accept reject committed aborted repaired void" -- "$cur")) ;;
+		--format:*)
+			COMPREPLY=($(compgen -W "html csv json" -- "$cur")) ;;
 		*:DIR)
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -d -- "$cur")) ;;

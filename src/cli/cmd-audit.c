@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "cmd.h"
+#include "cmd-audit.h"
 #include "audit.h"
 #include "buf.h"
 #include "json.h"
@@ -84,7 +85,8 @@ static const cmd_spec reconcile_spec = {
 	"find ref values of a repository that no accepted record explains", reconcile_opts, NULL
 };
 static const cmd_spec *const audit_subs[] = {
-	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec, NULL
+	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec,
+	&cmd_audit_report_spec, NULL
 };
 const cmd_spec cmd_audit_spec = {
 	"audit", NULL, "keep and check the signed audit log", NULL, audit_subs
@@ -892,6 +894,7 @@ int cmd_audit(int argc, char **argv)
 	} subs[] = {
 		{ "keygen", audit_keygen }, { "verify", audit_verify }, { "show", audit_show },
 		{ "proof", audit_proof }, { "check-proof", audit_check_proof }, { "reconcile", audit_reconcile },
+		{ "report", cmd_audit_report },
 	};
 	size_t i;
 
@@ -905,4 +908,40 @@ int cmd_audit(int argc, char **argv)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
 	cmd_usage_error("unknown subcommand '%s'", argv[1]);
+}
+
+/* For cmd-audit-report.c (cmd-audit.h). */
+int cmd_audit_load_vkey(pc_note_verifier *v, const char *arg)
+{
+	return load_vkey(v, arg);
+}
+
+int cmd_audit_parse_when(const char *s, int64_t *ms)
+{
+	return parse_when(s, ms);
+}
+
+int cmd_audit_parse_time(const char *s, int64_t *ms)
+{
+	return parse_time(s, ms);
+}
+
+int cmd_audit_ref_matches(const char *pattern, const char *ref)
+{
+	return ref_matches(pattern, ref);
+}
+
+size_t cmd_audit_put_display(pc_buf *out, const char *s)
+{
+	return put_display(out, s);
+}
+
+int cmd_audit_collect_voids(pc_strlist *voids, const char *log, pc_error *err)
+{
+	return collect_voids(voids, log, err);
+}
+
+int cmd_audit_is_voided(const pc_strlist *voids, const pc_audit_entry *e)
+{
+	return is_voided(voids, e);
 }

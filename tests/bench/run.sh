@@ -18,7 +18,7 @@ B=${PC_BUILD_DIR:?run through make bench}
 S=${PC_SRC_DIR:?run through make bench}
 W=$B/bench-work
 RESULTS=$B/bench-results.md
-ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9"}
+ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9 10"}
 BT=$B/tests/bench/bench-time
 GEN=$B/tests/bench/bench-gen
 HOOK=$B/hooks/pre-receive
@@ -591,11 +591,45 @@ scenario8() {
 	note "- Scenario 8: with the matcher of before (backtracking at every star) \`feature/*-*-*-*z\` took 2.6 s against a 400-byte ref name, and grows as the name length to the power of the number of stars."
 }
 
+scenario10() {
+	n=${PC_BENCH_REPORT_RECORDS:-1000000}
+	label=$(printf "%d" "$n" | sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta')
+	say "10. audit report of a log of $label records: html, csv, json"
+	A=$SHM/report10
+	rm -rf "$A"
+	mkdir -p "$A"
+	policy-check audit keygen --origin "$ORIGIN" "$A/k" >/dev/null 2>&1
+	# the records of audit_fill, in three environments: $n changes to report
+	for env in prd stg dev; do
+		"$APPEND" --log "$A/audit.log" --key "$A/k.key" --origin "$ORIGIN" --no-sync \
+			--count $(((n + 2999) / 3000)) --batch 1000 --repo /srv/git/k8s.git \
+			--push 0123456789abcdef0123456789abcdef --pusher u02 --identity REMOTE_USER \
+			--ref refs/heads/$env --old 1111111111111111111111111111111111111111 \
+			--new 2222222222222222222222222222222222222222 \
+			--approval u00,signature,SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU,3333333333333333333333333333333333333333 \
+			--approval u02,pusher >/dev/null || die "filling the log failed"
+	done
+	records=$(wc -l <"$A/audit.log")
+	label=$(printf "%d" "$records" | sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta')
+	for format in html csv json; do
+		set -- $("$BT" -n 1 -w 0 sh -c 'policy-check audit report --vkey "$1.vkey" --format "$2" "$3" >"$4"' \
+			report "$A/k" "$format" "$A/audit.log" "$A/report.$format")
+		size=$(du -m "$A/report.$format" | cut -f1)
+		rate=$(awk -v n="$records" -v ms="$1" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
+		row "10. audit report --format $format, $label records in 3 environments ($(du -m "$A/audit.log" | cut -f1) MB log, no --repo)" \
+			"$(fmt_ms "$1") (cpu $(fmt_ms "$2")) = $rate records/s, $size MB out, peak RSS $(($3 / 1024)) MB" \
+			"-" "-" "-" "-"
+		rm -f "$A/report.$format"
+	done
+	note "- Scenario 10: every record of the log is a change the report cites, each with its inclusion proof (verified) and its row; the log is read three times (verify, select and hash, render) and never held in memory: one hash per record (two with the tree) and the cited records' offsets."
+	rm -rf "$A"
+}
+
 # ---- main -------------------------------------------------------------------
 
 [ -x "$BT" ] && [ -x "$GEN" ] && [ -x "$HOOK" ] && [ -x "$APPEND" ] && [ -x "$B/tests/bench/bench-glob" ] || die "build first (make bench does)"
-if [ "$ONLY" = 8 ]; then
-	mkdir -p "$W"	# the glob scenario needs no repository
+if [ "$ONLY" = 8 ] || [ "$ONLY" = 10 ] || [ "$ONLY" = "8 10" ]; then
+	mkdir -p "$W"	# the glob and report scenarios need no repository
 elif [ "${PC_BENCH_REUSE:-}" = 1 ] && [ -f "$W/setup.done" ] && [ "$W/setup.done" -nt "$GEN" ]; then
 	say "reusing the repositories in $W"
 	# The policy names the tmpfs log of the previous run.
@@ -609,7 +643,7 @@ R=$W/bench.git
 : >"$NOTES"
 # The short CPU-bound measurements first: after the pushes of 100,000
 # commits (close to 1 GiB of memory) the machine is slower for a while.
-for s in 8 1 2 5 6 9 3 4 7; do
+for s in 8 1 2 5 6 10 9 3 4 7; do
 	if want $s; then
 		"scenario$s"
 	fi

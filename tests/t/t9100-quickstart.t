@@ -45,7 +45,7 @@ test_expect_success 'the example CODEOWNERS give the example paths their owners'
 test_expect_success 'the demo runs and every step gives its verdict' '
 	quickstart --dir "$PWD/demo" >out 2>err &&
 	test_must_be_empty err &&
-	for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		grep "^==> $n\. " out || return 1
 	done &&
 	grep "^    remote: policy-check: accepted refs/heads/feature/web-memory" out &&
@@ -61,6 +61,9 @@ test_expect_success 'the demo runs and every step gives its verdict' '
 	grep "^    remote: policy-check: accepted with break-glass refs/heads/main" out &&
 	grep "^    remote:   break-glass: INC-42 " out &&
 	grep "^    [0-9]* records verified, root " out &&
+	grep "^    the report: $PWD/demo/audit-report.html (one page" out &&
+	head -n 1 demo/audit-report.html | grep "<title>Verified audit report" &&
+	grep -F "<span class=\"mark break-glass\">BREAK-GLASS</span> INC-42 " demo/audit-report.html &&
 	grep "^==> Done in [0-9]* s" out &&
 	! grep "^To " out &&
 	policy-check audit verify --vkey demo/audit/audit.vkey demo/audit/audit.log
@@ -75,7 +78,7 @@ test_expect_success 'a second run wipes the folder and tells the same story' '
 	test "$(cut -d" " -f5 n1)" = "$(cut -d" " -f5 n2)" &&
 	grep "^==> [0-9]*\. " out | cut -d" " -f2 >h1 &&
 	grep "^==> [0-9]*\. " out2 | cut -d" " -f2 >h2 &&
-	test "$(wc -l <h1)" = 12 &&
+	test "$(wc -l <h1)" = 13 &&
 	test_cmp h1 h2
 '
 
