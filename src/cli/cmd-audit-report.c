@@ -644,6 +644,9 @@ static int read_log(report *r, pc_error *err)
 	if ((rc = pc_audit_reader_open(&rd, r->log, err)) < 0)
 		return rc;
 	while ((rc = pc_audit_reader_next(rd, &line, &len, &complete, err)) > 0 && complete) {
+		/* lines after the signed checkpoint are no records (policy-check-audit(5)) */
+		if (r->verified && idx >= r->cp.size)
+			break;
 		if ((rc = pc_merkle_leaf_hash(leaf, line, len)) < 0 || (rc = tree_add_leaf(r, leaf, idx)) < 0)
 			break;
 		idx++;

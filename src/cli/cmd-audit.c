@@ -938,7 +938,12 @@ size_t cmd_audit_put_display(pc_buf *out, const char *s)
 
 int cmd_audit_collect_voids(pc_strlist *voids, const char *log, pc_error *err)
 {
-	return collect_voids(voids, log, err);
+	uint64_t signed_size = 0;
+	int have_signed;
+
+	if ((have_signed = pc_audit_signed_size(&signed_size, log, err)) < 0)
+		return have_signed;
+	return collect_voids(voids, log, have_signed, signed_size, err);
 }
 
 int cmd_audit_is_voided(const pc_strlist *voids, const pc_audit_entry *e)

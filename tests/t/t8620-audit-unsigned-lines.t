@@ -49,7 +49,12 @@ test_expect_success 'a forged line after the signed size: verify warns (--strict
 	grep "warning: .*audit.log: 1 lines after the signed size $n are not records (no signature covers them): not shown" err &&
 	policy-check audit show --json --decision accept audit/audit.log >out &&
 	! grep mallory out &&
-	policy-check audit reconcile --repo server.git audit/audit.log
+	policy-check audit reconcile --repo server.git audit/audit.log &&
+	for f in html csv json; do
+		policy-check audit report --vkey audit/audit.vkey --format $f audit/audit.log >report.$f ||
+			return 1
+		! grep -e mallory -e refs/heads/forged report.$f || return 1
+	done
 '
 
 test_expect_success 'the next push moves the forged line aside and records that, with its hash' '
