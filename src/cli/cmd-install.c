@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "session.h"
 #include "policy.h"
+#include "publish.h"
 #include "repo.h"
 
 #include <errno.h>
@@ -123,6 +124,43 @@ done:
 	return r;
 }
 
+/*
+ * Publish the repository's policy at refs/meta/policy-check for pushers'
+ * `policy-check check` (publish.h); the hooks keep it current.  A
+ * repository without a policy yet publishes nothing.
+ */
+static int publish(git_repository *repo, const char *name, const char *policy_abs)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_policy *p = NULL;
+	char *path = NULL;
+	int r = -1;
+
+	if (!policy_abs) {
+		if (pc_policy_path_for_repo(&path, git_repository_path(repo), &err) < 0) {
+			cmd_error("install: %s", err.msg);
+			return -1;
+		}
+		if (access(path, F_OK) < 0 && errno == ENOENT) {
+			printf("%s has no policy yet (%s): nothing published at " PC_PUBLISH_REF "\n", name, path);
+			free(path);
+			return 0;
+		}
+		policy_abs = path;
+	}
+	if (pc_session_load_policy(&p, policy_abs, stderr, NULL) < 0)
+		cmd_error("install: %s is invalid; fix it first (policy-check lint)", policy_abs);
+	else if (pc_publish_policy(repo, p, NULL, &err) < 0)
+		cmd_error("install: cannot publish the policy at " PC_PUBLISH_REF " of %s: %s", name, err.msg);
+	else {
+		printf("published %s at " PC_PUBLISH_REF " of %s\n", policy_abs, name);
+		r = 0;
+	}
+	pc_policy_free(p);
+	free(path);
+	return r;
+}
+
 enum { OPT_POLICY = CMD_LONG_ONLY, OPT_HOOK };
 
 static const cmd_opt install_opts[] = {
@@ -204,6 +242,8 @@ int cmd_install(int argc, char **argv)
 					failed = 1;
 			/* Each repository gets its configuration whatever happened to the others. */
 			if (!failed && set_config(repo, policy_path ? policy_abs : NULL) < 0)
+				failed = 1;
+			if (!failed && publish(repo, argv[i], policy_path ? policy_abs : NULL) < 0)
 				failed = 1;
 			if (failed)
 				r = 2;

@@ -41,6 +41,7 @@ static int judge_and_record(pc_session *s, int all_or_nothing)
 	}
 	pc_session_record(s);
 	pc_session_report(s, stderr);
+	pc_session_publish(s, stderr);
 	return pc_session_rejected(s);
 }
 
