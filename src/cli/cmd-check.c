@@ -137,6 +137,23 @@ static int fetch_server(git_repository *repo, const char *name)
 	return 0;
 }
 
+/* 1 when the repository holds any ref under prefix. */
+static int has_refs_under(git_repository *repo, const char *prefix)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	size_t len = strlen(prefix);
+	int found = 0;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return 0;
+	while (!found && git_reference_next_name(&name, it) == 0)
+		found = !strncmp(name, prefix, len);
+	git_reference_iterator_free(it);
+	git_error_clear();
+	return found;
+}
+
 static const char *const op_names[] = { "create", "update", "force", "delete" };
 static const char *const class_names[] = { "protected", "work", "tag", "approval", "other" };
 
@@ -271,6 +288,11 @@ int cmd_check(int argc, char **argv)
 			goto done;
 		if (!no_fetch && fetch_server(s.repo, remote) < 0)
 			goto done;
+		if (no_fetch && !has_refs_under(s.repo, s.ref_view)) {
+			cmd_error("check: no copy of the refs of '%s' yet (%s*); run check once without --no-fetch",
+				remote, s.ref_view);
+			goto done;
+		}
 	}
 	if (remote && !where.policy) {
 		char *ref = pc_asprintf(VIEW_PREFIX "%s/meta/policy-check", remote);
