@@ -159,4 +159,17 @@ test_expect_success 'a server that publishes no policy: check says what to do, e
 	(cd erin && policy-check check --policy ../policy.yml --as carol feature/f origin/feature/f feature/f >/dev/null)
 '
 
+if test "$(id -u)" = 0; then test_set_prereq ROOT; fi
+
+test_expect_success ROOT 'root installs into a repository of another account: what it publishes is that account'\''s' '
+	git init -q --bare other.git &&
+	chown -R 65534:65534 other.git &&
+	chmod 755 . &&
+	policy-check install --policy policy.yml other.git >out &&
+	grep "^published .* at refs/meta/policy-check of other.git$" out &&
+	find other.git ! -user 65534 ! -path other.git/config ! -path "other.git/hooks/*" >foreign &&
+	test_must_be_empty foreign &&
+	git -c safe.directory="*" -C other.git cat-file -e refs/meta/policy-check:policy.yml
+'
+
 test_done
