@@ -90,14 +90,25 @@ static int run_git(char *const argv[])
  */
 static int pick_remote(const char **name, git_repository *repo, const char *wanted, int local)
 {
-	git_remote *remote = NULL;
-	int e;
+	git_config *cfg = NULL;
+	git_buf url = { 0 };
+	char *key;
+	int e = -1;
 
 	*name = NULL;
 	if (local || (!wanted && git_repository_is_bare(repo)))
 		return 0;
-	e = git_remote_lookup(&remote, repo, wanted ? wanted : "origin");
-	git_remote_free(remote);
+	/*
+	 * remote.NAME.url, read directly: git_remote_lookup leaks PCRE2
+	 * match data in the libgit2 we build against.
+	 */
+	if (!(key = pc_asprintf("remote.%s.url", wanted ? wanted : "origin")))
+		return -1;
+	if (git_repository_config_snapshot(&cfg, repo) == 0)
+		e = git_config_get_string_buf(&url, cfg, key);
+	git_buf_dispose(&url);
+	git_config_free(cfg);
+	free(key);
 	git_error_clear();
 	if (e == 0) {
 		*name = wanted ? wanted : "origin";
