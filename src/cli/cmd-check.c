@@ -98,6 +98,11 @@ static int pick_remote(const char **name, git_repository *repo, const char *want
 	*name = NULL;
 	if (local || (!wanted && git_repository_is_bare(repo)))
 		return 0;
+	/* it is passed to git fetch, where a leading '-' would be an option */
+	if (wanted && (!*wanted || *wanted == '-')) {
+		cmd_error("check: '%s' is no remote name (git remote -v lists them)", wanted);
+		return -1;
+	}
 	/*
 	 * remote.NAME.url, read directly: git_remote_lookup leaks PCRE2
 	 * match data in the libgit2 we build against.

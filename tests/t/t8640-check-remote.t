@@ -44,6 +44,26 @@ test_expect_success '--local judges against the local branches: the old false re
 	grep "local judges against the repository.s own refs" err
 '
 
+test_expect_success 'the merge on no branch, the local develop at the server'\''s: no "not on feature/*" either' '
+	(
+		cd bob &&
+		git switch -q --detach HEAD &&
+		git branch -f develop origin/develop &&
+		policy-check check --policy ../policy.yml --as bob develop origin/develop HEAD >../check2.out &&
+		test_expect_code 1 policy-check check --local --policy ../policy.yml --as bob \
+			develop origin/develop HEAD >../local2.out &&
+		git switch -q develop && git merge -q --ff-only HEAD@{1}
+	) &&
+	grep "^policy-check: accepted refs/heads/develop" check2.out &&
+	grep "promotion: commit [0-9a-f]* \"feat: x\" is not on feature/\*" local2.out
+'
+
+test_expect_success 'a remote name that git would take for an option is refused' '
+	test_expect_code 2 policy-check check --repo bob --remote=--upload-pack=touch --policy policy.yml \
+		develop HEAD HEAD 2>err &&
+	grep "check: .--upload-pack=touch. is no remote name" err
+'
+
 test_expect_success 'the server accepts the same push' '
 	(cd bob && pc_push accept bob origin develop)
 '
