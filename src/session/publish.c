@@ -172,6 +172,11 @@ static int write_blob(git_repository *repo, git_tree *tree, const char *dir, con
 		return PC_ENOTFOUND;
 	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
 		return git_fail(err, "cannot read the published policy");
+	/* what a server publishes is read like anything a server sends: bounded */
+	if ((uint64_t)git_blob_rawsize(blob) > (uint64_t)SIGNERS_MAX) {
+		git_blob_free(blob);
+		return pc_error_set(err, PC_ELIMIT, "the published %s is over %zu bytes", name, SIGNERS_MAX);
+	}
 	if (!(*path = pc_asprintf("%s/%s", dir, name))) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
