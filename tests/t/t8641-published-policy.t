@@ -159,6 +159,25 @@ test_expect_success 'a server that publishes no policy: check says what to do, e
 	(cd erin && policy-check check --policy ../policy.yml --as carol feature/f origin/feature/f feature/f >/dev/null)
 '
 
+test_expect_success 'with the update hook alone: it publishes (on a rejected push too), and refuses refs/meta/' '
+	git init -q --bare upd.git &&
+	policy-check install --hook update --policy policy.yml upd.git >/dev/null &&
+	git -C upd.git rev-parse --verify -q refs/meta/policy-check >before &&
+	echo "# changed for upd.git" >>policy.yml &&
+	(
+		cd work &&
+		test_must_fail env REMOTE_USER=alice git push ../upd.git origin/main:refs/heads/main 2>../err &&
+		grep "is not signed (rules.signed_commits)" ../err &&
+		test_must_fail env REMOTE_USER=alice git push ../upd.git +origin/main:refs/meta/policy-check 2>../err
+	) &&
+	grep "nobody pushes to refs/meta/" err &&
+	grep "update hook declined\|hook declined" err &&
+	git -C upd.git cat-file blob refs/meta/policy-check:policy.yml >pub.yml &&
+	test_cmp policy.yml pub.yml &&
+	git -C upd.git rev-parse refs/meta/policy-check^ >parent &&
+	test_cmp before parent
+'
+
 if test "$(id -u)" = 0; then test_set_prereq ROOT; fi
 
 test_expect_success ROOT 'root installs into a repository of another account: what it publishes is that account'\''s' '
