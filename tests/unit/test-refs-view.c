@@ -79,7 +79,8 @@ int main(void)
 		if (!ok(pc_refs_load_view(&r, repo, cases[i].view, &err) == 0, "load view %s",
 			cases[i].view ? cases[i].view : "(none)"))
 			continue;
-		qsort(r.names, r.n, sizeof(*r.names), cmp);
+		if (r.n)
+			qsort(r.names, r.n, sizeof(*r.names), cmp);
 		for (k = 0; k < r.n; k++) {
 			strncat(got, r.names[k], sizeof(got) - strlen(got) - 2);
 			strcat(got, "\n");
