@@ -928,7 +928,12 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	}
 	while ((r = git_reference_next(&ref, it)) == 0) {
 		const char *name = git_reference_name(ref);
-		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+		/*
+		 * refs/meta/policy-check is the hooks' own (the published
+		 * policy): no push sets it, and no decision reads it.
+		 */
+		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT ||
+		    !strcmp(name, "refs/meta/policy-check")) {
 			git_reference_free(ref);
 			continue;
 		}

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "session.h"
 #include "policy.h"
+#include "publish.h"
 #include "repo.h"
 
 #include <errno.h>
@@ -22,8 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define HOOK_MARKER "# installed by policy-check install; reinstall instead of editing"
@@ -359,6 +363,92 @@ done:
 	return r;
 }
 
+/*
+ * Publish the repository's policy at refs/meta/policy-check for pushers'
+ * `policy-check check` (publish.h); the hooks keep it current.  A
+ * repository without a policy yet publishes nothing.
+ */
+static int publish_here(git_repository *repo, const char *name, const char *policy_abs)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_policy *p = NULL;
+	char *path = NULL;
+	int r = -1;
+
+	if (!policy_abs) {
+		if (pc_policy_path_for_repo(&path, git_repository_path(repo), &err) < 0) {
+			cmd_error("install: %s", err.msg);
+			return -1;
+		}
+		if (access(path, F_OK) < 0 && errno == ENOENT) {
+			printf("%s has no policy yet (%s): nothing published at " PC_PUBLISH_REF "\n", name, path);
+			free(path);
+			return 0;
+		}
+		policy_abs = path;
+	}
+	if (pc_session_load_policy(&p, policy_abs, stderr, NULL) < 0)
+		cmd_error("install: %s is invalid; fix it first (policy-check lint)", policy_abs);
+	else if (pc_publish_policy(repo, p, NULL, &err) < 0)
+		cmd_error("install: cannot publish the policy at " PC_PUBLISH_REF " of %s: %s", name, err.msg);
+	else {
+		printf("published %s at " PC_PUBLISH_REF " of %s\n", policy_abs, name);
+		r = 0;
+	}
+	pc_policy_free(p);
+	free(path);
+	return r;
+}
+
+/*
+ * Publish as the repository's owner.  install is often run by root on a
+ * repository that belongs to the git account: objects and refs that root
+ * wrote (a new objects/xx/ directory, refs/meta/) would stop that account's
+ * next push from writing there.  So root publishes from a child process
+ * that has become the owner of the repository.
+ */
+static int publish(git_repository *repo, const char *name, const char *policy_abs)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0 || stat(git_repository_path(repo), &st) < 0 || st.st_uid == 0)
+		return publish_here(repo, name, policy_abs);
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		cmd_error("install: cannot publish the policy of %s: fork: %s", name, strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		git_repository *own = NULL;
+		struct passwd *pw = getpwuid(st.st_uid);
+		const char *home = pw && pw->pw_dir ? pw->pw_dir : "";
+		int r = -1;
+
+		/* root's ~/.gitconfig is not the owner's, and the owner may not read it */
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, home);
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, "");
+		if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0)
+			cmd_error("install: cannot become the owner (uid %lu) of %s to publish its policy: %s",
+				(unsigned long)st.st_uid, name, strerror(errno));
+		else if (git_repository_open_bare(&own, git_repository_path(repo)) < 0)
+			cmd_error("install: the owner of %s cannot open it: %s", name,
+				git_error_last() ? git_error_last()->message : "unknown error");
+		else
+			r = publish_here(own, name, policy_abs);
+		git_repository_free(own);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(r < 0 ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 enum { OPT_POLICY = CMD_LONG_ONLY, OPT_HOOK };
 
 static const cmd_opt install_opts[] = {
@@ -452,6 +542,8 @@ int cmd_install(int argc, char **argv)
 					failed = 1;
 			/* Each repository gets its configuration whatever happened to the others. */
 			if (!failed && set_config(repo, policy_path ? policy_abs : NULL) < 0)
+				failed = 1;
+			if (!failed && publish(repo, argv[i], policy_path ? policy_abs : NULL) < 0)
 				failed = 1;
 			if (failed)
 				r = 2;

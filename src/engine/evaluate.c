@@ -430,10 +430,17 @@ static int apply_break_glass(pc_ctx *ctx, pc_verdict *verdicts, size_t n)
  * anyway, and a record saying "accept" would claim a value the ref never
  * had.
  */
-static int ref_value_now(git_oid *out, int *exists, git_repository *repo, const char *ref,
-	pc_error *err)
+static int ref_value_now(git_oid *out, int *exists, git_repository *repo, const char *view,
+	const char *ref, pc_error *err)
 {
-	int r = git_reference_name_to_id(out, repo, ref);
+	char *name = pc_refs_view_name(view, ref);
+	int r;
+
+	*exists = 0;
+	if (!name)
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = git_reference_name_to_id(out, repo, name);
+	free(name);
 
 	*exists = r == 0;
 	if (r == GIT_ENOTFOUND) {
@@ -514,7 +521,23 @@ static int check_claims(pc_ctx *ctx, pc_verdict *verdicts, pc_error *err)
 				"git applies at most one of them", u->ref);
 			continue;
 		}
-		if ((r = ref_value_now(&now, &exists, ctx->repo, u->ref, err)) < 0)
+		/*
+		 * refs/meta/ is the server's own: refs/meta/policy-check is the
+		 * policy the hooks publish (session/publish.c).  Nobody pushes
+		 * there, admins and break-glass included: the policy changes
+		 * on the server, and the ref follows it.
+		 */
+		if (!strncmp(u->ref, "refs/meta/", 10)) {
+			if (pc_verdict_reject(&verdicts[i], "protect",
+			    "refs/meta/policy-check follows the server's policy file: change that, on the server",
+			    "%s is kept by the server (it publishes the policy there); nobody pushes to refs/meta/",
+			    u->ref) < 0)
+				pc_verdict_internal(&verdicts[i], NULL, "out of memory");
+			else
+				verdicts[i].internal++;
+			continue;
+		}
+		if ((r = ref_value_now(&now, &exists, ctx->repo, push->ref_view, u->ref, err)) < 0)
 			return r;
 		if (git_oid_equal(&now, &u->old_id)) {
 			ctx->applies[i] = 1;
@@ -599,7 +622,7 @@ int pc_evaluate(pc_verdict *verdicts, const pc_push *push, pc_error *err)
 		}
 		verdicts[i].dry_run = push->policy->dry_run;
 	}
-	if ((r = pc_refs_load(&ctx.refs, ctx.repo, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0 ||
+	if ((r = pc_refs_load_view(&ctx.refs, ctx.repo, push->ref_view, &e)) < 0 || (r = build_hide(&ctx, &e)) < 0 ||
 	    (r = check_claims(&ctx, verdicts, &e)) < 0) {
 		for (i = 0; i < push->nupdates; i++)
 			pc_verdict_internal(&verdicts[i], PC_INTERNAL_HINT, "%s", e.msg);

@@ -41,6 +41,13 @@ typedef struct pc_push {
 	 * The caller frees each ids array.
 	 */
 	pc_oidlist *new_commits;
+	/*
+	 * The server's refs as another repository holds them: when set (e.g.
+	 * "refs/policy-check/origin/", ending with '/'), the server's ref
+	 * refs/X is this repository's ref <ref_view>X and no other ref counts
+	 * (policy-check check in a clone).  NULL: the repository's own refs.
+	 */
+	const char *ref_view;
 } pc_push;
 
 /*

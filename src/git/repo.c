@@ -264,17 +264,32 @@ void pc_oidset_clear(pc_oidset *s)
 
 int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 {
+	return pc_refs_load_view(refs, repo, NULL, err);
+}
+
+char *pc_refs_view_name(const char *view, const char *ref)
+{
+	if (!view)
+		return pc_strdup(ref);
+	return strncmp(ref, "refs/", 5) ? NULL : pc_asprintf("%s%s", view, ref + 5);
+}
+
+int pc_refs_load_view(pc_refs *refs, git_repository *repo, const char *view, pc_error *err)
+{
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
 	git_object *peeled = NULL;
+	size_t vlen = view ? strlen(view) : 0;
 	int r = PC_ERROR, e;
 
 	if (git_reference_iterator_new(&it, repo) < 0)
 		return git_fail(err, PC_EIO, "cannot list refs");
 	while ((e = git_reference_next(&ref, it)) == 0) {
 		const git_oid *target;
+		const char *name = git_reference_name(ref);
 
-		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT ||
+		    (view && strncmp(name, view, vlen))) {
 			git_reference_free(ref);
 			ref = NULL;
 			continue;
@@ -304,7 +319,7 @@ int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 		 * Approval refs are many and never hide anything, so they are
 		 * not read here.
 		 */
-		if (!strncmp(git_reference_name(ref), "refs/approvals/", 15))
+		if (view ? !strncmp(name + vlen, "approvals/", 10) : !strncmp(name, "refs/approvals/", 15))
 			git_oid_cpy(&refs->ids[refs->n], target);
 		else if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
 			git_oid_cpy(&refs->ids[refs->n], git_object_id(peeled));
@@ -314,7 +329,7 @@ int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err)
 		}
 		git_object_free(peeled);
 		peeled = NULL;
-		if (!(refs->names[refs->n] = pc_strdup(git_reference_name(ref)))) {
+		if (!(refs->names[refs->n] = view ? pc_asprintf("refs/%s", name + vlen) : pc_strdup(name))) {
 			r = pc_error_set(err, PC_ENOMEM, "out of memory");
 			goto done;
 		}

@@ -49,6 +49,14 @@ typedef struct pc_refs {
 } pc_refs;
 #define PC_REFS_INIT { NULL, NULL, NULL, 0, 0 }
 int pc_refs_load(pc_refs *refs, git_repository *repo, pc_error *err);
+/*
+ * The same for a server whose refs this repository mirrors under `view`
+ * (ending with '/'): its ref <view>X is loaded as refs/X, and refs outside
+ * `view` are left out.  A NULL view is pc_refs_load.
+ */
+int pc_refs_load_view(pc_refs *refs, git_repository *repo, const char *view, pc_error *err);
+/* The name `ref` (refs/...) has in the repository under `view` (NULL: itself); free it. */
+char *pc_refs_view_name(const char *view, const char *ref);
 const git_oid *pc_refs_get(const pc_refs *refs, const char *name);	/* peeled */
 void pc_refs_clear(pc_refs *refs);
 

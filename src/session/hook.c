@@ -148,6 +148,7 @@ static int judge_and_record(pc_session *s, int all_or_nothing, FILE *out)
 	run_chain(s, s->hook);
 	pc_session_record(s);
 	pc_session_report(s, out);
+	pc_session_publish(s, out);
 	return pc_session_rejected(s);
 }
 

@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "oplog.h"
+#include "publish.h"
 #include "pushers.h"
 #include "repo.h"
 #include "report.h"
@@ -229,6 +230,7 @@ void pc_session_release(pc_session *s)
 	pc_policy_free(s->policy);
 	free(s->repo_path);
 	free(s->failure);
+	free(s->ref_view);
 	git_repository_free(s->repo);
 	memset(s, 0, sizeof(*s));
 }
@@ -327,6 +329,7 @@ int pc_session_judge(pc_session *s, int all_or_nothing, pc_error *err)
 	push.nupdates = s->nupdates;
 	push.all_or_nothing = all_or_nothing;
 	push.new_commits = s->new_commits;
+	push.ref_view = s->ref_view;
 	if (pc_evaluate(s->verdicts, &push, err) < 0)
 		return -1;
 	s->nverdicts = s->nupdates;
@@ -499,6 +502,21 @@ done:
 	free(olds);
 	free(news);
 	return r;
+}
+
+/* ---- publishing the policy ----------------------------------------------- */
+
+void pc_session_publish(pc_session *s, FILE *fp)
+{
+	pc_error err = PC_ERROR_INIT;
+
+	if (!s->repo || !s->policy)
+		return;
+	if (pc_publish_policy(s->repo, s->policy, NULL, &err) < 0) {
+		fprintf(fp, "policy-check: warning: cannot publish the policy at " PC_PUBLISH_REF
+			" (%s); clones still see the previous one there: tell an administrator\n", err.msg);
+		fflush(fp);
+	}
 }
 
 /* ---- reporting ----------------------------------------------------------- */

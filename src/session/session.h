@@ -40,6 +40,7 @@ typedef struct pc_session {
 	long long first_seq;		/* the first audit record written, -1 when none */
 	size_t nrecords;		/* how many from first_seq */
 	char *failure;			/* why the push could not be judged or recorded, or NULL */
+	char *ref_view;			/* check in a clone: where the server's refs are (pc_push.ref_view) */
 } pc_session;
 
 /* Start a session for `hook` (NULL for check); release it with pc_session_release. */
@@ -89,6 +90,12 @@ int pc_session_record_transaction(pc_session *s, const char *state, pc_error *er
 
 /* The verdicts on fp as the pusher reads them, with the audit record numbers. */
 void pc_session_report(const pc_session *s, FILE *fp);
+/*
+ * Keep refs/meta/policy-check at the policy this hook loaded.  Never
+ * rejects: a failure is one warning line on fp, for the pusher to pass on.
+ */
+void pc_session_publish(pc_session *s, FILE *fp);
+
 /* 1 when any verdict rejects. */
 int pc_session_rejected(const pc_session *s);
 

@@ -248,7 +248,7 @@ test_expect_success 'unowned: deny rejects a path without owners' '
 		git commit -q -am "chore: narrow owners" &&
 		pc_commit misc/file.txt "m" "feat: misc" &&
 		git branch -f develop feature/u~1 &&
-		test_expect_code 1 policy-check check --policy ../policy2.yml --as alice \
+		test_expect_code 1 policy-check check --local --policy ../policy2.yml --as alice \
 			develop feature/u~1 feature/u >../check.out
 	) &&
 	grep "approval: misc/file.txt has no code owner (approvals.unowned: deny)" check.out

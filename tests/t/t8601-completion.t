@@ -48,7 +48,7 @@ test_expect_success 'audit subcommands, after audit and after help audit' '
 
 test_expect_success 'options come from the command'\''s --help' '
 	complete_words policy-check check -- >out &&
-	printf "%s\n" --as --help --json --policy --push-option --repo --stdin >expect &&
+	printf "%s\n" --as --help --json --local --no-fetch --policy --push-option --remote --repo --stdin >expect &&
 	test_cmp expect out &&
 	complete_words policy-check audit show --b >out &&
 	echo --break-glass >expect && test_cmp expect out &&
