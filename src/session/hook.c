@@ -110,8 +110,13 @@ int pc_hook_reference_transaction(int argc, char **argv)
 			;
 		return 0;
 	}
-	hook_start(&s, "reference-transaction");
-	if (pc_session_open_hook(&s, stderr) < 0)
+	/*
+	 * Recording needs neither the objects nor libgit2, whose start-up
+	 * (Debian's parses the system CA bundle) would be most of this hook:
+	 * only the repository's path, its policy and the updates.
+	 */
+	pc_session_init(&s, "reference-transaction");
+	if (pc_session_open_transaction(&s, stderr) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0) {
 		fprintf(stderr, "policy-check: reference-transaction: %s\n", err.msg);
@@ -133,6 +138,6 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	if (pc_session_record_transaction(&s, state, &err) < 0)
 		fprintf(stderr, "policy-check: reference-transaction: cannot record what git did: %s\n", err.msg);
 done:
-	hook_done(&s);
+	pc_session_release(&s);
 	return 0;
 }
