@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,7 +150,8 @@ void pc_audit_push_id(char out[33])
 	struct timespec ts;
 	size_t i;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+	/* from the kernel: OpenSSL's generator would first have to seed itself */
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw) && RAND_bytes(raw, sizeof(raw)) != 1) {
 		/* An identifier, not a secret: time and pid keep it unique enough. */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (i = 0; i < sizeof(raw); i++)

@@ -636,6 +636,96 @@ static char *join_dir(const char *dir, const char *name)
 	return pc_asprintf("%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", name);
 }
 
+/*
+ * policycheck.policy from GIT_DIR/config alone, without starting libgit2
+ * (its start-up is most of what the reference-transaction hook would
+ * cost).  The repository's own file overrides the global and system ones,
+ * and within it the last value wins, so a plain value found there is what
+ * libgit2 would return.  Anything this reader does not take literally
+ * (includes, quotes, escapes, comments after a value, continuation lines,
+ * ~ paths, an empty or missing value, a file it cannot read) returns 0 and
+ * leaves the answer to libgit2.  1 when *out is set.
+ */
+static int path_from_local_config(char **out, const char *git_dir)
+{
+	char *cfg_path = join_dir(git_dir, "config"), *line = NULL, *val = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp = NULL;
+	int in_section = 0, r = 0;
+
+	*out = NULL;
+	if (!cfg_path || !(fp = fopen(cfg_path, "r")))
+		goto done;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		char *p = line, *e = line + len, *k, *v;
+
+		if (memchr(line, '\0', (size_t)len))
+			goto fallback;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#' || *p == ';')
+			continue;
+		if (e[-1] == '\\')
+			goto fallback;
+		if (*p == '[') {
+			char *q = strchr(p, ']');
+
+			/* only a header alone on its line: [name] or [name "sub"] */
+			if (!q || q[1])
+				goto fallback;
+			p++;
+			*q = '\0';
+			if (!strncasecmp(p, "include", 7) || !strncasecmp(p, "policycheck", 11)) {
+				if (strcasecmp(p, "policycheck"))
+					goto fallback;
+				in_section = 1;
+			} else {
+				in_section = 0;
+			}
+			continue;
+		}
+		if (!in_section)
+			continue;
+		k = p;
+		while (*p && *p != '=' && *p != ' ' && *p != '\t')
+			p++;
+		v = p;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v != '=') {
+			if (p - k == 6 && !strncasecmp(k, "policy", 6))
+				goto fallback;	/* "policy" alone: a boolean, libgit2 says why */
+			continue;
+		}
+		if (p - k != 6 || strncasecmp(k, "policy", 6))
+			continue;
+		v++;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!*v || *v == '~' || strpbrk(v, "\"\\;#"))
+			goto fallback;
+		free(val);
+		if (!(val = pc_strdup(v)))
+			goto fallback;
+	}
+	if (ferror(fp) || !val)
+		goto fallback;
+	/* As git does for its own path settings, relative means relative to GIT_DIR. */
+	*out = val[0] == '/' ? pc_strdup(val) : join_dir(git_dir, val);
+	r = *out ? 1 : 0;
+fallback:
+done:
+	if (fp)
+		fclose(fp);
+	free(line);
+	free(val);
+	free(cfg_path);
+	return r;
+}
+
 int pc_policy_path_for_repo(char **out, const char *git_dir, pc_error *err)
 {
 	git_repository *repo = NULL;
@@ -644,7 +734,8 @@ int pc_policy_path_for_repo(char **out, const char *git_dir, pc_error *err)
 	const git_error *ge;
 	int r, e;
 
-	*out = NULL;
+	if (path_from_local_config(out, git_dir))
+		return 0;
 	git_libgit2_init();
 	if (git_repository_open_bare(&repo, git_dir) < 0) {
 		ge = git_error_last();

@@ -82,11 +82,15 @@ static void hook_out_close(FILE *fp)
  * of judging a push of many commits.  hook_done() undoes both.
  */
 static struct timespec hook_started;
+static int hook_git;	/* whether hook_start started libgit2 */
 
-static void hook_start(pc_session *s, const char *hook)
+static void hook_start(pc_session *s, const char *hook, int with_git)
 {
 	clock_gettime(CLOCK_MONOTONIC, &hook_started);
 	pc_session_init(s, hook);
+	hook_git = with_git;
+	if (!with_git)
+		return;
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
@@ -104,7 +108,8 @@ static void hook_done(pc_session *s, const char *decision)
 	if (!decision || s->nupdates || s->failure)
 		pc_session_log(s, decision, usec);
 	pc_session_release(s);
-	git_libgit2_shutdown();
+	if (hook_git)
+		git_libgit2_shutdown();
 }
 
 /*
@@ -161,7 +166,7 @@ int pc_hook_pre_receive(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	hook_start(&s, "pre-receive");
+	hook_start(&s, "pre-receive", 1);
 	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0 || pc_session_read_options(&s, &err) < 0) {
@@ -183,7 +188,7 @@ int pc_hook_update(int argc, char **argv)
 	FILE *out = hook_out();
 	int r = 1;
 
-	hook_start(&s, "update");
+	hook_start(&s, "update", 1);
 	if (argc != 4) {
 		pc_error_set(&err, PC_EINVAL, "the update hook takes REF OLD NEW");
 		pc_session_set_failure(&s, "%s", err.msg);
@@ -226,9 +231,14 @@ int pc_hook_reference_transaction(int argc, char **argv)
 			;
 		return 0;
 	}
+	/*
+	 * Recording needs neither the objects nor libgit2, whose start-up
+	 * (Debian's parses the system CA bundle) would be most of this hook:
+	 * only the repository's path, its policy and the updates.
+	 */
 	out = hook_out();
-	hook_start(&s, "reference-transaction");
-	if (pc_session_open_hook(&s, out) < 0)
+	hook_start(&s, "reference-transaction", 0);
+	if (pc_session_open_transaction(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0) {
 		pc_session_set_failure(&s, "cannot read what git did: %s", err.msg);

@@ -12,6 +12,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,8 +31,42 @@ static int is_hex(const char *p, size_t len)
 }
 
 /* Fill out from the three parts of an update, each checked as hostile input. */
+/*
+ * git's own rules for a ref name (check-ref-format, with one-level names
+ * allowed), for the reference-transaction hook, which runs without
+ * libgit2: the names it reads are those git has just written.
+ */
+static int refname_is_valid(const char *ref)
+{
+	const char *c = ref, *start = ref;
+	unsigned char ch;
+
+	if (!*ref || !strcmp(ref, "@"))
+		return 0;
+	for (;; c++) {
+		ch = (unsigned char)*c;
+		if (ch == '/' || !ch) {
+			size_t n = (size_t)(c - start);
+
+			if (!n || start[0] == '.' ||
+			    (n >= 5 && !memcmp(c - 5, ".lock", 5)))
+				return 0;
+			if (!ch)
+				break;
+			start = c + 1;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f || strchr(" ~^:?*[\\", ch))
+			return 0;
+		if ((ch == '.' && c[1] == '.') || (ch == '@' && c[1] == '{'))
+			return 0;
+	}
+	return c[-1] != '.';
+}
+
 static int update_set(pc_update *out, const char *old_hex, size_t old_len,
-	const char *new_hex, size_t new_len, const char *ref, size_t ref_len, pc_error *err)
+	const char *new_hex, size_t new_len, const char *ref, size_t ref_len, int light,
+	pc_error *err)
 {
 	int valid = 0;
 
@@ -45,7 +80,11 @@ static int update_set(pc_update *out, const char *old_hex, size_t old_len,
 	if (!(out->ref = pc_strndup(ref, ref_len)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	/* HEAD appears in reference-transaction input when it is detached. */
-	if (git_reference_name_is_valid(&valid, out->ref) < 0 || !valid ||
+	if (light)
+		valid = refname_is_valid(out->ref);
+	else if (git_reference_name_is_valid(&valid, out->ref) < 0)
+		valid = 0;
+	if (!valid ||
 	    (strncmp(out->ref, "refs/", 5) && strcmp(out->ref, "HEAD"))) {
 		pc_update_release(out);
 		return pc_error_set(err, PC_EINVAL, "invalid ref name");
@@ -53,7 +92,7 @@ static int update_set(pc_update *out, const char *old_hex, size_t old_len,
 	return 0;
 }
 
-int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
+static int update_parse(pc_update *out, const char *line, size_t len, int light, pc_error *err)
 {
 	const char *sp1, *sp2, *end = line + len;
 
@@ -65,7 +104,12 @@ int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
 	if (!sp1 || !sp2)
 		return pc_error_set(err, PC_EINVAL, "update line is not 'OLD NEW REF'");
 	return update_set(out, line, (size_t)(sp1 - line), sp1 + 1, (size_t)(sp2 - sp1 - 1),
-		sp2 + 1, (size_t)(end - sp2 - 1), err);
+		sp2 + 1, (size_t)(end - sp2 - 1), light, err);
+}
+
+int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
+{
+	return update_parse(out, line, len, 0, err);
 }
 
 void pc_update_release(pc_update *u)
@@ -83,7 +127,8 @@ void pc_updates_free(pc_update *u, size_t n)
 	free(u);
 }
 
-int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_error *err)
+static int updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, int light,
+	pc_error *err)
 {
 	pc_update *list = NULL;
 	size_t count = 0, alloc = 0, lineno = 0;
@@ -115,7 +160,7 @@ int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_er
 			r = pc_error_set(err, PC_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((r = pc_update_parse(&list[count], line.ptr, line.len, err)) < 0) {
+		if ((r = update_parse(&list[count], line.ptr, line.len, light, err)) < 0) {
 			pc_error_prefix(err, "update line %zu", lineno);
 			goto done;
 		}
@@ -137,9 +182,15 @@ done:
 	return 0;
 }
 
+int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_error *err)
+{
+	return updates_read(out, n, fp, max_refs, 0, err);
+}
+
 int pc_session_read_updates(pc_session *s, FILE *fp, pc_error *err)
 {
-	return pc_updates_read(&s->updates, &s->nupdates, fp, (size_t)s->policy->limits.max_refs, err);
+	return updates_read(&s->updates, &s->nupdates, fp, (size_t)s->policy->limits.max_refs,
+		!s->repo, err);
 }
 
 int pc_session_add_update(pc_session *s, const char *ref, const char *old_hex,
@@ -152,7 +203,7 @@ int pc_session_add_update(pc_session *s, const char *ref, const char *old_hex,
 		return pc_error_set(err, PC_ELIMIT, "more than %zu ref updates in one push (limits.max_refs)",
 			(size_t)s->policy->limits.max_refs);
 	if ((r = update_set(&u, old_hex, strlen(old_hex), new_hex, strlen(new_hex), ref, strlen(ref),
-			err)) < 0)
+			!s->repo, err)) < 0)
 		return r;
 	if (!(grown = pc_realloc(s->updates, (s->nupdates + 1) * sizeof(*s->updates)))) {
 		pc_update_release(&u);
@@ -275,18 +326,13 @@ static char *repo_path(git_repository *repo)
 	return pc_strndup(p, len);
 }
 
-int pc_session_open_hook(pc_session *s, FILE *fp)
+/* The policy of the repository at s->repo_path, refused if others could change it. */
+static int open_policy(pc_session *s, FILE *fp)
 {
 	pc_error err = PC_ERROR_INIT;
 	char *path = NULL, *intro = NULL;
 	int r;
 
-	if ((r = pc_repo_open_hook(&s->repo, &err)) < 0)
-		goto fail;
-	if (!(s->repo_path = repo_path(s->repo))) {
-		r = pc_error_set(&err, PC_ENOMEM, "out of memory");
-		goto fail;
-	}
 	if ((r = pc_policy_path_for_repo(&path, s->repo_path, &err)) < 0)
 		goto fail;
 	/* Whoever can change the policy decides every push: only its owner may. */
@@ -307,6 +353,49 @@ done:
 	free(intro);
 	free(path);
 	return r < 0 ? -1 : 0;
+}
+
+int pc_session_open_hook(pc_session *s, FILE *fp)
+{
+	pc_error err = PC_ERROR_INIT;
+
+	if (pc_repo_open_hook(&s->repo, &err) < 0)
+		goto fail;
+	if (!(s->repo_path = repo_path(s->repo))) {
+		pc_error_set(&err, PC_ENOMEM, "out of memory");
+		goto fail;
+	}
+	return open_policy(s, fp);
+fail:
+	pc_session_fail(fp, &err);
+	return -1;
+}
+
+int pc_session_open_transaction(pc_session *s, FILE *fp)
+{
+	pc_error err = PC_ERROR_INIT;
+	const char *git_dir = getenv("GIT_DIR");
+	char real[PATH_MAX];
+	size_t len;
+
+	if (!git_dir || !*git_dir)
+		git_dir = ".";
+	/* git_repository_path() of the same directory, as repo_path() gives it */
+	if (!realpath(git_dir, real)) {
+		pc_error_set(&err, PC_EIO, "cannot open the repository: %s: %s", git_dir, strerror(errno));
+		goto fail;
+	}
+	len = strlen(real);
+	while (len > 1 && real[len - 1] == '/')
+		len--;
+	if (!(s->repo_path = pc_strndup(real, len))) {
+		pc_error_set(&err, PC_ENOMEM, "out of memory");
+		goto fail;
+	}
+	return open_policy(s, fp);
+fail:
+	pc_session_fail(fp, &err);
+	return -1;
 }
 
 /* ---- judging ------------------------------------------------------------- */

@@ -60,6 +60,13 @@ int pc_session_load_policy(pc_policy **out, const char *path, FILE *fp, const ch
  * (-1) the reason is on fp, and nothing can be accepted.
  */
 int pc_session_open_hook(pc_session *s, FILE *fp);
+/*
+ * The same for the reference-transaction hook, without libgit2: only the
+ * repository's path and its policy, as pc_session_open_hook gives them.
+ * Such a session has no repo; it reads updates with git's ref-name rules
+ * and can only record what git did.
+ */
+int pc_session_open_transaction(pc_session *s, FILE *fp);
 
 /* Updates as git writes them to pre-receive and reference-transaction. */
 int pc_session_read_updates(pc_session *s, FILE *fp, pc_error *err);
