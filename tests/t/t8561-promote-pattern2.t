@@ -2,25 +2,7 @@
 test_description='policy-check promote in pattern2 (the shipped example): develop to staging to main by fast-forward or git'\''s merge, with the approvals main needs'
 . "$(dirname "$0")/test-lib.sh"
 . "$SHARNESS_TEST_SRCDIR/lib-examples.sh"
-
-# promote USER ARGS...: USER runs policy-check promote in work/; output in
-# ../out, errors in ../err, the exit code in ../code.
-promote() {
-	pr_user=$1
-	shift
-	pr_code=0
-	ex_as "$pr_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err || pr_code=$?
-	echo $pr_code >../code
-	cat ../out ../err
-}
-
-approve_printed() {
-	sed -n "s/^  \([a-z]*\): policy-check approve \([0-9a-f]*\) --target \(.*\)/\1 \2 \3/p" ../out >../steps &&
-	test -s ../steps &&
-	while read user commit target; do
-		ex_approve "$user" "$commit" "$target" >/dev/null || return 1
-	done <../steps
-}
+. "$SHARNESS_TEST_SRCDIR/lib-promote.sh"
 
 # feature USER NAME MEMORY: USER pushes feature/NAME (from develop) setting
 # the memory limit, and bob merges it into develop.

@@ -2,23 +2,7 @@
 test_description='policy-check promote in pattern1 (the shipped example): a hotfix branch promoted with --from into develop, staging and main, pushed first as the work branch'
 . "$(dirname "$0")/test-lib.sh"
 . "$SHARNESS_TEST_SRCDIR/lib-examples.sh"
-
-promote() {
-	pr_user=$1
-	shift
-	pr_code=0
-	ex_as "$pr_user" policy-check promote --policy ../policy.yml "$@" >../out 2>../err || pr_code=$?
-	echo $pr_code >../code
-	cat ../out ../err
-}
-
-approve_printed() {
-	sed -n "s/^  \([a-z]*\): policy-check approve \([0-9a-f]*\) --target \(.*\)/\1 \2 \3/p" ../out >../steps &&
-	test -s ../steps &&
-	while read user commit target; do
-		ex_approve "$user" "$commit" "$target" >/dev/null || return 1
-	done <../steps
-}
+. "$SHARNESS_TEST_SRCDIR/lib-promote.sh"
 
 srv() {
 	git -C "$SHARNESS_TRASH_DIRECTORY/server.git" rev-parse "$1"
