@@ -348,7 +348,7 @@ static int find_record(char **line, size_t *len, const char *log_path, uint64_t 
 	struct stat st;
 	uint64_t lo = 0, hi, start, seq;
 	char *buf = NULL, *nl, *p;
-	size_t alloc = 65536, have;
+	size_t alloc = 4096, have;
 	ssize_t got;
 	int fd, r = PC_ENOTFOUND;
 
