@@ -480,8 +480,9 @@ int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_strlist
 	/* the tiles first; what they give is proved under the checkpoint's root before it is used */
 	if ((r = proof_from_tiles(proof, &incl.n, &record, log_path, index, &cp)) == 0)
 		goto print;
-	if (r == 2 && notes && pc_strlist_add(notes, "the tiles do not match the checkpoint: the proof is made "
-		"from the log; run policy-check audit verify") < 0) {
+	if (r == 2 && notes && add_problem(notes, "the tiles and the record found in the log do not prove record "
+		"%llu under the checkpoint: the proof is made from the whole log; run policy-check audit verify",
+		(unsigned long long)index) < 0) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
