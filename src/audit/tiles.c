@@ -132,6 +132,7 @@ static int load_tile(unsigned char (*out)[PC_HASH_LEN], const char *dir, unsigne
 struct pc_tile_builder {
 	char *dir;
 	int mode, nosync, shared, dir_missing;
+	gid_t share_gid;	/* the group of the log's directory, when shared */
 	unsigned char h[PC_TILE_LEVELS][PC_TILE_WIDTH][PC_HASH_LEN];
 	unsigned w[PC_TILE_LEVELS];	/* hashes in the current tile of each level */
 	unsigned old_w[PC_TILE_LEVELS];	/* width of its partial tile already on disk, to replace */
@@ -155,7 +156,10 @@ int pc_tile_builder_new(pc_tile_builder **out, const char *log_path, int mode, p
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	}
 	/* the tiles are shared like the log: group-writable directories when its directory is */
-	b->shared = stat(dirname(copy), &st) == 0 && (st.st_mode & S_IWGRP);
+	if (stat(dirname(copy), &st) == 0 && (st.st_mode & S_IWGRP)) {
+		b->shared = 1;
+		b->share_gid = st.st_gid;
+	}
 	free(copy);
 	b->mode = mode;
 	b->dir_missing = stat(b->dir, &st) < 0 || !S_ISDIR(st.st_mode);
@@ -180,8 +184,10 @@ static int make_parents(const pc_tile_builder *b, char *path)
 
 	for (p = path + base; p; p = strchr(p + 1, '/')) {
 		*p = '\0';
-		if (mkdir(path, b->shared ? 0775 : 0755) == 0) {
-			if (chmod(path, b->shared ? 0775 : 0755) < 0)
+		if (mkdir(path, b->shared ? 02775 : 0755) == 0) {
+			/* shared: the directory's group and setgid, for every account of the group */
+			if ((b->shared && chown(path, (uid_t)-1, b->share_gid) < 0) ||
+			    chmod(path, b->shared ? 02775 : 0755) < 0)
 				errno = 0;
 		} else if (errno != EEXIST) {
 			*p = '/';
@@ -529,7 +535,7 @@ int pc_tiles_rebuild(const char *log_path, uint64_t size, pc_error *err)
 			"policy-check audit verify", log_path, (unsigned long long)count, (unsigned long long)size);
 		goto done;
 	}
-	if (!count && mkdir(b->dir, b->shared ? 0775 : 0755) < 0 && errno != EEXIST) {
+	if (!count && mkdir(b->dir, b->shared ? 02775 : 0755) < 0 && errno != EEXIST) {
 		r = pc_error_set(err, PC_EIO, "%s: cannot create: %s", b->dir, strerror(errno));
 		goto done;
 	}

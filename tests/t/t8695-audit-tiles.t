@@ -155,4 +155,17 @@ test_expect_success 'verify --checkpoint OLD --consistency-only proves the log g
 	grep "consistency-only needs --checkpoint FILE" err
 '
 
+test_expect_success 'in a group-shared directory the tile directories take its group and stay group-writable' '
+	mkdir shared &&
+	if chgrp 4242 shared 2>/dev/null; then
+		chmod 2770 shared &&
+		(umask 077 && "$APPEND" --log shared/a.log --key audit/audit.key --origin test.example/policy-check \
+			--count 2 --batch 200 --no-sync) &&
+		for d in shared/a.log.tiles shared/a.log.tiles/tile shared/a.log.tiles/tile/0 shared/a.log.tiles/tile/0/001.p; do
+			test "$(stat -c "%a %g" $d)" = "2775 4242" || { stat -c "%n %a %g" $d; return 1; }
+		done &&
+		test "$(stat -c %a shared/a.log.tiles/tile/0/000)" = 644
+	fi
+'
+
 test_done
