@@ -560,9 +560,6 @@ scenario6() {
 		"$(fmt_ms "$tiles_wall") (cpu $(fmt_ms "$tiles_cpu")), $(wc -c <"$A/proof") bytes" \
 		"$(fmt_ms "$1") (cpu $(fmt_ms "$2")) whole log" "$(ratio "$tiles_wall" "$1")" "< 10 ms" \
 		"$(verdict le "$tiles_wall" 10)"
-	set -- $("$BT" -n 9 -w 1 --env "LD_PRELOAD=$NOCA" policy-check audit proof --index 765432 "$log")
-	row "6d2. diagnostic: 6d from the tiles with libgit2's CA-bundle parse stubbed out (LD_PRELOAD no-ca-bundle.so)" \
-		"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "-" "-" "< 10 ms" "$(verdict le "$1" 10)"
 	set -- $("$BT" -n 9 -w 1 policy-check audit verify --vkey "$W/audit/audit.vkey" \
 		--checkpoint "$A/old.checkpoint" --consistency-only "$log")
 	cons_wall=$1 cons_cpu=$2
