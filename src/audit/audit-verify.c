@@ -8,9 +8,13 @@
 #include "repo.h"
 #include "buf.h"
 #include "hotfix.h"
+#include "tiles.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +164,10 @@ int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, 
 	char *cp_path = NULL;
 	const char *line, *log = o->log_path;
 	size_t len;
-	uint64_t seq, torn_line = 0;
+	pc_tile_builder *tiles = NULL;
+	pc_strlist bad_tiles = PC_STRLIST_INIT;
+	uint64_t seq, torn_line = 0, missing_tiles = 0;
+	size_t i;
 	int cp_ok = 0, old_ok = 0, have_cp_root = 0, have_old_root = 0, bad_line = 0, complete, r;
 
 	memset(res, 0, sizeof(*res));
@@ -191,9 +198,25 @@ int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, 
 		goto nomem;
 	if (cp_ok && old_ok && old.size <= cp.size) {
 		pc_merkle_consistency_ranges(cons.r, &cons.n, old.size, cp.size);
+		/* only the consistency asked for: from the tiles, proved against both signed roots */
+		if (o->consistency_only) {
+			if (pc_tiles_range_hashes(proof, log, cons.r, cons.n, cp.size) == 0 &&
+			    pc_merkle_consistency_verify(old.size, old.root, cp.size, cp.root,
+				(const unsigned char (*)[PC_HASH_LEN])proof, cons.n) == 0) {
+				res->lines = cp.size;
+				r = 0;
+				goto done;
+			}
+			if (add_problem(&res->warnings, "%s.tiles: no tiles prove the consistency of the two "
+				"checkpoints: checked against the log instead (run policy-check audit tiles --rebuild %s)",
+				log, log) < 0)
+				goto nomem;
+		}
 		if (range_set_init(&cons) < 0)
 			goto nomem;
 	}
+	if ((r = pc_tile_builder_new(&tiles, log, PC_TILES_CHECK, err)) < 0)
+		goto done;
 
 	for (;;) {
 		if (cp_ok && !have_cp_root && edge.size == cp.size) {
@@ -218,6 +241,8 @@ int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, 
 		    (r = range_set_feed(&cons, edge.size, leaf)) < 0 ||
 		    (r = pc_merkle_edge_append(&edge, leaf)) < 0)
 			goto hash_failed;
+		if ((r = pc_tile_builder_add(tiles, leaf, err)) < 0)
+			goto done;
 		if (bad_line)
 			continue;
 		if (pc_audit_line_check(&seq, &doc, line, len, &lerr) < 0) {
@@ -273,6 +298,18 @@ int pc_audit_verify(pc_audit_verify_result *res, const pc_audit_verify_opts *o, 
 			(unsigned long long)old.size, cp_path, (unsigned long long)cp.size) < 0)
 			goto nomem;
 	}
+	/* the tiles are a cache, but one that disagrees with the log is named */
+	if ((r = pc_tile_builder_finish(tiles, &bad_tiles, &missing_tiles, err)) < 0)
+		goto done;
+	for (i = 0; i < bad_tiles.n; i++)
+		if (add_problem(&res->problems, "%s.tiles/%s: does not match the log (it was modified); run "
+			"policy-check audit tiles --rebuild %s", log, bad_tiles.items[i], log) < 0)
+			goto nomem;
+	if (missing_tiles && add_problem(&res->warnings, "%s.tiles: %llu tile%s missing (tree of %llu lines): "
+		"proofs read the whole log; run policy-check audit tiles --rebuild %s", log,
+		(unsigned long long)missing_tiles, missing_tiles == 1 ? " is" : "s are", (unsigned long long)edge.size,
+		log) < 0)
+		goto nomem;
 	r = res->problems.n ? PC_EVERIFY : 0;
 	goto done;
 hash_failed:
@@ -281,6 +318,8 @@ hash_failed:
 nomem:
 	r = pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
+	pc_tile_builder_free(tiles);
+	pc_strlist_clear(&bad_tiles);
 	range_set_release(&cons);
 	pc_json_doc_release(&doc);
 	pc_audit_reader_free(rd);
@@ -298,7 +337,118 @@ void pc_audit_verify_result_release(pc_audit_verify_result *res)
 	pc_strlist_clear(&res->warnings);
 }
 
-int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_error *err)
+/*
+ * The line of the log whose seq is `index`, found by bisecting the file on
+ * the seq each record starts with ({"v":1,"seq":N,...): O(log n) reads.
+ * Whatever it finds is only used once its leaf hash is proved under the
+ * signed root.  0 with *line (malloc'd) or < 0.
+ */
+static int find_record(char **line, size_t *len, const char *log_path, uint64_t index)
+{
+	static const char prefix[] = "{\"v\":1,\"seq\":";
+	struct stat st;
+	uint64_t lo = 0, hi, start, seq;
+	char *buf = NULL, *nl, *p;
+	size_t alloc = 4096, have;
+	ssize_t got;
+	int fd, r = PC_ENOTFOUND;
+
+	*line = NULL;
+	if ((fd = open(log_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return PC_EIO;
+	if (fstat(fd, &st) < 0 || !(buf = pc_malloc(alloc + 1)))
+		goto done;
+	hi = (uint64_t)st.st_size;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		/* the first line that starts at or after mid */
+		start = mid;
+		if (start > 0) {
+			for (;;) {
+				got = pread(fd, buf, alloc, (off_t)(start - 1));
+				if (got <= 0)
+					goto done;
+				if ((nl = memchr(buf, '\n', (size_t)got))) {
+					start += (uint64_t)(nl - buf);
+					break;
+				}
+				start += (uint64_t)got;
+			}
+		}
+		if (start >= hi) {
+			hi = mid;
+			continue;
+		}
+		/* the whole line, growing the buffer up to the longest record */
+		for (have = 0;;) {
+			got = pread(fd, buf + have, alloc - have, (off_t)(start + have));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				goto done;
+			have += (size_t)got;
+			if ((nl = memchr(buf, '\n', have)))
+				break;
+			if (have < alloc)
+				continue;
+			if (alloc > PC_AUDIT_LINE_MAX || !(p = pc_realloc(buf, alloc * 2 + 1)))
+				goto done;
+			buf = p;
+			alloc *= 2;
+		}
+		have = (size_t)(nl - buf);
+		buf[have] = '\0';
+		if (have < sizeof(prefix) - 1 || memcmp(buf, prefix, sizeof(prefix) - 1))
+			goto done;
+		for (seq = 0, p = buf + sizeof(prefix) - 1; *p >= '0' && *p <= '9' && seq < UINT64_MAX / 10; p++)
+			seq = seq * 10 + (uint64_t)(*p - '0');
+		if (seq == index) {
+			*line = buf;
+			*len = have;
+			buf = NULL;
+			r = 0;
+			break;
+		}
+		if (seq < index)
+			lo = start + have + 1;
+		else
+			hi = mid;
+	}
+done:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/*
+ * The proof of record index under cp from the tiles: 0 with the hashes and
+ * the record when they prove it under cp's root, 1 when there are no
+ * tiles to use, 2 when the tiles or the line found do not match the root.
+ */
+static int proof_from_tiles(unsigned char (*proof)[PC_HASH_LEN], size_t *n, char **record,
+	const char *log_path, uint64_t index, const pc_checkpoint *cp)
+{
+	pc_merkle_range ranges[PC_MERKLE_MAX_PROOF];
+	unsigned char leaf[PC_HASH_LEN];
+	size_t len;
+	int r;
+
+	pc_merkle_inclusion_ranges(ranges, n, index, cp->size);
+	if ((r = pc_tiles_range_hashes(proof, log_path, ranges, *n, cp->size)) < 0)
+		return r == PC_ENOTFOUND ? 1 : 2;
+	if (find_record(record, &len, log_path, index) < 0)
+		return 2;
+	if (pc_merkle_leaf_hash(leaf, *record, len) < 0 ||
+	    pc_merkle_inclusion_verify(leaf, index, cp->size, (const unsigned char (*)[PC_HASH_LEN])proof, *n,
+		cp->root) < 0) {
+		free(*record);
+		*record = NULL;
+		return 2;
+	}
+	return 0;
+}
+
+int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_strlist *notes, pc_error *err)
 {
 	pc_checkpoint cp;
 	pc_audit_reader *rd = NULL;
@@ -326,6 +476,15 @@ int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_error *
 	if (index >= cp.size) {
 		r = pc_error_set(err, PC_EINVAL, "record %llu is not covered by the checkpoint (size %llu); "
 			"records are numbered from 0", (unsigned long long)index, (unsigned long long)cp.size);
+		goto done;
+	}
+	/* the tiles first; what they give is proved under the checkpoint's root before it is used */
+	if ((r = proof_from_tiles(proof, &incl.n, &record, log_path, index, &cp)) == 0)
+		goto print;
+	if (r == 2 && notes && add_problem(notes, "the tiles and the record found in the log do not prove record "
+		"%llu under the checkpoint: the proof is made from the whole log; run policy-check audit verify",
+		(unsigned long long)index) < 0) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
 	pc_merkle_inclusion_ranges(incl.r, &incl.n, index, cp.size);
@@ -356,8 +515,13 @@ int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_error *
 			log_path, cp_path);
 		goto done;
 	}
-	if ((r = range_set_proof(proof, &incl)) < 0 || !(b64 = pc_base64_encode((unsigned char *)record, strlen(record)))) {
-		r = pc_error_set(err, r < 0 ? r : PC_ENOMEM, "cannot build the proof");
+	if ((r = range_set_proof(proof, &incl)) < 0) {
+		r = pc_error_set(err, r, "cannot build the proof");
+		goto done;
+	}
+print:
+	if (!(b64 = pc_base64_encode((unsigned char *)record, strlen(record)))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
 	pc_buf_printf(out, "%s\nextra %s\nindex %llu\n", PROOF_HEADER, b64, (unsigned long long)index);

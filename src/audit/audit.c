@@ -6,6 +6,7 @@
 #include "config.h"
 #include "audit.h"
 #include "buf.h"
+#include "tiles.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1112,9 +1113,10 @@ static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log
 	pc_note_signer *signer, const pc_buf *lines, pc_error *err)
 {
 	pc_buf cptext = PC_BUF_INIT, note = PC_BUF_INIT;
-	unsigned char root[PC_HASH_LEN], leaf[PC_HASH_LEN];
+	unsigned char root[PC_HASH_LEN], leaf[PC_HASH_LEN], (*leaves)[PC_HASH_LEN] = NULL;
+	pc_merkle_edge before = t->edge;
 	const char *nl;
-	size_t off, len;
+	size_t off, len, n = 0, alloc = 0;
 	int r;
 
 	for (off = 0; off < lines->len; off += len + 1) {
@@ -1125,10 +1127,23 @@ static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log
 			r = pc_error_set(err, r, "hashing failed");
 			goto done;
 		}
+		if (pc_grow((void **)&leaves, &alloc, n + 1, sizeof(*leaves)) < 0) {
+			r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(leaves[n++], leaf, PC_HASH_LEN);
 		memcpy(t->last_leaf, leaf, PC_HASH_LEN);
 		t->last_len = len;
 	}
 	t->end += lines->len;
+	/*
+	 * The tiles (LOG.tiles) before the checkpoint, so that a signed size
+	 * always has its tiles.  They are a cache that every reader checks
+	 * against a signed root: one that cannot be written leaves them
+	 * stale, which audit verify reports, and does not fail the push.
+	 */
+	pc_tiles_append(p->log, &before, (const unsigned char (*)[PC_HASH_LEN])leaves, n,
+		(flags & PC_AUDIT_NO_SYNC) != 0, NULL);
 	if ((r = pc_merkle_edge_root(root, &t->edge)) < 0 ||
 	    (r = pc_checkpoint_format(&cptext, cfg->origin, t->edge.size, root)) < 0) {
 		r = pc_error_set(err, r, "out of memory");
@@ -1138,6 +1153,7 @@ static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log
 		goto done;
 	r = replace_file(flags, p->checkpoint_tmp, p->checkpoint, note.ptr, note.len, 0644, 1, err);
 done:
+	free(leaves);
 	pc_buf_release(&cptext);
 	pc_buf_release(&note);
 	return r;

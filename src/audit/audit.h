@@ -129,6 +129,12 @@ typedef struct pc_audit_verify_opts {
 	const char *old_checkpoint_path;	/* a checkpoint saved earlier, or NULL */
 	const pc_note_verifier *vkey;
 	int strict;		/* lines beyond the signed size are errors */
+	/*
+	 * Only prove that the checkpoint extends old_checkpoint_path, from the
+	 * tiles (LOG.tiles) without reading the records; the full verification
+	 * when the tiles do not prove it.
+	 */
+	int consistency_only;
 } pc_audit_verify_opts;
 
 typedef struct pc_audit_verify_result {
@@ -150,9 +156,12 @@ void pc_audit_verify_result_release(pc_audit_verify_result *res);
  * Append a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of record `index`
  * under the log's current checkpoint to out.  Its `extra` line carries the
  * record line itself (base64), so the proof file stands alone; the
- * inclusion proof is what authenticates it.
+ * inclusion proof is what authenticates it.  The proof's hashes come
+ * from the tiles (LOG.tiles) when they prove the record under the
+ * checkpoint's root, else from the log; notes (may be NULL) receives a
+ * line when tiles were there but did not match.
  */
-int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_error *err);
+int pc_audit_proof(pc_buf *out, const char *log_path, uint64_t index, pc_strlist *notes, pc_error *err);
 
 /*
  * Check a tlog-proof: its checkpoint is signed by v (and, when

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "json.h"
 #include "note.h"
+#include "tiles.h"
 #include "util.h"
 
 #include <errno.h>
@@ -29,6 +30,11 @@ static const cmd_opt verify_opts[] = {
 	{ OPT(0), 0, "vkey", "FILE|KEY", "the verifier key (a file, or the key itself)" },
 	{ OPT(1), 0, "checkpoint", "FILE", "an earlier checkpoint the log must extend" },
 	{ OPT(2), 0, "strict", NULL, "also fail on warnings (an unfinished last line, ...)" },
+	{ OPT(3), 0, "consistency-only", NULL, "only prove the log extends --checkpoint FILE (from the tiles)" },
+	CMD_OPTS_END
+};
+static const cmd_opt tiles_opts[] = {
+	{ OPT(0), 0, "rebuild", NULL, "rewrite LOG.tiles from the log instead of checking it" },
 	CMD_OPTS_END
 };
 static const cmd_opt show_opts[] = {
@@ -62,7 +68,7 @@ static const cmd_spec keygen_spec = {
 	"write a checkpoint signing key PREFIX.key and its verifier key PREFIX.vkey", keygen_opts, NULL
 };
 static const cmd_spec verify_spec = {
-	"audit verify", "audit verify    --vkey FILE|KEY [--checkpoint FILE] [--strict] LOG",
+	"audit verify", "audit verify    --vkey FILE|KEY [--checkpoint FILE [--consistency-only]] [--strict] LOG",
 	"verify every record, the hash chain and the signed checkpoint of a log", verify_opts, NULL
 };
 static const cmd_spec show_spec = {
@@ -84,9 +90,13 @@ static const cmd_spec reconcile_spec = {
 	"audit reconcile", "audit reconcile --repo DIR LOG",
 	"find ref values of a repository that no accepted record explains", reconcile_opts, NULL
 };
+static const cmd_spec tiles_spec = {
+	"audit tiles", "audit tiles     [--rebuild] LOG",
+	"check the tree's tiles (LOG.tiles) against the log, or rebuild them", tiles_opts, NULL
+};
 static const cmd_spec *const audit_subs[] = {
 	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec,
-	&cmd_audit_report_spec, NULL
+	&cmd_audit_report_spec, &tiles_spec, NULL
 };
 const cmd_spec cmd_audit_spec = {
 	"audit", NULL, "keep and check the signed audit log", NULL, audit_subs
@@ -176,7 +186,7 @@ static int audit_verify(int argc, char **argv)
 	pc_note_verifier v;
 	pc_error err = PC_ERROR_INIT;
 	const char *vkey = NULL;
-	void *const bind[] = { &vkey, &o.old_checkpoint_path, &o.strict };
+	void *const bind[] = { &vkey, &o.old_checkpoint_path, &o.strict, &o.consistency_only };
 	char *root = NULL;
 	size_t k;
 	int r;
@@ -185,6 +195,8 @@ static int audit_verify(int argc, char **argv)
 	o.log_path = parse_args(&verify_spec, argc, argv, bind);
 	if (!vkey)
 		cmd_usage_error("--vkey FILE|KEY is required");
+	if (o.consistency_only && !o.old_checkpoint_path)
+		cmd_usage_error("--consistency-only needs --checkpoint FILE");
 	if (load_vkey(&v, vkey) < 0)
 		return 2;
 	o.vkey = &v;
@@ -195,7 +207,11 @@ static int audit_verify(int argc, char **argv)
 		cmd_error("%s", res.problems.items[k]);
 	if (r == 0) {
 		root = pc_base64_encode(res.root, sizeof(res.root));
-		printf("%llu records verified, root %s\n", (unsigned long long)res.signed_size, root ? root : "");
+		if (o.consistency_only)
+			printf("checkpoint of %llu records, root %s\n", (unsigned long long)res.signed_size,
+				root ? root : "");
+		else
+			printf("%llu records verified, root %s\n", (unsigned long long)res.signed_size, root ? root : "");
 		if (o.old_checkpoint_path)
 			printf("consistent with %s\n", o.old_checkpoint_path);
 		free(root);
@@ -228,7 +244,9 @@ static int audit_proof(int argc, char **argv)
 	pc_buf out = PC_BUF_INIT;
 	const char *index_arg = NULL, *log;
 	void *const bind[] = { &index_arg };
+	pc_strlist notes = PC_STRLIST_INIT;
 	uint64_t index;
+	size_t k;
 	int r;
 
 	log = parse_args(&proof_spec, argc, argv, bind);
@@ -238,7 +256,11 @@ static int audit_proof(int argc, char **argv)
 		cmd_error("--index: '%s' is not a record number (0, 1, ...)", index_arg);
 		return 2;
 	}
-	if ((r = pc_audit_proof(&out, log, index, &err)) < 0) {
+	r = pc_audit_proof(&out, log, index, &notes, &err);
+	for (k = 0; k < notes.n; k++)
+		cmd_error("warning: %s", notes.items[k]);
+	pc_strlist_clear(&notes);
+	if (r < 0) {
 		cmd_error("audit proof: %s", err.msg);
 		pc_buf_release(&out);
 		return r == PC_EVERIFY ? 1 : 2;
@@ -246,6 +268,69 @@ static int audit_proof(int argc, char **argv)
 	fwrite(out.ptr, 1, out.len, stdout);
 	pc_buf_release(&out);
 	return 0;
+}
+
+static int audit_tiles(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_tile_builder *b = NULL;
+	pc_audit_reader *rd = NULL;
+	pc_strlist bad = PC_STRLIST_INIT;
+	unsigned char leaf[PC_HASH_LEN];
+	const char *log, *line;
+	int rebuild = 0, complete, r, status = 2;
+	void *const bind[] = { &rebuild };
+	uint64_t size = 0, count = 0, missing = 0;
+	size_t len, k;
+
+	log = parse_args(&tiles_spec, argc, argv, bind);
+	/* the tiles of the signed records (no key: the size is read, not verified), else of every line */
+	if ((r = pc_audit_signed_size(&size, log, &err)) < 0)
+		goto fail;
+	if (!r)
+		size = UINT64_MAX;
+	if (rebuild) {
+		if (size == UINT64_MAX && (r = pc_audit_reader_open(&rd, log, &err)) == 0) {
+			for (size = 0; (r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0 && complete;)
+				size++;
+		}
+		if (r < 0 || (r = pc_tiles_rebuild(log, size, &err)) < 0)
+			goto fail;
+		printf("rebuilt the tiles of %llu records in %s.tiles\n", (unsigned long long)size, log);
+		status = 0;
+		goto done;
+	}
+	if ((r = pc_tile_builder_new(&b, log, PC_TILES_CHECK, &err)) < 0 ||
+	    (r = pc_audit_reader_open(&rd, log, &err)) < 0)
+		goto fail;
+	while (count < size && (r = pc_audit_reader_next(rd, &line, &len, &complete, &err)) > 0 && complete) {
+		if ((r = pc_merkle_leaf_hash(leaf, line, len)) < 0) {
+			pc_error_set(&err, r, "hashing failed");
+			goto fail;
+		}
+		if ((r = pc_tile_builder_add(b, leaf, &err)) < 0)
+			goto fail;
+		count++;
+	}
+	if (r < 0 || (r = pc_tile_builder_finish(b, &bad, &missing, &err)) < 0)
+		goto fail;
+	for (k = 0; k < bad.n; k++)
+		cmd_error("%s.tiles/%s: does not match the log; run policy-check audit tiles --rebuild %s", log,
+			bad.items[k], log);
+	if (missing)
+		cmd_error("%s.tiles: %llu tile%s missing; run policy-check audit tiles --rebuild %s", log,
+			(unsigned long long)missing, missing == 1 ? " is" : "s are", log);
+	if (!bad.n && !missing)
+		printf("the tiles of %llu records match the log\n", (unsigned long long)count);
+	status = bad.n || missing ? 1 : 0;
+	goto done;
+fail:
+	cmd_error("audit tiles: %s", err.msg);
+done:
+	pc_tile_builder_free(b);
+	pc_audit_reader_free(rd);
+	pc_strlist_clear(&bad);
+	return status;
 }
 
 /* Read a file, or stdin for "-". */
@@ -895,6 +980,7 @@ int cmd_audit(int argc, char **argv)
 		{ "keygen", audit_keygen }, { "verify", audit_verify }, { "show", audit_show },
 		{ "proof", audit_proof }, { "check-proof", audit_check_proof }, { "reconcile", audit_reconcile },
 		{ "report", cmd_audit_report },
+		{ "tiles", audit_tiles },
 	};
 	size_t i;
 

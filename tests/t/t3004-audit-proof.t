@@ -151,7 +151,7 @@ test_expect_success 'malformed proofs are refused' '
 	test_expect_code 2 check bad 2>err && grep "no blank line before the checkpoint" err
 '
 
-test_expect_success 'proof refuses an index outside the checkpoint and a log that does not match it' '
+test_expect_success 'proof refuses an index outside the checkpoint and a record that does not match it' '
 	test_expect_code 2 policy-check audit proof --index 14 audit.log 2>err &&
 	grep "record 14 is not covered by the checkpoint (size 14)" err &&
 	test_expect_code 2 policy-check audit proof --index -1 audit.log &&
@@ -159,8 +159,13 @@ test_expect_success 'proof refuses an index outside the checkpoint and a log tha
 	test_expect_code 2 policy-check audit proof audit.log &&
 	cp audit.log saved.log &&
 	sed -i "2s/main-1/main-X/" audit.log &&
+	test_expect_code 1 policy-check audit proof --index 1 audit.log 2>err &&
+	grep "warning: the tiles and the record found in the log do not prove record [0-9]* under the checkpoint: the proof is made from the whole log" err &&
+	grep "audit.log does not match audit.log.checkpoint; run policy-check audit verify" err &&
+	mv audit.log.tiles tiles.away &&
 	test_expect_code 1 policy-check audit proof --index 0 audit.log 2>err &&
 	grep "audit.log does not match audit.log.checkpoint; run policy-check audit verify" err &&
+	mv tiles.away audit.log.tiles &&
 	cp saved.log audit.log
 '
 

@@ -55,7 +55,7 @@ test_expect_success 'setup: a pattern2 server shared by group, the log in a setg
 	mv audit/audit.key keydir/ && chgrp "$G" keydir/audit.key && chmod 640 keydir/audit.key &&
 	sed -i "s|key: audit/audit.key|key: $PWD/keydir/audit.key|; s|log: audit/audit.log|log: $PWD/audit/audit.log|" policy.yml &&
 	policy-check install --policy policy.yml server.git >/dev/null &&
-	rm -f audit/audit.log audit/audit.log.* &&
+	rm -rf audit/audit.log audit/audit.log.* &&
 	chgrp "$G" audit && chmod 2770 audit &&
 	git -C server.git config core.sharedRepository group &&
 	chgrp -R "$G" server.git && chmod -R g+rwX server.git &&
@@ -88,7 +88,10 @@ test_expect_success 'the second account (umask 0022) appends after it, and the f
 	test "$(stat -c %a audit/audit.log.checkpoint)" = 644 &&
 	test "$(stat -c %U audit/audit.log.checkpoint)" = $A &&
 	test $(grep -c "\"decision\":\"accept\"" audit/audit.log) = 6 &&
-	policy-check audit verify --strict --vkey audit/audit.vkey audit/audit.log &&
+	policy-check audit verify --strict --vkey audit/audit.vkey audit/audit.log 2>err &&
+	test_must_be_empty err &&
+	policy-check audit tiles audit/audit.log &&
+	test "$(stat -c "%a %G" audit/audit.log.tiles/tile/0)" = "2775 $G" &&
 	test_expect_code 1 policy-check audit reconcile --repo server.git audit/audit.log >out &&
 	grep "refs/heads/main is at .*, but no accepted record sets it" out &&
 	! grep "refs/heads/develop\|refs/heads/feature" out
@@ -102,7 +105,7 @@ test_expect_success 'a log the other account cannot write: the push is rejected 
 '
 
 test_expect_success 'in a group-writable directory without setgid, new files take the directory group' '
-	rm -f audit/audit.log audit/audit.log.* &&
+	rm -rf audit/audit.log audit/audit.log.* &&
 	chmod 0770 audit && chmod g-s audit &&
 	as $A 077 5 &&
 	grep "policy-check: accepted refs/heads/develop" err-$A &&
