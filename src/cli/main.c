@@ -53,6 +53,18 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* The audit subcommands that read the log and keys only, never a repository. */
+static int log_only(const char *sub)
+{
+	static const char *const subs[] = { "keygen", "verify", "show", "proof", "check-proof", "tiles" };
+	size_t i;
+
+	for (i = 0; i < PC_ARRAY_SIZE(subs); i++)
+		if (!strcmp(sub, subs[i]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
@@ -95,9 +107,10 @@ int main(int argc, char **argv)
 	cmd_set_spec(cmd->spec);
 	/*
 	 * libgit2's start-up (it parses the system's CA bundle) costs more than
-	 * a proof from the tiles: the audit subcommands but reconcile do not use it.
+	 * a proof from the tiles: the audit subcommands that read only the log
+	 * go without it; every other command (reconcile, report) starts it.
 	 */
-	need_git = strcmp(argv[1], "audit") || (argc > 2 && !strcmp(argv[2], "reconcile"));
+	need_git = strcmp(argv[1], "audit") || argc < 3 || !log_only(argv[2]);
 	if (need_git)
 		git_libgit2_init();
 	r = cmd->fn(argc - 1, argv + 1);
