@@ -695,13 +695,15 @@ typedef struct ref_state {
 	char *expect;		/* the value the records explain; NULL: deleted or never set */
 	char *pending_new, *pending_old;	/* last accepted update not yet committed */
 	char *pending_push;	/* its push id: only a void record of that push voids it */
+	char *before;		/* what the records explained before the pending accept */
 	uint64_t seq;		/* of the record that set expect */
-	int known, seen, pending;
+	int known, seen, pending, before_known;
 } ref_state;
 
 typedef struct ref_map {
 	ref_state *slots;
 	size_t cap, n;
+	int rt_seen;		/* the reference-transaction hook recorded in this repository */
 } ref_map;
 
 static uint64_t hash_str(const char *s)
@@ -754,6 +756,7 @@ static void ref_map_release(ref_map *m)
 		free(m->slots[i].pending_new);
 		free(m->slots[i].pending_old);
 		free(m->slots[i].pending_push);
+		free(m->slots[i].before);
 	}
 	free(m->slots);
 	m->slots = NULL;
@@ -898,7 +901,19 @@ static int reconcile_record(pc_strlist *findings, ref_map *map, const pc_audit_e
 		return 0;
 	if (!(st = ref_map_get(map, e->ref, 1)))
 		return PC_ENOMEM;
+	if (committed || aborted)
+		map->rt_seen = 1;
 	if (accepted) {
+		/*
+		 * The state before a run of accepts that git has not (yet) been
+		 * seen to apply: the pre-receive and the update hook both accept
+		 * the same update, and an accept git refused leaves the ref there.
+		 */
+		if (!st->pending) {
+			st->before_known = st->known;
+			if (set_str(&st->before, st->expect) < 0)
+				return PC_ENOMEM;
+		}
 		st->known = 1;
 		st->pending = 1;
 		st->seq = e->seq;
@@ -1028,7 +1043,32 @@ done:
 	return r;
 }
 
+/*
+ * An accept git has not been seen to apply, while the reference-transaction
+ * hook records what git does in this repository, and the ref still at what
+ * the records before that accept explain (hex: its value; NULL: it does not
+ * exist): git, or a hook after policy-check (gitolite's update hook, a
+ * pre-receive later in a chain), refused the update, or the hook failed
+ * after the accept was written and before its void was.  Either way the
+ * ref is explained.  The accept's own OLD, which the pusher chose, counts
+ * for nothing here.
+ */
+static int not_applied(const ref_state *st, const ref_map *map, const char *hex)
+{
+	if (!st->pending || !map->rt_seen)
+		return 0;
+	if (!hex)
+		return !st->before_known || !oid_or_null(st->before);
+	return st->before_known && same_oid(st->before, hex);
+}
+
 int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *log_path, pc_error *err)
+{
+	return pc_audit_reconcile_notes(findings, NULL, repo_dir, log_path, err);
+}
+
+int pc_audit_reconcile_notes(pc_strlist *findings, pc_strlist *notes, const char *repo_dir, const char *log_path,
+	pc_error *err)
 {
 	git_repository *repo = NULL;
 	git_reference_iterator *it = NULL;
@@ -1039,7 +1079,7 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	pc_strlist refs_out = PC_STRLIST_INIT, follow_ups = PC_STRLIST_INIT, hotfixes = PC_STRLIST_INIT;
 	pc_error lerr = PC_ERROR_INIT;
 	repo_match m;
-	ref_map map = { NULL, 0, 0 };
+	ref_map map = { NULL, 0, 0, 0 };
 	ref_state *st;
 	const char *line;
 	char hex[GIT_OID_HEXSZ + 1], a[12], b[12];
@@ -1108,6 +1148,11 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 		if (!st || !st->known)
 			r = add_problem(&refs_out, "%s is at %s, but no accepted record sets it", name,
 				short_oid(a, hex));
+		else if (!same_oid(st->expect, hex) && not_applied(st, &map, hex))
+			r = notes ? add_problem(notes, "%s: accepted in %s:%llu%s%s%s but not applied: the ref is still at %s; "
+				"git or another hook refused it", name, log_path, (unsigned long long)st->seq + 1,
+				st->pending_push ? " (push " : "", st->pending_push ? st->pending_push : "",
+				st->pending_push ? ")" : "", short_oid(a, hex)) : 0;
 		else if (!same_oid(st->expect, hex))
 			r = add_problem(&refs_out, "%s is at %s, but its last accepted record (%s:%llu) leaves it at %s",
 				name, short_oid(a, hex), log_path, (unsigned long long)st->seq + 1,
@@ -1125,13 +1170,21 @@ int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *l
 	}
 	for (i = 0; i < map.cap; i++) {
 		st = &map.slots[i];
-		if (st->ref && st->known && !st->seen && st->expect &&
+		if (st->ref && st->known && !st->seen && st->expect && not_applied(st, &map, NULL)) {
+			if (notes && add_problem(notes, "%s: accepted in %s:%llu%s%s%s but not applied: the ref still does "
+				"not exist; git or another hook refused it", st->ref, log_path,
+				(unsigned long long)st->seq + 1, st->pending_push ? " (push " : "",
+				st->pending_push ? st->pending_push : "", st->pending_push ? ")" : "") < 0)
+				goto nomem;
+		} else if (st->ref && st->known && !st->seen && st->expect &&
 		    add_problem(&refs_out, "%s does not exist, but its last accepted record (%s:%llu) leaves it at %s",
 			st->ref, log_path, (unsigned long long)st->seq + 1, short_oid(a, st->expect)) < 0)
 			goto nomem;
 	}
 	if (refs_out.n)
 		qsort(refs_out.items, refs_out.n, sizeof(*refs_out.items), cmp_str);
+	if (notes && notes->n)
+		qsort(notes->items, notes->n, sizeof(*notes->items), cmp_str);
 	for (i = 0; i < refs_out.n; i++)
 		if (pc_strlist_add(findings, refs_out.items[i]) < 0)
 			goto nomem;

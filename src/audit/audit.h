@@ -182,4 +182,13 @@ int pc_audit_check_proof(uint64_t *index, pc_checkpoint *cp, pc_buf *record_out,
  */
 int pc_audit_reconcile(pc_strlist *findings, const char *repo_dir, const char *log_path, pc_error *err);
 
+/*
+ * The same, and adds to notes (when not NULL) each ref whose last
+ * accepted update git did not apply while the reference-transaction hook
+ * was recording (the ref still where the records before it leave it):
+ * explained, so no finding.
+ */
+int pc_audit_reconcile_notes(pc_strlist *findings, pc_strlist *notes, const char *repo_dir, const char *log_path,
+	pc_error *err);
+
 #endif

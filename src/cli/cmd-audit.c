@@ -944,7 +944,7 @@ static int audit_show(int argc, char **argv)
 static int audit_reconcile(int argc, char **argv)
 {
 	pc_error err = PC_ERROR_INIT;
-	pc_strlist findings = PC_STRLIST_INIT;
+	pc_strlist findings = PC_STRLIST_INIT, notes = PC_STRLIST_INIT;
 	const char *repo = NULL, *log;
 	void *const bind[] = { &repo };
 	size_t k;
@@ -953,10 +953,18 @@ static int audit_reconcile(int argc, char **argv)
 	log = parse_args(&reconcile_spec, argc, argv, bind);
 	if (!repo)
 		cmd_usage_error("--repo DIR is required");
-	if (pc_audit_reconcile(&findings, repo, log, &err) < 0) {
+	if (pc_audit_reconcile_notes(&findings, &notes, repo, log, &err) < 0) {
 		cmd_error("audit reconcile: %s", err.msg);
 		pc_strlist_clear(&findings);
+		pc_strlist_clear(&notes);
 		return 2;
+	}
+	/* accepted, not applied: explained, said first, and no finding */
+	for (k = 0; k < notes.n; k++) {
+		pc_buf b = PC_BUF_INIT;
+		put_display(&b, notes.items[k]);
+		printf("%s\n", b.ptr);
+		pc_buf_release(&b);
 	}
 	for (k = 0; k < findings.n; k++) {
 		pc_buf b = PC_BUF_INIT;
@@ -968,6 +976,7 @@ static int audit_reconcile(int argc, char **argv)
 		printf("every ref of %s is explained by accepted records in %s\n", repo, log);
 	status = findings.n ? 1 : 0;
 	pc_strlist_clear(&findings);
+	pc_strlist_clear(&notes);
 	return status;
 }
 

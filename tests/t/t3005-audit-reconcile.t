@@ -3,6 +3,7 @@ test_description='audit reconcile finds ref changes that no accepted record expl
 . "$(dirname "$0")/test-lib.sh"
 
 ZERO=0000000000000000000000000000000000000000
+P=33333333333333333333333333333333
 
 # append LOG [options]: a record about the server repository.
 append () {
@@ -87,9 +88,15 @@ test_expect_success 'a rejected or aborted update does not explain a change' '
 	append aborted.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B --decision aborted &&
 	reconcile aborted.log &&
 	cp base.log unfinished.log &&
-	append unfinished.log --hook update --ref refs/heads/main --old $A --new $B --decision accept &&
-	test_expect_code 1 reconcile unfinished.log >out &&
-	grep "refs/heads/main is at .* leaves it at $(echo $B | cut -c1-10)" out
+	append unfinished.log --hook update --push $P --ref refs/heads/main --old $A --new $B --decision accept &&
+	reconcile unfinished.log >out &&
+	grep "^refs/heads/main: accepted in unfinished.log:3 (push $P) but not applied: the ref is still at $(echo $A | cut -c1-10);" out &&
+	cp unfinished.log moved-unfinished.log &&
+	git -C server.git update-ref -d refs/heads/main &&
+	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
+	test_expect_code 1 reconcile moved-unfinished.log >out &&
+	grep "^refs/heads/main does not exist, but its last accepted record (moved-unfinished.log:3) leaves it at" out &&
+	! grep "not applied" out
 '
 
 test_expect_success 'a ref created behind the hook is reported' '
