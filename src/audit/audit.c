@@ -1723,9 +1723,8 @@ static int find_signed_state(pc_checkpoint *cp, int *have, pc_buf *note, tail *t
 	if (have_an && (state != CP_VALID || an.size > cp->size)) {
 		if (state == CP_VALID)
 			pc_buf_printf(note, "%s covers %llu records, fewer than the %llu that %s names as signed "
-				"(an older checkpoint was put back): signed again the %llu records of %s",
-				p->checkpoint, (unsigned long long)cp->size, (unsigned long long)an.size, p->anchor,
-				(unsigned long long)an.size, p->anchor);
+				"(an older checkpoint was put back): signed again from the anchor",
+				p->checkpoint, (unsigned long long)cp->size, (unsigned long long)an.size, p->anchor);
 		else
 			pc_buf_printf(note, "%s %s: signed again the %llu records that %s names as signed",
 				p->checkpoint, state == CP_MISSING ? "is missing" : why, (unsigned long long)an.size,
