@@ -1032,6 +1032,8 @@ static int load_checkpoint(pc_checkpoint *cp, int *state, char why[PC_ERROR_MAX]
 	if (r == 0)
 		r = pc_checkpoint_open(cp, pc_note_signer_verifier(signer), text, len, &e);
 	free(text);
+	if (r < 0 && r != PC_EINVAL && r != PC_EVERIFY && r != PC_ELIMIT)	/* out of memory: no verdict */
+		return pc_error_set(err, r, "%s: %s", path, e.msg);
 	if (r < 0) {
 		*state = CP_INVALID;
 		snprintf(why, PC_ERROR_MAX, "is not valid: %s", e.msg);

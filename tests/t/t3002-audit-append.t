@@ -250,7 +250,7 @@ test_expect_success 'a garbled checkpoint is signed again from the anchor, and t
 	verify --checkpoint before.checkpoint audit.log >/dev/null
 '
 
-for point in write fsync fsync:2 rename lock open:2 open:3 open:6; do
+for point in write fsync fsync:2 rename lock open:2 open:3 open:7 open:8; do
 	test_expect_success FAULT_INJECTION "a failure at $point leaves the log as it was" "
 		snapshot &&
 		test_must_fail env PC_FAULT=$point \"\$HELPER\" --log audit.log --key k.key --origin example.com/audit 2>err &&
