@@ -607,6 +607,7 @@ void pc_audit_reader_free(pc_audit_reader *r)
 
 typedef struct log_paths {
 	char *log, *lock, *checkpoint, *checkpoint_tmp, *state, *intent, *dir;
+	char *anchor, *anchor_tmp;
 	int shared;		/* the directory is group-writable: shared by a group */
 	gid_t share_gid;	/* then its group */
 } log_paths;
@@ -620,6 +621,8 @@ static void paths_release(log_paths *p)
 	free(p->state);
 	free(p->intent);
 	free(p->dir);
+	free(p->anchor);
+	free(p->anchor_tmp);
 }
 
 static int paths_init(log_paths *p, const char *log)
@@ -633,6 +636,8 @@ static int paths_init(log_paths *p, const char *log)
 	    !(p->checkpoint_tmp = pc_asprintf("%s.checkpoint.tmp", log)) ||
 	    !(p->state = pc_asprintf("%s.state", log)) ||
 	    !(p->intent = pc_asprintf("%s.intent", log)) ||
+	    !(p->anchor = pc_asprintf("%s.anchor", log)) ||
+	    !(p->anchor_tmp = pc_asprintf("%s.anchor.tmp", log)) ||
 	    !(copy = pc_strdup(log))) {
 		paths_release(p);
 		return PC_ENOMEM;
@@ -652,41 +657,17 @@ static int paths_init(log_paths *p, const char *log)
 }
 
 /*
- * A file the writers share (log, lock, state, intent), just created by
- * this process: in a group-writable directory it takes the directory's
- * group and mode 0660 whatever the umask, so that every account of the
- * group can append (a setgid directory gives the group already); else
- * 0640.  Best effort: a file another account cannot write is reported
- * by that account, with the fix.
+ * open(2) of a file the writers share (log, lock, state, intent), created
+ * (O_CREAT in flags) group-writable in a group-shared directory whatever
+ * the umask, else 0640: see pc_open_shared.
  */
-static void share_new_file(int fd, const log_paths *p)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
-		return;
-	/* fails when this account is not in the directory's group: then the file keeps its own */
-	if (p->shared && st.st_gid != p->share_gid && fchown(fd, (uid_t)-1, p->share_gid) < 0)
-		errno = 0;
-	if (fchmod(fd, p->shared ? 0660 : 0640) < 0)
-		errno = 0;
-}
-
-/* open(2) of a shared file, which is created (O_CREAT in flags) as share_new_file says. */
 static int open_shared(const char *path, int flags, const log_paths *p)
 {
-	int fd;
+	pc_share s;
 
-	for (;;) {
-		if ((fd = open(path, flags & ~O_CREAT)) >= 0 || errno != ENOENT || !(flags & O_CREAT))
-			return fd;
-		if ((fd = open(path, flags | O_EXCL, 0640)) >= 0) {
-			share_new_file(fd, p);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -1;
-	}
+	s.shared = p->shared;
+	s.gid = p->share_gid;
+	return pc_open_shared(path, flags, &s, 0640);
 }
 
 /*
@@ -1022,33 +1003,51 @@ static void save_state(const log_paths *p, const tail *t)
 
 /*
  * The existing checkpoint must describe a prefix of the log: never sign a
- * tree that is not an extension of the one signed before.  Only its text
- * is read, so a key rotation or a new origin does not block appends.
+ * tree that is not an extension of the one signed before.  It counts only
+ * when the audit key signed it for this origin: anybody who can write the
+ * directory can write a checkpoint's text, and a checkpoint naming lines
+ * added without the key as signed would get them signed.  *state says
+ * whether it is there and valid; *why what is wrong with it when not.
  */
-static int read_checkpoint_size(pc_checkpoint *cp, int *have, const char *path, pc_error *err)
+enum { CP_MISSING, CP_VALID, CP_INVALID };
+
+static int load_checkpoint(pc_checkpoint *cp, int *state, char why[PC_ERROR_MAX], const char *path,
+	const pc_note_signer *signer, pc_error *err)
 {
+	pc_error e = PC_ERROR_INIT;
 	char *text = NULL;
 	size_t len;
 	int r;
 
-	*have = 0;
-	r = pc_read_file(&text, &len, path, PC_NOTE_MAX, err);
-	if (r == PC_ENOTFOUND) {
-		pc_error_clear(err);
+	*state = CP_MISSING;
+	why[0] = '\0';
+	r = pc_read_file(&text, &len, path, PC_NOTE_MAX, &e);
+	if (r == PC_ENOTFOUND)
+		return 0;
+	if (r < 0 && access(path, R_OK) < 0 && errno == EACCES) {
+		*state = CP_INVALID;
+		snprintf(why, PC_ERROR_MAX, "cannot be read: permission denied: fix owner or mode of %s (mode "
+			"0644: every account that runs the hooks reads it)", path);
 		return 0;
 	}
-	if (r < 0)
-		return r;
-	r = pc_checkpoint_parse(cp, text, len, err);
+	if (r < 0 && r != PC_ELIMIT)
+		return pc_error_set(err, r, "%s", e.msg);
+	if (r == 0)
+		r = pc_checkpoint_open(cp, pc_note_signer_verifier(signer), text, len, &e);
 	free(text);
-	if (r < 0)
-		return pc_error_prefix(err, "%s", path);
-	*have = 1;
+	if (r < 0 && r != PC_EINVAL && r != PC_EVERIFY && r != PC_ELIMIT)	/* out of memory: no verdict */
+		return pc_error_set(err, r, "%s: %s", path, e.msg);
+	if (r < 0) {
+		*state = CP_INVALID;
+		snprintf(why, PC_ERROR_MAX, "is not valid: %s", e.msg);
+		return 0;
+	}
+	*state = CP_VALID;
 	return 0;
 }
 
 static int check_against_checkpoint(tail *t, int fd, const log_paths *p, const pc_checkpoint *cp,
-	pc_error *err)
+	const char *signed_in, uint64_t cp_end, pc_error *err)
 {
 	int r;
 
@@ -1057,20 +1056,20 @@ static int check_against_checkpoint(tail *t, int fd, const log_paths *p, const p
 	if (cp->size > t->edge.size)
 		return pc_error_set(err, PC_EVERIFY, "%s: has %llu records but %s covers %llu: records were "
 			"removed; restore the log from a backup (run policy-check audit verify)",
-			p->log, (unsigned long long)t->edge.size, p->checkpoint, (unsigned long long)cp->size);
-	if (!t->cp_have || !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+			p->log, (unsigned long long)t->edge.size, signed_in, (unsigned long long)cp->size);
+	if (!t->cp_have || (!memcmp(t->cp_root, cp->root, PC_HASH_LEN) && (!cp_end || t->cp_end == cp_end)))
 		return 0;
 	if (t->from_cache) {
 		/* The cache may be what is wrong: recompute from the log itself. */
 		t->cp_size = cp->size;
 		if ((r = read_tail(t, fd, p->log, p->state, 0, err)) < 0)
 			return r;
-		if (t->cp_have && !memcmp(t->cp_root, cp->root, PC_HASH_LEN))
+		if (t->cp_have && !memcmp(t->cp_root, cp->root, PC_HASH_LEN) && (!cp_end || t->cp_end == cp_end))
 			return 0;
 	}
 	return pc_error_set(err, PC_EVERIFY, "%s: the first %llu records do not match the root signed in %s: "
 		"the log was modified; run policy-check audit verify and restore the log from a backup",
-		p->log, (unsigned long long)cp->size, p->checkpoint);
+		p->log, (unsigned long long)cp->size, signed_in);
 }
 
 /*
@@ -1108,7 +1107,10 @@ static int repair_record(pc_buf *lines, uint64_t seq, const char *time, const ta
 	return self_record(lines, seq, time, NULL, "repaired", msg);
 }
 
-/* Hash the new lines into the tree, then sign it and rename the checkpoint into place. */
+static void anchor_save(unsigned flags, const log_paths *p, const char *origin, const pc_note_signer *signer,
+	const tail *t, const unsigned char root[PC_HASH_LEN]);
+
+/* Hash the new lines into the tree, then sign it and rename the checkpoint (and the anchor) into place. */
 static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log_paths *p, tail *t,
 	pc_note_signer *signer, const pc_buf *lines, pc_error *err)
 {
@@ -1151,7 +1153,8 @@ static int extend_and_sign(unsigned flags, const pc_audit_config *cfg, const log
 	}
 	if ((r = pc_note_sign(&note, signer, cptext.ptr, cptext.len, err)) < 0)
 		goto done;
-	r = replace_file(flags, p->checkpoint_tmp, p->checkpoint, note.ptr, note.len, 0644, 1, err);
+	if ((r = replace_file(flags, p->checkpoint_tmp, p->checkpoint, note.ptr, note.len, 0644, 1, err)) == 0)
+		anchor_save(flags, p, cfg->origin, signer, t, root);
 done:
 	free(leaves);
 	pc_buf_release(&cptext);
@@ -1428,6 +1431,90 @@ done:
 	return r;
 }
 
+/*
+ * LOG.anchor: the last signed state (origin, size, byte offset just after
+ * the signed lines, root), with an HMAC whose key is derived from the
+ * audit key.  Replaced after each checkpoint, it lets an append that finds
+ * LOG.checkpoint missing, unreadable or not signed by the key tell the
+ * signed lines from lines added since, instead of signing them all.  Best
+ * effort: an anchor left one append behind (the rename failed, or a crash
+ * came between the two renames) only names fewer lines as signed.
+ */
+#define ANCHOR_MAGIC "policy-check audit anchor 1\n"
+#define ANCHOR_KEY_LABEL "policy-check audit anchor v1"
+#define ANCHOR_MAX 4096u
+
+typedef struct anchor {
+	uint64_t size, offset;
+	unsigned char root[PC_HASH_LEN];
+} anchor;
+
+static void anchor_save(unsigned flags, const log_paths *p, const char *origin, const pc_note_signer *signer,
+	const tail *t, const unsigned char root[PC_HASH_LEN])
+{
+	pc_buf b = PC_BUF_INIT;
+	unsigned char key[32];
+	char hex[65];
+	int fd = -1;
+
+	(void)flags;
+	if (pc_note_signer_derive(key, signer, ANCHOR_KEY_LABEL, NULL) < 0)
+		return;
+	pc_hex(hex, root, PC_HASH_LEN);
+	pc_buf_puts(&b, ANCHOR_MAGIC);
+	pc_buf_printf(&b, "origin %s\nsize %llu\noffset %llu\nroot %s\n", origin,
+		(unsigned long long)t->edge.size, (unsigned long long)t->end, hex);
+	if (!pc_buf_error(&b) && intent_mac(hex, key, b.ptr, b.len) == 0 &&
+	    pc_buf_printf(&b, "mac %s\n", hex) == 0 && !pc_buf_error(&b) &&
+	    (unlink(p->anchor_tmp) == 0 || errno == ENOENT) &&
+	    (fd = open(p->anchor_tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0) {
+		/* no fault points here: the anchor is best effort, and the fault tests count the others */
+		if (fchmod(fd, 0644) < 0 || pc_write_all(fd, b.ptr, b.len) < 0 || close(fd) < 0 ||
+		    rename(p->anchor_tmp, p->anchor) < 0)
+			unlink(p->anchor_tmp);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(key, sizeof(key));
+	pc_buf_release(&b);
+}
+
+/* Read LOG.anchor: 0 when it is there, authentic and for this origin; else < 0 and *why says what. */
+static int anchor_load(anchor *a, const log_paths *p, const char *origin, const unsigned char key[32],
+	const char **why)
+{
+	char *text = NULL, mac[65];
+	const char *q, *m;
+	size_t len, olen = strlen(origin);
+	int r = PC_EINVAL;
+
+	memset(a, 0, sizeof(*a));
+	if ((r = pc_read_file(&text, &len, p->anchor, ANCHOR_MAX, NULL)) < 0) {
+		*why = r == PC_ENOTFOUND ? "is missing" : "cannot be read";
+		return r;
+	}
+	r = PC_EINVAL;
+	*why = "is not authentic (not written with this audit key)";
+	if (strlen(text) != len || strncmp(text, ANCHOR_MAGIC, strlen(ANCHOR_MAGIC)) ||
+	    !(m = strstr(text, "\nmac ")) || strlen(m) != 5 + 64 + 1 || m[5 + 64] != '\n' ||
+	    intent_mac(mac, key, text, (size_t)(m + 1 - text)) < 0 || CRYPTO_memcmp(mac, m + 5, 64))
+		goto done;
+	q = text + strlen(ANCHOR_MAGIC);
+	if (strncmp(q, "origin ", 7) || strncmp(q + 7, origin, olen) || q[7 + olen] != '\n') {
+		*why = "is for another origin";
+		goto done;
+	}
+	q += 7 + olen + 1;
+	if (take_u64(&q, "size ", '\n', &a->size) < 0 || take_u64(&q, "offset ", '\n', &a->offset) < 0 ||
+	    take_hash(&q, "root ", '\n', a->root) < 0 || q != m + 1)
+		goto done;
+	r = 0;
+done:
+	free(text);
+	return r;
+}
+
 /* What the append moved aside, for its record. */
 typedef struct moved {
 	char *path;
@@ -1626,6 +1713,89 @@ static void test_crash(const pc_audit_record *recs, size_t n)
 }
 #endif
 
+/*
+ * The signed state an append extends, in *cp (size, root) with *have = 1,
+ * and t scanned against it; *have = 0: sign every line (a new, empty log,
+ * or `resign`).  A checkpoint counts only when the key signed it; when it
+ * is missing, unreadable or not valid, or older than LOG.anchor, the
+ * anchor says what was signed.  With neither, a log with lines is refused:
+ * they cannot be told from lines added without the key (fail closed).
+ * `note` receives what a record must say about the state taken, if
+ * anything.  `resign` (policy-check audit resign, a human's decision)
+ * signs every line, but only when no valid state matches the log.
+ */
+static int find_signed_state(pc_checkpoint *cp, int *have, pc_buf *note, tail *t, int fd, const log_paths *p,
+	const pc_audit_config *cfg, const pc_note_signer *signer, const char *resign, pc_error *err)
+{
+	char why[PC_ERROR_MAX];
+	const char *awhy = "", *from = p->checkpoint;
+	unsigned char akey[32];
+	uint64_t cp_end = 0;
+	anchor an;
+	int state, have_an, r;
+
+	*have = 0;
+	if ((r = load_checkpoint(cp, &state, why, p->checkpoint, signer, err)) < 0 ||
+	    (r = pc_note_signer_derive(akey, signer, ANCHOR_KEY_LABEL, err)) < 0)
+		return r;
+	have_an = anchor_load(&an, p, cfg->origin, akey, &awhy) == 0;
+	OPENSSL_cleanse(akey, sizeof(akey));
+	if (have_an && (state != CP_VALID || an.size > cp->size)) {
+		if (state == CP_VALID)
+			pc_buf_printf(note, "%s covers %llu records, fewer than the %llu that %s names as signed "
+				"(an older checkpoint was put back): signed again from the anchor",
+				p->checkpoint, (unsigned long long)cp->size, (unsigned long long)an.size, p->anchor);
+		else
+			pc_buf_printf(note, "%s %s: signed again the %llu records that %s names as signed",
+				p->checkpoint, state == CP_MISSING ? "is missing" : why, (unsigned long long)an.size,
+				p->anchor);
+		pc_checkpoint_release(cp);
+		cp->size = an.size;
+		memcpy(cp->root, an.root, PC_HASH_LEN);
+		cp_end = an.offset;
+		from = p->anchor;
+		state = CP_VALID;
+	}
+	if (state == CP_VALID) {
+		t->cp_size = cp->size;
+		if ((r = read_tail(t, fd, p->log, p->state, 1, err)) < 0)
+			return r;
+		if ((r = check_against_checkpoint(t, fd, p, cp, from, cp_end, err)) == 0 && resign)
+			return pc_error_set(err, PC_EINVAL, "nothing to re-sign: %s is valid and the log extends it "
+				"(lines after its %llu records are moved aside by the next append)", from,
+				(unsigned long long)cp->size);
+		if (r == 0) {
+			*have = 1;
+			return 0;
+		}
+		if (!resign)
+			return r;
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		pc_error_clear(err);
+	} else if (!resign && t->file_size > 0) {
+		return pc_error_set(err, PC_EVERIFY, "%s: no signed state to extend: %s %s, and %s %s; lines added "
+			"without the audit key cannot be told from signed ones, so nothing is appended. Check the log "
+			"(policy-check audit verify --vkey VKEY --checkpoint SAVED %s), then re-sign it: "
+			"policy-check audit resign --key %s --origin %s %s", p->log, p->checkpoint,
+			state == CP_MISSING ? "is missing" : why, p->anchor, awhy, p->log, cfg->key_path, cfg->origin,
+			p->log);
+	} else if (resign) {
+		snprintf(why, sizeof(why), "%s %s, and %s %s", p->checkpoint,
+			state == CP_MISSING ? "is missing" : why, p->anchor, awhy);
+	}
+	pc_buf_clear(note);
+	t->cp_size = UINT64_MAX;
+	if ((r = read_tail(t, fd, p->log, p->state, 1, err)) < 0)
+		return r;
+	if (resign)
+		pc_buf_printf(note, "re-signed all %llu records as they are, by policy-check audit resign (%s), "
+			"because %s", (unsigned long long)t->edge.size, resign, why);
+	return 0;
+}
+
+static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs, size_t n,
+	uint64_t *first_seq, const char *resign, pc_error *err);
+
 int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, size_t n,
 	uint64_t *first_seq, pc_error *err)
 {
@@ -1635,6 +1805,25 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs,
 	size_t n, uint64_t *first_seq, pc_error *err)
 {
+	return append(cfg, flags, recs, n, first_seq, NULL, err);
+}
+
+int pc_audit_resign(const pc_audit_config *cfg, unsigned flags, const char *by, uint64_t *size, pc_error *err)
+{
+	uint64_t first = 0;
+	int r;
+
+	if (!by || !*by)
+		return pc_error_set(err, PC_EINVAL, "audit resign: say who decided to re-sign");
+	if ((r = append(cfg, flags, NULL, 0, &first, by, err)) == 0 && size)
+		*size = first;
+	return r;
+}
+
+static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs, size_t n,
+	uint64_t *first_seq, const char *resign, pc_error *err)
+{
+	pc_buf note = PC_BUF_INIT;
 	pc_note_signer *signer = NULL;
 	pc_checkpoint old_cp;
 	unsigned char ikey[32];
@@ -1707,21 +1896,9 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	}
 
 	/* Know the signed size before scanning, to capture the root there. */
-	if ((r = read_checkpoint_size(&old_cp, &have_cp, p.checkpoint, err)) < 0) {
-		char msg[PC_ERROR_MAX];
-		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-		if (access(p.checkpoint, R_OK) < 0 && errno == EACCES)
-			r = pc_error_set(err, r, "%s: permission denied: fix owner or mode of %s (mode 0644: "
-				"every account that runs the hooks reads it)", p.checkpoint, p.checkpoint);
-		else
-			r = pc_error_set(err, r, "%s; restore the checkpoint, or move it away if "
-				"policy-check audit verify accepts the log", msg);
-		goto done;
-	}
 	t.file_size = (uint64_t)st.st_size;
-	t.cp_size = have_cp ? old_cp.size : UINT64_MAX;
-	if ((r = read_tail(&t, logfd, p.log, p.state, 1, err)) < 0 ||
-	    (r = check_against_checkpoint(&t, logfd, &p, have_cp ? &old_cp : NULL, err)) < 0)
+	pc_buf_init(&note, 0);
+	if ((r = find_signed_state(&old_cp, &have_cp, &note, &t, logfd, &p, cfg, signer, resign, err)) < 0)
 		goto done;
 	/* Lines after the signed size are signed only if an append of ours wrote them. */
 	if (have_cp && (r = authenticate_tail(&mv, flags, &p, &t, logfd, ikey, err)) < 0)
@@ -1732,6 +1909,8 @@ int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_a
 	seq = t.edge.size;
 	pc_buf_init(&lines, 0);
 	if ((t.torn_len && (r = repair_record(&lines, seq++, now, &t)) < 0) ||
+	    (pc_buf_error(&note) && (r = PC_ENOMEM) < 0) ||
+	    (note.len && (r = self_record(&lines, seq++, now, "resign", "re-signed", note.ptr)) < 0) ||
 	    (mv.path && (r = moved_record(&lines, seq++, now, &mv, old_cp.size)) < 0)) {
 		r = pc_error_set(err, r, "out of memory");
 		goto done;
@@ -1813,6 +1992,7 @@ done:
 		close(lockfd);	/* releases the lock */
 	sigaction(SIGXFSZ, &old_xfsz, NULL);
 	pc_buf_release(&lines);
+	pc_buf_release(&note);
 	if (have_paths)
 		paths_release(&p);
 	pc_checkpoint_release(&old_cp);

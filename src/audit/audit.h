@@ -67,6 +67,17 @@ int pc_audit_append(const pc_audit_config *cfg, const pc_audit_record *recs, siz
 int pc_audit_append_flags(const pc_audit_config *cfg, unsigned flags, const pc_audit_record *recs,
 	size_t n, uint64_t *first_seq, pc_error *err);
 
+/*
+ * policy-check audit resign: sign every complete line of a log that has no
+ * valid signed state to extend (LOG.checkpoint and LOG.anchor missing or
+ * not valid, or not matching the log), after a record (op "resign") that
+ * says so and quotes `by` (who decided, and why).  Refused when a valid
+ * checkpoint or anchor matches the log.  *size receives the number of
+ * records re-signed.
+ */
+int pc_audit_resign(const pc_audit_config *cfg, unsigned flags, const char *by, uint64_t *size,
+	pc_error *err);
+
 /* A fresh random push id (32 hex digits). */
 void pc_audit_push_id(char out[33]);
 

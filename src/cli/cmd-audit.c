@@ -1,6 +1,7 @@
 /*
  * cmd-audit.c: policy-check audit keygen | verify | show | proof |
- * check-proof | reconcile, the auditor's side of the audit log.
+ * check-proof | reconcile, the auditor's side of the audit log, and
+ * resign, the administrator's recovery.
  */
 #include "config.h"
 #include "cmd.h"
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,12 @@ static const cmd_opt reconcile_opts[] = {
 	{ OPT(0), 0, "repo", "DIR", "the bare repository whose refs are compared with the log" },
 	CMD_OPTS_END
 };
+static const cmd_opt resign_opts[] = {
+	{ OPT(0), 0, "key", "FILE", "the audit key (audit.key of the policy)" },
+	{ OPT(1), 0, "origin", "NAME", "the log's origin (audit.origin of the policy)" },
+	{ OPT(2), 0, "reason", "TEXT", "why the log is re-signed, for its record" },
+	CMD_OPTS_END
+};
 
 static const cmd_spec keygen_spec = {
 	"audit keygen", "audit keygen    --origin NAME PREFIX",
@@ -94,9 +102,13 @@ static const cmd_spec tiles_spec = {
 	"audit tiles", "audit tiles     [--rebuild] LOG",
 	"check the tree's tiles (LOG.tiles) against the log, or rebuild them", tiles_opts, NULL
 };
+static const cmd_spec resign_spec = {
+	"audit resign", "audit resign    --key FILE --origin NAME [--reason TEXT] LOG",
+	"sign a log that lost its checkpoint and anchor, as it is, after a record saying so", resign_opts, NULL
+};
 static const cmd_spec *const audit_subs[] = {
 	&keygen_spec, &verify_spec, &show_spec, &proof_spec, &check_proof_spec, &reconcile_spec,
-	&cmd_audit_report_spec, &tiles_spec, NULL
+	&cmd_audit_report_spec, &tiles_spec, &resign_spec, NULL
 };
 const cmd_spec cmd_audit_spec = {
 	"audit", NULL, "keep and check the signed audit log", NULL, audit_subs
@@ -980,6 +992,40 @@ static int audit_reconcile(int argc, char **argv)
 	return status;
 }
 
+static int audit_resign(int argc, char **argv)
+{
+	pc_error err = PC_ERROR_INIT;
+	pc_audit_config cfg;
+	const char *key = NULL, *origin = NULL, *reason = NULL;
+	void *const bind[] = { &key, &origin, &reason };
+	struct passwd *pw;
+	char *by;
+	uint64_t size = 0;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.log_path = parse_args(&resign_spec, argc, argv, bind);
+	if (!key || !origin)
+		cmd_usage_error("--key FILE and --origin NAME are required");
+	cfg.key_path = key;
+	cfg.origin = origin;
+	pw = getpwuid(geteuid());
+	if (!(by = pc_asprintf("run by %s%s%s", pw ? pw->pw_name : "an unknown user", reason ? ": " : "",
+		reason ? reason : ""))) {
+		cmd_error("audit resign: out of memory");
+		return 2;
+	}
+	r = pc_audit_resign(&cfg, 0, by, &size, &err);
+	free(by);
+	if (r < 0) {
+		cmd_error("audit resign: %s", err.msg);
+		return r == PC_EINVAL || r == PC_EVERIFY ? 1 : 2;
+	}
+	printf("%s: %llu records signed; save the new checkpoint %s.checkpoint\n", cfg.log_path,
+		(unsigned long long)size, cfg.log_path);
+	return 0;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct {
@@ -990,6 +1036,7 @@ int cmd_audit(int argc, char **argv)
 		{ "proof", audit_proof }, { "check-proof", audit_check_proof }, { "reconcile", audit_reconcile },
 		{ "report", cmd_audit_report },
 		{ "tiles", audit_tiles },
+		{ "resign", audit_resign },
 	};
 	size_t i;
 

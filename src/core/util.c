@@ -483,3 +483,60 @@ void pc_time_rfc3339(char out[32])
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, 32, "%.19s.%03uZ", date, (unsigned)(tv.tv_usec / 1000) % 1000);
 }
+
+void pc_share_init(pc_share *s, const char *dir)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_IWGRP)) {
+		s->shared = 1;
+		s->gid = st.st_gid;
+	}
+}
+
+void pc_share_file(int fd, const pc_share *s, mode_t alone)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid())
+		return;
+	/* fails when this account is not in the directory's group: then the file keeps its own */
+	if (s->shared && st.st_gid != s->gid && fchown(fd, (uid_t)-1, s->gid) < 0)
+		errno = 0;
+	mode = S_ISDIR(st.st_mode) ? (s->shared ? 02770 : alone) : (s->shared ? 0660 : alone);
+	if (fchmod(fd, mode) < 0)
+		errno = 0;
+}
+
+int pc_open_shared(const char *path, int flags, const pc_share *s, mode_t alone)
+{
+	int fd;
+
+	for (;;) {
+		if ((fd = open(path, flags & ~O_CREAT)) >= 0 || errno != ENOENT || !(flags & O_CREAT))
+			return fd;
+		if ((fd = open(path, flags | O_EXCL, alone)) >= 0) {
+			pc_share_file(fd, s, alone);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+}
+
+int pc_mkdir_shared(const char *path, const pc_share *s, mode_t alone)
+{
+	int fd, e;
+
+	if (mkdir(path, alone) < 0)
+		return errno == EEXIST ? 0 : -1;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		e = errno;
+		pc_share_file(fd, s, alone);
+		close(fd);
+		errno = e;
+	}
+	return 0;
+}

@@ -51,6 +51,26 @@ int pc_write_all(int fd, const void *buf, size_t len);
 #define PC_SAFE_MISSING_OK	0x8u	/* a missing file is fine: check its directory only */
 int pc_check_safe_path(const char *path, unsigned flags, pc_error *err);
 
+/*
+ * Files that several server accounts of one group write (the audit log and
+ * its lock, the first-pusher index): in a group-writable directory a new
+ * file takes the directory's group and mode 0660 (a new directory 02770)
+ * whatever the creator's umask, so that every account of the group can
+ * write it after the other; elsewhere it gets mode `alone`.  Best effort: a
+ * file another account cannot write is reported by that account.
+ */
+typedef struct pc_share {
+	int shared;	/* the directory is group-writable */
+	gid_t gid;	/* its group */
+} pc_share;
+void pc_share_init(pc_share *s, const char *dir);
+/* Give fd, just created by this process, the group and mode described above. */
+void pc_share_file(int fd, const pc_share *s, mode_t alone);
+/* open(2); with O_CREAT in flags a file it creates is shared as above. */
+int pc_open_shared(const char *path, int flags, const pc_share *s, mode_t alone);
+/* mkdir(2) (EEXIST is success); a directory it creates is shared as above. */
+int pc_mkdir_shared(const char *path, const pc_share *s, mode_t alone);
+
 /* Hex encode n bytes into out (2n+1 bytes). */
 void pc_hex(char *out, const unsigned char *in, size_t n);
 int pc_unhex(unsigned char *out, const char *hex, size_t n);

@@ -536,8 +536,10 @@ int pc_note_verify(size_t *text_len, const pc_note_verifier *v, const char *note
 		if (!(sp = memchr(line, ' ', (size_t)(nl - line))) || sp == line)
 			return pc_error_set(err, PC_EINVAL, "not a signed note: malformed signature line");
 		name_len = (size_t)(sp - line);
-		if (pc_base64_decode(&sig, &siglen, sp + 1, (size_t)(nl - sp - 1)) < 0 || siglen < 5) {
+		if ((r = pc_base64_decode(&sig, &siglen, sp + 1, (size_t)(nl - sp - 1))) < 0 || siglen < 5) {
 			free(sig);
+			if (r == PC_ENOMEM)	/* not a verdict on the note */
+				return pc_error_set(err, r, "out of memory");
 			return pc_error_set(err, PC_EINVAL, "not a signed note: a signature is not valid base64");
 		}
 		id = (uint32_t)sig[0] << 24 | (uint32_t)sig[1] << 16 | (uint32_t)sig[2] << 8 | sig[3];
@@ -600,6 +602,7 @@ int pc_checkpoint_parse(pc_checkpoint *cp, const char *text, size_t len, pc_erro
 	size_t rootlen = 0, tlen;
 	uint64_t size = 0;
 	const char *p;
+	int r;
 
 	memset(cp, 0, sizeof(*cp));
 	/* A whole note: the text ends at the last blank line. */
@@ -619,8 +622,10 @@ int pc_checkpoint_parse(pc_checkpoint *cp, const char *text, size_t len, pc_erro
 			return pc_error_set(err, PC_EINVAL, "not a checkpoint: invalid tree size");
 		size = size * 10 + (uint64_t)(*p - '0');
 	}
-	if (pc_base64_decode(&root, &rootlen, l2 + 1, (size_t)(l3 - l2 - 1)) < 0 || rootlen != 32) {
+	if ((r = pc_base64_decode(&root, &rootlen, l2 + 1, (size_t)(l3 - l2 - 1))) < 0 || rootlen != 32) {
 		free(root);
+		if (r == PC_ENOMEM)	/* not a verdict on the checkpoint */
+			return pc_error_set(err, r, "out of memory");
 		return pc_error_set(err, PC_EINVAL, "not a checkpoint: the root hash is not 32 bytes of base64");
 	}
 	/* Extension lines, if any, must be non-empty. */

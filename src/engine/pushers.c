@@ -46,6 +46,7 @@ struct pc_pushers {
 	char *dir;		/* $GIT_DIR/policy-check/pushers */
 	char *lock;		/* $GIT_DIR/policy-check/pushers.lock */
 	char *key_path, *origin;
+	pc_share share;		/* of $GIT_DIR: a group-shared repository shares the index */
 	int have_key;
 	unsigned char key[32];
 	bucket buckets[256];
@@ -68,6 +69,7 @@ int pc_pushers_open(pc_pushers **out, const char *gitdir, const char *key_path,
 		pc_pushers_free(px);
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	}
+	pc_share_init(&px->share, gitdir);
 	*out = px;
 	return 0;
 }
@@ -287,6 +289,10 @@ static int sys_error(pc_error *err, const char *path, const char *what)
 {
 	int e = errno;
 
+	if (e == EACCES || e == EPERM)
+		return pc_error_set(err, PC_EIO, "%s: %s: permission denied: fix owner or mode of %s (every "
+			"account that pushes must be able to write it: in a repository shared by a group, "
+			"group-writable; see doc/SECURITY.md)", path, what, path);
 	return pc_error_set(err, PC_EIO, "%s: %s: %s", path, what, strerror(e));
 }
 
@@ -311,9 +317,9 @@ static int make_dirs(pc_pushers *px, pc_error *err)
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	slash = strrchr(parent, '/');
 	*slash = '\0';
-	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+	if (pc_mkdir_shared(parent, &px->share, 0755) < 0)
 		r = sys_error(err, parent, "cannot create the directory of the first-pusher index");
-	else if (mkdir(px->dir, 0755) < 0 && errno != EEXIST)
+	else if (pc_mkdir_shared(px->dir, &px->share, 0755) < 0)
 		r = sys_error(err, px->dir, "cannot create the first-pusher index");
 	free(parent);
 	return r;
@@ -329,7 +335,7 @@ static int append_bucket(pc_pushers *px, unsigned byte, pc_buf *lines, int *crea
 	if (!(path = pc_asprintf("%s/%02x", px->dir, byte)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	if ((fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0 && errno == ENOENT) {
-		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = pc_open_shared(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, &px->share, 0644);
 		*created = 1;
 	}
 	if (fd < 0) {
@@ -396,7 +402,7 @@ int pc_pushers_record(pc_pushers *px, const char *user, const git_oid *ids, size
 	qsort(sorted, n, sizeof(*sorted), oid_cmp);
 	if ((r = make_dirs(px, err)) < 0)
 		goto done;
-	if ((lockfd = open(px->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0) {
+	if ((lockfd = pc_open_shared(px->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, &px->share, 0644)) < 0) {
 		r = sys_error(err, px->lock, "cannot open the lock of the first-pusher index");
 		goto done;
 	}

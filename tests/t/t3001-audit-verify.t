@@ -162,9 +162,12 @@ test_expect_success 'history rewritten and re-signed with the real key is caught
 	fresh &&
 	sed -i "2s/\"pusher\":\"alice\"/\"pusher\":\"mallory\"/" audit.log &&
 	rm -f audit.log.checkpoint audit.log.state &&
+	test_must_fail append --ref refs/heads/cover-up 2>err &&
+	grep "do not match the root signed in audit.log.anchor" err &&
+	policy-check audit resign --key k.key --origin example.com/audit audit.log >/dev/null &&
 	append --ref refs/heads/cover-up >/dev/null &&
 	verify audit.log >out &&
-	grep "^11 records verified" out &&
+	grep "^12 records verified" out &&
 	test_expect_code 1 verify --checkpoint five.checkpoint audit.log 2>err &&
 	grep "the log is not consistent with five.checkpoint: its first 5 records changed" err
 '
@@ -173,8 +176,7 @@ test_expect_success 'a log rewritten and re-signed with another key is caught' '
 	fresh &&
 	sed -i "3s/\"pusher\":\"alice\"/\"pusher\":\"mallory\"/" audit.log &&
 	rm -f audit.log.checkpoint audit.log.state &&
-	"$PC_BUILD_DIR/tests/helpers/pc-audit-append" --log audit.log --key attacker.key \
-		--origin example.com/audit --no-sync >/dev/null &&
+	policy-check audit resign --key attacker.key --origin example.com/audit audit.log >/dev/null &&
 	policy-check audit verify --vkey attacker.vkey audit.log &&
 	test_expect_code 1 verify audit.log 2>err &&
 	grep "audit.log.checkpoint: signed by another key named example.com/audit (key id [0-9a-f]*), not by the verifier key" err &&

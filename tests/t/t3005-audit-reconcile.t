@@ -6,6 +6,15 @@ ZERO=0000000000000000000000000000000000000000
 P=33333333333333333333333333333333
 
 # append LOG [options]: a record about the server repository.
+# A copy of base.log with its checkpoint and anchor, to append to: a log
+# without them is refused (their lines cannot be told from added ones).
+copy_log () {
+	from=${2:-base} &&
+	for f in "" .checkpoint .anchor; do
+		cp $from.log$f $1.log$f || return 1
+	done
+}
+
 append () {
 	log=$1 && shift &&
 	"$PC_BUILD_DIR/tests/helpers/pc-audit-append" --log "$log" --key k.key \
@@ -50,7 +59,7 @@ test_expect_success 'every ref explained: exit 0' '
 
 test_expect_success 'a ref moved with git update-ref on the server is reported' '
 	load &&
-	cp base.log moved.log &&
+	copy_log moved &&
 	git -C server.git update-ref refs/heads/main $B &&
 	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
 	test_expect_code 1 reconcile moved.log >out &&
@@ -60,7 +69,7 @@ test_expect_success 'a ref moved with git update-ref on the server is reported' 
 
 test_expect_success 'the committed record that update-ref caused is reported too' '
 	load &&
-	cp base.log bypass.log &&
+	copy_log bypass &&
 	append bypass.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B &&
 	git -C server.git update-ref refs/heads/main $B &&
 	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
@@ -71,7 +80,7 @@ test_expect_success 'the committed record that update-ref caused is reported too
 
 test_expect_success 'a later accepted push explains the ref again; the bypass stays on record' '
 	load &&
-	cp bypass.log later.log &&
+	copy_log later bypass &&
 	pushed later.log refs/heads/main $B $A &&
 	test_expect_code 1 reconcile later.log >out &&
 	test "$(wc -l <out)" = 1 &&
@@ -80,18 +89,18 @@ test_expect_success 'a later accepted push explains the ref again; the bypass st
 
 test_expect_success 'a rejected or aborted update does not explain a change' '
 	load &&
-	cp base.log rejected.log &&
+	copy_log rejected &&
 	append rejected.log --hook pre-receive --ref refs/heads/main --old $A --new $B --reason "protect:no" &&
 	reconcile rejected.log &&
-	cp base.log aborted.log &&
+	copy_log aborted &&
 	append aborted.log --hook pre-receive --ref refs/heads/main --old $A --new $B --decision accept &&
 	append aborted.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B --decision aborted &&
 	reconcile aborted.log &&
-	cp base.log unfinished.log &&
+	copy_log unfinished &&
 	append unfinished.log --hook update --push $P --ref refs/heads/main --old $A --new $B --decision accept &&
 	reconcile unfinished.log >out &&
 	grep "^refs/heads/main: accepted in unfinished.log:3 (push $P) but not applied: the ref is still at $(echo $A | cut -c1-10);" out &&
-	cp unfinished.log moved-unfinished.log &&
+	copy_log moved-unfinished unfinished &&
 	git -C server.git update-ref -d refs/heads/main &&
 	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
 	test_expect_code 1 reconcile moved-unfinished.log >out &&
@@ -101,7 +110,7 @@ test_expect_success 'a rejected or aborted update does not explain a change' '
 
 test_expect_success 'a ref created behind the hook is reported' '
 	load &&
-	cp base.log created.log &&
+	copy_log created &&
 	git -C server.git update-ref refs/heads/side $A &&
 	test_when_finished "git -C server.git update-ref -d refs/heads/side" &&
 	test_expect_code 1 reconcile created.log >out &&
@@ -110,7 +119,7 @@ test_expect_success 'a ref created behind the hook is reported' '
 
 test_expect_success 'a ref deleted behind the hook is reported; an accepted deletion explains it' '
 	load &&
-	cp base.log deleted.log &&
+	copy_log deleted &&
 	pushed deleted.log refs/heads/gone $ZERO $A &&
 	test_expect_code 1 reconcile deleted.log >out &&
 	grep "^refs/heads/gone does not exist, but its last accepted record (deleted.log:3) leaves it at $(echo $A | cut -c1-10)$" out &&
@@ -120,7 +129,7 @@ test_expect_success 'a ref deleted behind the hook is reported; an accepted dele
 
 test_expect_success 'the nothing-to-nothing transaction of a deletion, as older hooks logged it, changes nothing' '
 	load &&
-	cp base.log packed.log &&
+	copy_log packed &&
 	pushed packed.log refs/heads/gone $ZERO $A &&
 	append packed.log --hook pre-receive --ref refs/heads/gone --old $A --new $ZERO --decision accept &&
 	append packed.log --plain --hook reference-transaction --ref refs/heads/gone --old $ZERO --new $ZERO --decision aborted &&
@@ -132,7 +141,7 @@ test_expect_success 'approval refs count like any other ref' '
 	load &&
 	git -C server.git update-ref refs/approvals/$A/bob $A &&
 	test_when_finished "git -C server.git update-ref -d refs/approvals/$A/bob" &&
-	cp base.log approvals.log &&
+	copy_log approvals &&
 	test_expect_code 1 reconcile approvals.log >out &&
 	grep "^refs/approvals/$A/bob is at" out &&
 	pushed approvals.log refs/approvals/$A/bob $ZERO $A &&
@@ -141,7 +150,7 @@ test_expect_success 'approval refs count like any other ref' '
 
 test_expect_success 'records of other repositories sharing the log are ignored' '
 	load &&
-	cp base.log shared.log &&
+	copy_log shared &&
 	REPO=/srv/git/another.git append shared.log --plain --hook reference-transaction \
 		--ref refs/heads/main --old $A --new $B &&
 	REPO=/srv/git/another.git append shared.log --hook pre-receive --ref refs/heads/x --new $B --decision accept &&
@@ -151,7 +160,7 @@ test_expect_success 'records of other repositories sharing the log are ignored' 
 test_expect_success 'the repository may be named through a symbolic link or a trailing slash' '
 	load &&
 	ln -s server.git link.git &&
-	cp base.log link.log &&
+	copy_log link &&
 	REPO="$(pwd)/link.git/" pushed link.log refs/heads/other $ZERO $A &&
 	git -C server.git update-ref refs/heads/other $A &&
 	test_when_finished "git -C server.git update-ref -d refs/heads/other" &&

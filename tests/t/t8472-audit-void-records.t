@@ -22,6 +22,14 @@ reconcile () {
 	policy-check audit reconcile --repo server.git "$@"
 }
 
+# copy_log FROM TO: FROM.log with its checkpoint and anchor, to append to
+# (a log without them is refused: its lines cannot be told from added ones).
+copy_log () {
+	for f in "" .checkpoint .anchor; do
+		cp $1.log$f $2.log$f || return 1
+	done
+}
+
 test_expect_success 'setup: main at A, pushed through the hooks; an accept of A..B that git never applied' '
 	policy-check audit keygen --origin example.com/audit k >/dev/null 2>&1 &&
 	git init -q --bare server.git &&
@@ -32,7 +40,7 @@ test_expect_success 'setup: main at A, pushed through the hooks; an accept of A.
 	load &&
 	append base.log --hook pre-receive --push $P1 --ref refs/heads/main --old $ZERO --new $A --decision accept &&
 	append base.log --plain --hook reference-transaction --ref refs/heads/main --old $ZERO --new $A --decision committed &&
-	cp base.log unvoided.log &&
+	copy_log base unvoided &&
 	append unvoided.log --hook pre-receive --push $P2 --ref refs/heads/main --old $A --new $B --decision accept &&
 	reconcile unvoided.log >out &&
 	grep "^refs/heads/main: accepted in unvoided.log:3 (push $P2) but not applied: the ref is still at" out
@@ -40,7 +48,7 @@ test_expect_success 'setup: main at A, pushed through the hooks; an accept of A.
 
 test_expect_success 'reconcile: a void record of that accept explains main at A' '
 	load &&
-	cp unvoided.log voided.log &&
+	copy_log unvoided voided &&
 	append voided.log --hook pre-receive --push $P2 --ref refs/heads/main --old $A --new $B --decision void &&
 	reconcile voided.log >out &&
 	grep "every ref of server.git is explained" out &&
@@ -53,7 +61,7 @@ test_expect_success 'reconcile: a void of another push, ref or value voids nothi
 	for other in "--push $P1 --ref refs/heads/main --new $B" "--push $P2 --ref refs/heads/other --new $B" \
 		"--push $P2 --ref refs/heads/main --new $A"; do
 		n=$((n + 1)) &&
-		cp unvoided.log other$n.log &&
+		copy_log unvoided other$n &&
 		append other$n.log --hook pre-receive --old $A --decision void $other &&
 		reconcile other$n.log >out &&
 		grep "^refs/heads/main: accepted in other$n.log:3 (push $P2) but not applied" out ||
@@ -63,7 +71,7 @@ test_expect_success 'reconcile: a void of another push, ref or value voids nothi
 
 test_expect_success 'reconcile: a void from the reference-transaction hook voids nothing' '
 	load &&
-	cp unvoided.log rt.log &&
+	copy_log unvoided rt &&
 	append rt.log --plain --hook reference-transaction --push $P2 --ref refs/heads/main --old $A --new $B --decision void &&
 	reconcile rt.log >out &&
 	grep "^refs/heads/main: accepted in rt.log:3 (push $P2) but not applied" out

@@ -11,7 +11,7 @@ test_expect_success 'policy-check help and --help list every command, exit 0' '
 	printf "%s\n" lint check owners approve install status audit >expect &&
 	for c in $(cat expect); do grep -qx "$c" commands || { echo "missing $c"; return 1; }; done &&
 	policy-check audit --help | sed -n "s/^    \([a-z][a-z-]*\)  .*/audit \1/p" >subs &&
-	test $(wc -l <subs) -eq 8 &&
+	test $(wc -l <subs) -eq 9 &&
 	{ grep -v "^audit\$" commands; cat subs; } >all &&
 	test $(wc -l <all) -ge 12
 '

@@ -39,7 +39,7 @@ test_expect_success 'commands: every command of policy-check --help, and help' '
 '
 
 test_expect_success 'audit subcommands, after audit and after help audit' '
-	printf "%s\n" check-proof keygen proof reconcile report show tiles verify >expect &&
+	printf "%s\n" check-proof keygen proof reconcile report resign show tiles verify >expect &&
 	complete_words policy-check audit "" >out &&
 	test_cmp expect out &&
 	complete_words policy-check help audit "" >out &&
