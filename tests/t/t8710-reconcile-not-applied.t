@@ -13,6 +13,15 @@ append () {
 		--origin example.com/audit --no-sync --repo "$REPO" --pusher alice "$@" >/dev/null
 }
 
+# copy_log NEW [FROM]: FROM.log (default base) with its checkpoint and
+# anchor, to append to: a log without them is refused.
+copy_log () {
+	from=${2:-base} &&
+	for f in "" .checkpoint .anchor; do
+		cp $from.log$f $1.log$f || return 1
+	done
+}
+
 # The trash directory has a space in its name: keep values in files.
 load () {
 	REPO=$(cd server.git && pwd -P) && A=$(cat A) && B=$(cat B) && C=$(cat C) &&
@@ -34,7 +43,7 @@ test_expect_success 'setup: main at A, pushed and committed; an accept of A..B w
 	load &&
 	append base.log --hook pre-receive --push $P1 --ref refs/heads/main --old $ZERO --new $A --decision accept &&
 	append base.log --plain --hook reference-transaction --ref refs/heads/main --old $ZERO --new $A --decision committed &&
-	cp base.log refused.log &&
+	copy_log refused &&
 	append refused.log --hook pre-receive --push $P2 --ref refs/heads/main --old $A --new $B --decision accept &&
 	append refused.log --hook pre-receive --push $P2 --ref refs/heads/frozen --old $ZERO --new $B --decision accept
 '
@@ -52,7 +61,7 @@ test_expect_success 'the refused updates are "accepted, not applied", in ref ord
 
 test_expect_success 'the update hook accepting the same update again changes nothing' '
 	load &&
-	cp refused.log twice.log &&
+	copy_log twice refused &&
 	append twice.log --hook update --push $P2 --ref refs/heads/main --old $A --new $B --decision accept &&
 	reconcile twice.log >out &&
 	grep "^refs/heads/main: accepted in twice.log:5 (push $P2) but not applied: the ref is still at $a;" out
@@ -71,7 +80,7 @@ test_expect_success 'the pusher-chosen OLD of a refused accept explains nothing:
 	load &&
 	git -C server.git update-ref refs/heads/main $B &&
 	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
-	cp base.log laundered.log &&
+	copy_log laundered &&
 	append laundered.log --hook pre-receive --push $P2 --ref refs/heads/main --old $B --new $C --decision accept &&
 	test_expect_code 1 reconcile laundered.log >out &&
 	grep "^refs/heads/main is at $b, but its last accepted record (laundered.log:3) leaves it at $c$" out &&
@@ -97,7 +106,7 @@ test_expect_success 'without any reference-transaction record, "not applied" can
 
 test_expect_success 'an accept that git applied later in the log is no longer pending' '
 	load &&
-	cp refused.log applied.log &&
+	copy_log applied refused &&
 	append applied.log --plain --hook reference-transaction --ref refs/heads/main --old $A --new $B --decision committed &&
 	git -C server.git update-ref refs/heads/main $B &&
 	test_when_finished "git -C server.git update-ref refs/heads/main $A" &&
