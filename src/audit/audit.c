@@ -1316,26 +1316,7 @@ typedef struct intent {
 
 static int intent_mac(char out[65], const unsigned char key[32], const char *body, size_t len)
 {
-	unsigned char mac[32];
-	EVP_MAC *alg = NULL;
-	EVP_MAC_CTX *ctx = NULL;
-	OSSL_PARAM params[2];
-	size_t got = 0;
-	int r = PC_ERROR;
-
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!(alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) || !(ctx = EVP_MAC_CTX_new(alg)) ||
-	    EVP_MAC_init(ctx, key, 32, params) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)body, len) != 1 ||
-	    EVP_MAC_final(ctx, mac, &got, sizeof(mac)) != 1 || got != sizeof(mac))
-		goto done;
-	pc_hex(out, mac, got);
-	r = 0;
-done:
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(alg);
-	return r;
+	return pc_hmac_hex(out, key, NULL, body, len);
 }
 
 /* Read LOG.intent; 0 with *it filled when it is there and authentic, else < 0. */

@@ -248,6 +248,32 @@ done:
 	return r;
 }
 
+int pc_hmac_hex(char out[65], const unsigned char key[32], const char *prefix, const char *body,
+	size_t len)
+{
+	unsigned char mac[32];
+	EVP_MAC *alg = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	size_t got = 0;
+	int r = PC_ERROR;
+
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!(alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) || !(ctx = EVP_MAC_CTX_new(alg)) ||
+	    EVP_MAC_init(ctx, key, 32, params) != 1 ||
+	    (prefix && EVP_MAC_update(ctx, (const unsigned char *)prefix, strlen(prefix)) != 1) ||
+	    EVP_MAC_update(ctx, (const unsigned char *)body, len) != 1 ||
+	    EVP_MAC_final(ctx, mac, &got, sizeof(mac)) != 1 || got != sizeof(mac))
+		goto done;
+	pc_hex(out, mac, got);
+	r = 0;
+done:
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(alg);
+	return r;
+}
+
 int pc_note_signer_vkey(char **out, const pc_note_signer *s)
 {
 	return vkey_string(out, &s->v);

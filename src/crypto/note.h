@@ -56,6 +56,13 @@ const pc_note_verifier *pc_note_signer_verifier(const pc_note_signer *s);
 int pc_note_signer_derive(unsigned char out[32], const pc_note_signer *s, const char *label,
 	pc_error *err);
 
+/*
+ * The lower-case hex HMAC-SHA256, under a 32-byte key (one derived with
+ * pc_note_signer_derive), of prefix followed by body; prefix may be NULL.
+ */
+int pc_hmac_hex(char out[65], const unsigned char key[32], const char *prefix, const char *body,
+	size_t len);
+
 /* Append text (which must end in a newline) and its signature block to out. */
 int pc_note_sign(pc_buf *out, const pc_note_signer *s, const char *text, size_t len, pc_error *err);
 

@@ -115,27 +115,7 @@ static int load_key(pc_pushers *px, pc_error *err)
 /* The hex HMAC of one entry ("<commit hex> <user>"). */
 static int entry_mac(char out[MAC_HEX + 1], const pc_pushers *px, const char *body, size_t len)
 {
-	unsigned char mac[32];
-	EVP_MAC *alg = NULL;
-	EVP_MAC_CTX *ctx = NULL;
-	OSSL_PARAM params[2];
-	size_t got = 0;
-	int r = PC_ERROR;
-
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!(alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) || !(ctx = EVP_MAC_CTX_new(alg)) ||
-	    EVP_MAC_init(ctx, px->key, sizeof(px->key), params) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)MAC_PREFIX, sizeof(MAC_PREFIX) - 1) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)body, len) != 1 ||
-	    EVP_MAC_final(ctx, mac, &got, sizeof(mac)) != 1 || got != sizeof(mac))
-		goto done;
-	pc_hex(out, mac, got);
-	r = 0;
-done:
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(alg);
-	return r;
+	return pc_hmac_hex(out, px->key, MAC_PREFIX, body, len);
 }
 
 static int hexdigit(char c)
