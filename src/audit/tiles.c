@@ -176,10 +176,15 @@ void pc_tile_builder_free(pc_tile_builder *b)
 	free(b);
 }
 
-/* mkdir -p of the directories of path, below and including b->dir. */
+/*
+ * mkdir -p of the directories of path, below and including b->dir.  One
+ * that exists must be a directory, not a symbolic link: whoever can write
+ * the log's directory must not make the hook write elsewhere.
+ */
 static int make_parents(const pc_tile_builder *b, char *path)
 {
 	size_t base = strlen(b->dir);
+	struct stat st;
 	char *p;
 
 	for (p = path + base; p; p = strchr(p + 1, '/')) {
@@ -189,7 +194,9 @@ static int make_parents(const pc_tile_builder *b, char *path)
 			if ((b->shared && chown(path, (uid_t)-1, b->share_gid) < 0) ||
 			    chmod(path, b->shared ? 02775 : 0755) < 0)
 				errno = 0;
-		} else if (errno != EEXIST) {
+		} else if (errno != EEXIST || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
 			*p = '/';
 			return -1;
 		}

@@ -140,6 +140,21 @@ test_expect_success 'deleted tiles: verify warns with the command, proofs read t
 	policy-check audit tiles $LOG
 '
 
+test_expect_success 'a tile directory replaced by a symbolic link: nothing is written through it' '
+	mv $LOG.tiles/tile/0 elsewhere &&
+	ln -s "$PWD/elsewhere" $LOG.tiles/tile/0 &&
+	find elsewhere -type f | sort >before &&
+	push 9 &&
+	find elsewhere -type f | sort >after &&
+	test_cmp before after &&
+	pc_audit_verify 2>err &&
+	grep "warning: .*audit.log.tiles" err &&
+	rm $LOG.tiles/tile/0 && rm -rf elsewhere &&
+	policy-check audit tiles --rebuild $LOG &&
+	pc_audit_verify 2>err &&
+	test_must_be_empty err
+'
+
 test_expect_success 'verify --checkpoint OLD --consistency-only proves the log grew, from the tiles' '
 	cp $LOG.checkpoint saved.checkpoint &&
 	push 8 &&
