@@ -1,28 +1,8 @@
 #!/bin/sh
 test_description='one audit log, two server accounts of one group: whatever their umask, each can append after the other'
 . "$(dirname "$0")/test-lib.sh"
-
-if test "$(id -u)" != 0 || ! command -v useradd >/dev/null || ! command -v groupadd >/dev/null ||
-	! command -v runuser >/dev/null; then
-	skip_all='needs root with useradd, groupadd and runuser, to create two accounts'
-	test_done
-fi
-
-G=pcg$$ A=pca$$ B=pcb$$
-if ! groupadd "$G" 2>/dev/null; then
-	skip_all="cannot create the group $G"
-	test_done
-fi
-if ! useradd -M -N -G "$G" -s /bin/sh "$A" 2>/dev/null || ! useradd -M -N -G "$G" -s /bin/sh "$B" 2>/dev/null; then
-	userdel "$A" 2>/dev/null; groupdel "$G" 2>/dev/null
-	skip_all='cannot create the accounts'
-	test_done
-fi
-cleanup_accounts() {
-	userdel "$A" 2>/dev/null; userdel "$B" 2>/dev/null; groupdel "$G" 2>/dev/null
-	return 0
-}
-trap cleanup_accounts EXIT
+. "$SHARNESS_TEST_SRCDIR/lib-accounts.sh"
+pc_two_accounts pc
 
 # as USER UMASK N: USER pushes a new commit to feature/sN and develop from
 # its own clone, with UMASK, as alice (REMOTE_USER); stderr in err-USER.
