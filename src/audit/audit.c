@@ -1537,7 +1537,7 @@ static int move_aside(moved *mv, unsigned flags, const log_paths *p, int logfd, 
 		}
 	}
 	if (!(buf = pc_malloc(READ_CHUNK)) || !(md = EVP_MD_CTX_new()) ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	    !pc_sha256_md() || EVP_DigestInit_ex(md, pc_sha256_md(), NULL) != 1) {
 		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -8,13 +8,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 int pc_error_set(pc_error *err, int code, const char *fmt, ...)
 {
@@ -539,4 +544,70 @@ int pc_mkdir_shared(const char *path, const pc_share *s, mode_t alone)
 		errno = e;
 	}
 	return 0;
+}
+
+int pc_run_capture(char **out, size_t *len, char *const argv[], size_t limit, pc_error *err)
+{
+	posix_spawn_file_actions_t fa;
+	pc_buf b = PC_BUF_INIT;
+	char chunk[4096];
+	int fds[2] = { -1, -1 }, status, r, e;
+	pid_t pid = -1;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return pc_error_set(err, PC_EIO, "cannot run %s: %s", argv[0], strerror(errno));
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return pc_error_set(err, PC_ENOMEM, "cannot run %s: %s", argv[0], strerror(e));
+	}
+	if ((e = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0)) == 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO)) == 0)
+		e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (e != 0) {
+		close(fds[0]);
+		return pc_error_set(err, PC_EIO, "cannot run %s: %s", argv[0], strerror(e));
+	}
+	pc_buf_init(&b, limit);
+	r = 0;
+	for (;;) {
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = pc_error_set(err, PC_EIO, "cannot read what %s printed: %s", argv[0], strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if (!r && pc_buf_put(&b, chunk, (size_t)n) < 0)
+			r = pc_error_set(err, PC_ELIMIT, "%s printed more than %zu bytes", argv[0], limit);
+		if (r) {
+			kill(pid, SIGTERM);
+			break;
+		}
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			if (!r)
+				r = pc_error_set(err, PC_EIO, "cannot wait for %s: %s", argv[0], strerror(errno));
+			break;
+		}
+	if (!r && !WIFEXITED(status))
+		r = pc_error_set(err, PC_EIO, "%s was killed by signal %d", argv[0],
+			WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (r) {
+		pc_buf_release(&b);
+		return r;
+	}
+	*len = b.len;
+	if (!(*out = pc_buf_detach(&b)))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	return WEXITSTATUS(status);
 }

@@ -39,6 +39,15 @@ int pc_read_file(char **out, size_t *len, const char *path, size_t limit, pc_err
 int pc_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * Run argv (argv[0] looked up in PATH) with stdin from /dev/null and its
+ * stderr ours, and read what it prints on stdout, at most `limit` bytes
+ * (NUL-terminated, the NUL not counted in *len).  Returns its exit code
+ * (0..255, *out set even when not 0), or a negative PC_E* code when it
+ * cannot run, is killed, or prints more than `limit`.
+ */
+int pc_run_capture(char **out, size_t *len, char *const argv[], size_t limit, pc_error *err);
+
+/*
  * Refuse a configuration or key file that others could have changed
  * (PC_EUNSAFE, with the command that fixes it): a file writable by group
  * or others, or in a directory writable by group or others without the

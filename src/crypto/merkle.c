@@ -15,19 +15,31 @@
 static __thread EVP_MD_CTX *hash_ctx;
 static EVP_MD *sha256_md;
 
+/*
+ * SHA-256 fetched once.  EVP_sha256() is fetched again at each use, and
+ * OpenSSL 3 sends a digest so named through its legacy engine table first:
+ * together more than a reference-transaction hook's whole recording.
+ */
+const EVP_MD *pc_sha256_md(void)
+{
+	if (!sha256_md) {
+		EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (!md)
+			return NULL;
+		/* Another thread may have won the race; keep one, free the other. */
+		if (!__sync_bool_compare_and_swap(&sha256_md, NULL, md))
+			EVP_MD_free(md);
+	}
+	return sha256_md;
+}
+
 static int hash_parts(unsigned char out[PC_HASH_LEN], const void *prefix, size_t plen,
 	const void *a, size_t alen, const void *b, size_t blen)
 {
 	unsigned int outlen = 0;
 
-	if (!sha256_md) {
-		EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
-		if (!md)
-			return PC_ENOMEM;
-		/* Another thread may have won the race; keep one, free the other. */
-		if (!__sync_bool_compare_and_swap(&sha256_md, NULL, md))
-			EVP_MD_free(md);
-	}
+	if (!pc_sha256_md())
+		return PC_ENOMEM;
 	if (!hash_ctx && !(hash_ctx = EVP_MD_CTX_new()))
 		return PC_ENOMEM;
 	if (EVP_DigestInit_ex2(hash_ctx, sha256_md, NULL) != 1 ||

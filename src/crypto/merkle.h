@@ -17,6 +17,7 @@
 
 #include "common.h"
 
+#include <openssl/types.h>
 #include <stdint.h>
 
 #define PC_HASH_LEN 32
@@ -27,6 +28,8 @@ int pc_merkle_node_hash(unsigned char out[PC_HASH_LEN],
 	const unsigned char left[PC_HASH_LEN], const unsigned char right[PC_HASH_LEN]);
 /* Plain SHA-256, for the callers that need one next to the tree. */
 int pc_sha256(unsigned char out[PC_HASH_LEN], const void *data, size_t len);
+/* OpenSSL's SHA-256, fetched once for the process (NULL when it cannot be). */
+const EVP_MD *pc_sha256_md(void);
 
 typedef struct pc_merkle_edge {
 	uint64_t size;		/* leaves so far */

@@ -234,7 +234,7 @@ int pc_note_signer_derive(unsigned char out[32], const pc_note_signer *s, const 
 		r = pc_error_set(err, PC_EINVAL, "cannot read the private half of the audit key");
 		goto done;
 	}
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (!(md = EVP_MD_CTX_new()) || !pc_sha256_md() || EVP_DigestInit_ex(md, pc_sha256_md(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, label, strlen(label) + 1) != 1 ||
 	    EVP_DigestUpdate(md, seed, sizeof(seed)) != 1 ||
 	    EVP_DigestFinal_ex(md, out, &out_len) != 1 || out_len != 32) {

@@ -9,6 +9,7 @@
 #include "sshkey.h"
 #include "sshkey-int.h"
 #include "sshreader-int.h"
+#include "merkle.h"
 #include "util.h"
 
 #include <openssl/bn.h>
@@ -372,7 +373,8 @@ void pc_sshkey_fingerprint(const pc_sshkey *key, char out[64])
 	int n;
 
 	out[0] = '\0';
-	if (EVP_Digest(key->blob, key->blob_len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32) {
+	if (!pc_sha256_md() ||
+	    EVP_Digest(key->blob, key->blob_len, md, &md_len, pc_sha256_md(), NULL) != 1 || md_len != 32) {
 		ERR_clear_error();
 		return;
 	}

@@ -8,6 +8,7 @@
 #include "sshsig.h"
 #include "sshkey-int.h"
 #include "sshreader-int.h"
+#include "merkle.h"
 #include "buf.h"
 #include "util.h"
 
@@ -190,7 +191,7 @@ int pc_sshsig_verify_blob(pc_sshkey **signer, const unsigned char *blob, size_t 
 		goto done;
 	}
 	if (pc_sshreader_span_is(hashalg, hashalg_len, "sha256"))
-		md = EVP_sha256();
+		md = pc_sha256_md();
 	else if (pc_sshreader_span_is(hashalg, hashalg_len, "sha512"))
 		md = EVP_sha512();
 	else {

@@ -26,6 +26,15 @@ int pc_repo_open_hook(git_repository **out, pc_error *err);
  */
 int pc_repo_open(git_repository **out, const char *dir, pc_error *err);
 
+/*
+ * git_oid_tostr() without a call into libgit2: the reference-transaction
+ * hook, which does not link it, shares this code (so does pc_oid_is_zero).
+ */
+static inline void pc_oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *id)
+{
+	pc_hex(out, id->id, GIT_OID_RAWSZ);
+}
+
 /* A set of object ids (open addressing), used for reachability checks. */
 typedef struct pc_oidset {
 	git_oid *slots;

@@ -18,10 +18,11 @@
 #include "config.h"
 #include "policy-int.h"
 #include "codeowners.h"
+#include "merkle.h"
 
-#include <git2.h>
 #include <openssl/evp.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -315,7 +316,7 @@ static int sha256_text(char out[72], const char *text, size_t len)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (!pc_sha256_md() || !EVP_Digest(text, len, md, &mdlen, pc_sha256_md(), NULL) || mdlen != 32)
 		return PC_ERROR;
 	memcpy(out, "sha256:", 7);
 	pc_hex(out + 7, md, 32);
@@ -641,10 +642,10 @@ static char *join_dir(const char *dir, const char *name)
  * (its start-up is most of what the reference-transaction hook would
  * cost).  The repository's own file overrides the global and system ones,
  * and within it the last value wins, so a plain value found there is what
- * libgit2 would return.  Anything this reader does not take literally
+ * git would return.  Anything this reader does not take literally
  * (includes, quotes, escapes, comments after a value, continuation lines,
  * ~ paths, an empty or missing value, a file it cannot read) returns 0 and
- * leaves the answer to libgit2.  1 when *out is set.
+ * leaves the answer to git itself.  1 when *out is set.
  */
 static int path_from_local_config(char **out, const char *git_dir)
 {
@@ -697,7 +698,7 @@ static int path_from_local_config(char **out, const char *git_dir)
 			v++;
 		if (*v != '=') {
 			if (p - k == 6 && !strncasecmp(k, "policy", 6))
-				goto fallback;	/* "policy" alone: a boolean, libgit2 says why */
+				goto fallback;	/* "policy" alone: a boolean, git says why */
 			continue;
 		}
 		if (p - k != 6 || strncasecmp(k, "policy", 6))
@@ -728,48 +729,45 @@ done:
 
 int pc_policy_path_for_repo(char **out, const char *git_dir, pc_error *err)
 {
-	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_buf val = { NULL, 0, 0 };
-	const git_error *ge;
-	int r, e;
+	char *opt = NULL, *val = NULL;
+	char *argv[] = { "git", NULL, "config", "-z", "--path", "--get", "policycheck.policy", NULL };
+	size_t len = 0;
+	int r, code;
 
 	if (path_from_local_config(out, git_dir))
 		return 0;
-	git_libgit2_init();
-	if (git_repository_open_bare(&repo, git_dir) < 0) {
-		ge = git_error_last();
-		r = pc_error_set(err, PC_ENOTFOUND, "%s: cannot open the repository: %s", git_dir,
-			ge ? ge->message : "unknown error");
+	/*
+	 * Anything else is git's own answer: the system and global files,
+	 * includes, `git -c` on the server, exactly as git reads them, and
+	 * without starting libgit2 (the reference-transaction hook does not
+	 * link it).  -z: a value may hold a newline.
+	 */
+	if (!(opt = pc_asprintf("--git-dir=%s", git_dir))) {
+		r = pc_error_set(err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		ge = git_error_last();
-		r = pc_error_set(err, PC_EIO, "%s: cannot read the git configuration: %s", git_dir,
-			ge ? ge->message : "unknown error");
+	argv[1] = opt;
+	if ((code = pc_run_capture(&val, &len, argv, PATH_MAX, err)) < 0) {
+		r = pc_error_prefix(err, "%s: cannot read git config policycheck.policy", git_dir);
 		goto done;
 	}
-	e = git_config_get_path(&val, cfg, "policycheck.policy");
-	if (e == GIT_ENOTFOUND) {
+	if (code == 1 && !len) {
 		*out = join_dir(git_dir, "policy-check.yml");
-	} else if (e < 0) {
-		ge = git_error_last();
-		r = pc_error_set(err, PC_EINVAL, "%s: policycheck.policy: %s", git_dir,
-			ge ? ge->message : "unreadable value");
+	} else if (code != 0 || !len || val[len - 1] != '\0' || strlen(val) != len - 1) {
+		r = pc_error_set(err, PC_EINVAL, "%s: git config policycheck.policy: git says it cannot be read "
+			"(exit %d; its message is above); fix the value", git_dir, code);
 		goto done;
-	} else if (!val.size) {
+	} else if (!val[0]) {
 		r = pc_error_set(err, PC_EINVAL, "%s: git config policycheck.policy is empty; "
 			"set it to the policy file or unset it", git_dir);
 		goto done;
 	} else {
 		/* As git does for its own path settings, relative means relative to GIT_DIR. */
-		*out = val.ptr[0] == '/' ? pc_strdup(val.ptr) : join_dir(git_dir, val.ptr);
+		*out = val[0] == '/' ? pc_strdup(val) : join_dir(git_dir, val);
 	}
 	r = *out ? 0 : pc_error_set(err, PC_ENOMEM, "out of memory");
 done:
-	git_buf_dispose(&val);
-	git_config_free(cfg);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	free(val);
+	free(opt);
 	return r;
 }

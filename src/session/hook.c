@@ -5,6 +5,7 @@
  */
 #include "hook.h"
 #include "chain.h"
+#include "repo.h"
 #include "session.h"
 
 #include <limits.h>
@@ -79,20 +80,35 @@ static void hook_out_close(FILE *fp)
  * object of the push (index-pack, unpack-objects) before any hook runs,
  * and git itself reads objects without hashing them again; libgit2 by
  * default re-hashes every object it reads, which is a quarter of the cost
- * of judging a push of many commits.  hook_done() undoes both.
+ * of judging a push of many commits.  hook_done() undoes both (through
+ * hook_release).
  */
 static struct timespec hook_started;
-static int hook_git;	/* whether hook_start started libgit2 */
+static void (*hook_release)(pc_session *s) = pc_session_clear;
 
-static void hook_start(pc_session *s, const char *hook, int with_git)
+static void hook_start(pc_session *s, const char *hook)
 {
 	clock_gettime(CLOCK_MONOTONIC, &hook_started);
 	pc_session_init(s, hook);
-	hook_git = with_git;
-	if (!with_git)
-		return;
+}
+
+static void release_with_git(pc_session *s)
+{
+	pc_session_release(s);
+	git_libgit2_shutdown();
+}
+
+/*
+ * pre-receive and update start libgit2; reference-transaction does not
+ * even link it (mk/hooks.am): only these two functions and what the
+ * other hooks call name it, and the linker leaves them out of that one.
+ */
+static void hook_start_git(pc_session *s, const char *hook)
+{
+	hook_start(s, hook);
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	hook_release = release_with_git;
 }
 
 /* The operator's syslog line (decision NULL: from the verdicts), then the end. */
@@ -107,9 +123,7 @@ static void hook_done(pc_session *s, const char *decision)
 	/* reference-transaction: nothing to say of a transaction of HEAD alone */
 	if (!decision || s->nupdates || s->failure)
 		pc_session_log(s, decision, usec);
-	pc_session_release(s);
-	if (hook_git)
-		git_libgit2_shutdown();
+	hook_release(s);
 }
 
 /*
@@ -166,7 +180,7 @@ int pc_hook_pre_receive(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	hook_start(&s, "pre-receive", 1);
+	hook_start_git(&s, "pre-receive");
 	if (pc_session_open_hook(&s, out) < 0)
 		goto done;
 	if (pc_session_read_updates(&s, stdin, &err) < 0 || pc_session_read_options(&s, &err) < 0) {
@@ -188,7 +202,7 @@ int pc_hook_update(int argc, char **argv)
 	FILE *out = hook_out();
 	int r = 1;
 
-	hook_start(&s, "update", 1);
+	hook_start_git(&s, "update");
 	if (argc != 4) {
 		pc_error_set(&err, PC_EINVAL, "the update hook takes REF OLD NEW");
 		pc_session_set_failure(&s, "%s", err.msg);
@@ -237,10 +251,10 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	 * only the repository's path, its policy and the updates.
 	 */
 	out = hook_out();
-	hook_start(&s, "reference-transaction", 0);
+	hook_start(&s, "reference-transaction");
 	if (pc_session_open_transaction(&s, out) < 0)
 		goto done;
-	if (pc_session_read_updates(&s, stdin, &err) < 0) {
+	if (pc_session_read_transaction(&s, stdin, &err) < 0) {
 		pc_session_set_failure(&s, "cannot read what git did: %s", err.msg);
 		fprintf(out, "policy-check: reference-transaction: %s\n", err.msg);
 		goto done;
@@ -252,7 +266,7 @@ int pc_hook_reference_transaction(int argc, char **argv)
 	 */
 	for (i = s.nupdates; i-- > 0;)
 		if (!strcmp(s.updates[i].ref, "HEAD") ||
-		    (git_oid_is_zero(&s.updates[i].old_id) && git_oid_is_zero(&s.updates[i].new_id))) {
+		    (pc_oid_is_zero(&s.updates[i].old_id) && pc_oid_is_zero(&s.updates[i].new_id))) {
 			pc_update_release(&s.updates[i]);
 			memmove(&s.updates[i], &s.updates[i + 1], (s.nupdates - i - 1) * sizeof(*s.updates));
 			s.nupdates--;

@@ -64,27 +64,31 @@ static int refname_is_valid(const char *ref)
 	return c[-1] != '.';
 }
 
-static int update_set(pc_update *out, const char *old_hex, size_t old_len,
-	const char *new_hex, size_t new_len, const char *ref, size_t ref_len, int light,
-	pc_error *err)
+/* libgit2's rules, for names the pusher chose. */
+static int refname_is_valid_git(const char *ref)
 {
 	int valid = 0;
 
+	return git_reference_name_is_valid(&valid, ref) == 0 && valid;
+}
+
+typedef int (*refname_check)(const char *ref);
+
+static int update_set(pc_update *out, const char *old_hex, size_t old_len,
+	const char *new_hex, size_t new_len, const char *ref, size_t ref_len, refname_check valid,
+	pc_error *err)
+{
 	memset(out, 0, sizeof(*out));
 	if (old_len != GIT_OID_HEXSZ || new_len != GIT_OID_HEXSZ || !is_hex(old_hex, old_len) ||
-	    !is_hex(new_hex, new_len) || git_oid_fromstrn(&out->old_id, old_hex, old_len) < 0 ||
-	    git_oid_fromstrn(&out->new_id, new_hex, new_len) < 0)
+	    !is_hex(new_hex, new_len) || pc_unhex(out->old_id.id, old_hex, GIT_OID_RAWSZ) < 0 ||
+	    pc_unhex(out->new_id.id, new_hex, GIT_OID_RAWSZ) < 0)
 		return pc_error_set(err, PC_EINVAL, "object ids must be %d hex digits", GIT_OID_HEXSZ);
 	if (memchr(ref, '\0', ref_len))
 		return pc_error_set(err, PC_EINVAL, "invalid ref name");
 	if (!(out->ref = pc_strndup(ref, ref_len)))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	/* HEAD appears in reference-transaction input when it is detached. */
-	if (light)
-		valid = refname_is_valid(out->ref);
-	else if (git_reference_name_is_valid(&valid, out->ref) < 0)
-		valid = 0;
-	if (!valid ||
+	if (!valid(out->ref) ||
 	    (strncmp(out->ref, "refs/", 5) && strcmp(out->ref, "HEAD"))) {
 		pc_update_release(out);
 		return pc_error_set(err, PC_EINVAL, "invalid ref name");
@@ -92,7 +96,8 @@ static int update_set(pc_update *out, const char *old_hex, size_t old_len,
 	return 0;
 }
 
-static int update_parse(pc_update *out, const char *line, size_t len, int light, pc_error *err)
+static int update_parse(pc_update *out, const char *line, size_t len, refname_check valid,
+	pc_error *err)
 {
 	const char *sp1, *sp2, *end = line + len;
 
@@ -104,12 +109,12 @@ static int update_parse(pc_update *out, const char *line, size_t len, int light,
 	if (!sp1 || !sp2)
 		return pc_error_set(err, PC_EINVAL, "update line is not 'OLD NEW REF'");
 	return update_set(out, line, (size_t)(sp1 - line), sp1 + 1, (size_t)(sp2 - sp1 - 1),
-		sp2 + 1, (size_t)(end - sp2 - 1), light, err);
+		sp2 + 1, (size_t)(end - sp2 - 1), valid, err);
 }
 
 int pc_update_parse(pc_update *out, const char *line, size_t len, pc_error *err)
 {
-	return update_parse(out, line, len, 0, err);
+	return update_parse(out, line, len, refname_is_valid_git, err);
 }
 
 void pc_update_release(pc_update *u)
@@ -127,7 +132,7 @@ void pc_updates_free(pc_update *u, size_t n)
 	free(u);
 }
 
-static int updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, int light,
+static int updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, refname_check valid,
 	pc_error *err)
 {
 	pc_update *list = NULL;
@@ -160,7 +165,7 @@ static int updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, i
 			r = pc_error_set(err, PC_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((r = update_parse(&list[count], line.ptr, line.len, light, err)) < 0) {
+		if ((r = update_parse(&list[count], line.ptr, line.len, valid, err)) < 0) {
 			pc_error_prefix(err, "update line %zu", lineno);
 			goto done;
 		}
@@ -184,13 +189,19 @@ done:
 
 int pc_updates_read(pc_update **out, size_t *n, FILE *fp, size_t max_refs, pc_error *err)
 {
-	return updates_read(out, n, fp, max_refs, 0, err);
+	return updates_read(out, n, fp, max_refs, refname_is_valid_git, err);
 }
 
 int pc_session_read_updates(pc_session *s, FILE *fp, pc_error *err)
 {
 	return updates_read(&s->updates, &s->nupdates, fp, (size_t)s->policy->limits.max_refs,
-		!s->repo, err);
+		refname_is_valid_git, err);
+}
+
+int pc_session_read_transaction(pc_session *s, FILE *fp, pc_error *err)
+{
+	return updates_read(&s->updates, &s->nupdates, fp, (size_t)s->policy->limits.max_refs,
+		refname_is_valid, err);
 }
 
 int pc_session_add_update(pc_session *s, const char *ref, const char *old_hex,
@@ -203,7 +214,7 @@ int pc_session_add_update(pc_session *s, const char *ref, const char *old_hex,
 		return pc_error_set(err, PC_ELIMIT, "more than %zu ref updates in one push (limits.max_refs)",
 			(size_t)s->policy->limits.max_refs);
 	if ((r = update_set(&u, old_hex, strlen(old_hex), new_hex, strlen(new_hex), ref, strlen(ref),
-			!s->repo, err)) < 0)
+			refname_is_valid_git, err)) < 0)
 		return r;
 	if (!(grown = pc_realloc(s->updates, (s->nupdates + 1) * sizeof(*s->updates)))) {
 		pc_update_release(&u);
@@ -268,6 +279,13 @@ void pc_session_init(pc_session *s, const char *hook)
 
 void pc_session_release(pc_session *s)
 {
+	git_repository_free(s->repo);
+	s->repo = NULL;
+	pc_session_clear(s);
+}
+
+void pc_session_clear(pc_session *s)
+{
 	size_t i;
 
 	for (i = 0; i < s->nverdicts; i++)
@@ -282,7 +300,6 @@ void pc_session_release(pc_session *s)
 	free(s->repo_path);
 	free(s->failure);
 	free(s->ref_view);
-	git_repository_free(s->repo);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -572,14 +589,14 @@ int pc_session_record_transaction(pc_session *s, const char *state, pc_error *er
 	for (i = 0; i < s->nupdates; i++) {
 		const pc_update *u = &s->updates[i];
 
-		git_oid_tostr(olds[i], PC_HEX_MAX, &u->old_id);
-		git_oid_tostr(news[i], PC_HEX_MAX, &u->new_id);
+		pc_oid_hex(olds[i], &u->old_id);
+		pc_oid_hex(news[i], &u->new_id);
 		record_init(&recs[i], s, push_id, state);
 		recs[i].ref = u->ref;
 		recs[i].old_hex = olds[i];
 		recs[i].new_hex = news[i];
-		recs[i].op = git_oid_is_zero(&u->old_id) ? "create" :
-			git_oid_is_zero(&u->new_id) ? "delete" : "update";
+		recs[i].op = pc_oid_is_zero(&u->old_id) ? "create" :
+			pc_oid_is_zero(&u->new_id) ? "delete" : "update";
 	}
 	audit_config(&cfg, s->policy);
 	if ((r = pc_audit_append(&cfg, recs, s->nupdates, &seq, err)) == 0) {

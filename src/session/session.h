@@ -46,6 +46,11 @@ typedef struct pc_session {
 /* Start a session for `hook` (NULL for check); release it with pc_session_release. */
 void pc_session_init(pc_session *s, const char *hook);
 void pc_session_release(pc_session *s);
+/*
+ * pc_session_release of a session without a repository (the
+ * reference-transaction hook's), without a call into libgit2.
+ */
+void pc_session_clear(pc_session *s);
 
 /*
  * Load the policy at path.  When it does not validate, its diagnostics
@@ -68,8 +73,10 @@ int pc_session_open_hook(pc_session *s, FILE *fp);
  */
 int pc_session_open_transaction(pc_session *s, FILE *fp);
 
-/* Updates as git writes them to pre-receive and reference-transaction. */
+/* Updates as git writes them to pre-receive (ref names checked by libgit2's rules). */
 int pc_session_read_updates(pc_session *s, FILE *fp, pc_error *err);
+/* The same for reference-transaction, by git's rules written out here (no libgit2). */
+int pc_session_read_transaction(pc_session *s, FILE *fp, pc_error *err);
 /* One update from its three parts (the update hook's arguments). */
 int pc_session_add_update(pc_session *s, const char *ref, const char *old_hex,
 	const char *new_hex, pc_error *err);
