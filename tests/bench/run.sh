@@ -18,7 +18,7 @@ B=${PC_BUILD_DIR:?run through make bench}
 S=${PC_SRC_DIR:?run through make bench}
 W=$B/bench-work
 RESULTS=$B/bench-results.md
-ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9 10"}
+ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9 10 12"}
 BT=$B/tests/bench/bench-time
 GEN=$B/tests/bench/bench-gen
 HOOK=$B/hooks/pre-receive
@@ -673,6 +673,69 @@ scenario10() {
 	rm -rf "$A"
 }
 
+# gitolite3 on the small push of scenario 2: its own update hook (what a
+# gitolite server pays today), and ours installed beside it in the same
+# repository as t8711 does (pre-receive and reference-transaction).  The
+# push reaches gitolite-shell as sshd would hand it over (SSH_CONNECTION,
+# SSH_ORIGINAL_COMMAND, the key's user), through a stand-in for ssh: the
+# transport is left out, gitolite's whole work is in.
+scenario12() {
+	say "12. gitolite3: its update hook, and ours chained beside it, on the push of scenario 2"
+	if ! [ -x /usr/share/gitolite3/gitolite-shell ] || ! command -v gitolite >/dev/null; then
+		row "12. gitolite3's own update hook on the push of scenario 2" "skipped: gitolite3 is not installed" \
+			"-" "-" "(information)" "-"
+		return 0
+	fi
+	H=$(git -C "$R" rev-parse main) SMALL=$(tip "$R" small)
+	GL=$W/gitolite
+	rm -rf "$GL"
+	mkdir -p "$GL/home" "$W/hooks-none"
+	# gitolite globs its paths: no spaces (W has none)
+	env GIT_CONFIG_GLOBAL="$GL/home/.gitconfig" USER=bench HOME="$GL/home" \
+		gitolite setup -pk "$W/keys/u00.pub" >"$GL/setup.out" 2>&1 || die "gitolite setup failed: $GL/setup.out"
+	printf '\nrepo bench\n    RW+     =   u02\n\nrepo bench-pc\n    RW+     =   u02\n' \
+		>>"$GL/home/.gitolite/conf/gitolite.conf"
+	for name in bench bench-pc; do
+		git clone -q --mirror --shared "$R" "$GL/home/repositories/$name.git"
+	done
+	env GIT_CONFIG_GLOBAL="$GL/home/.gitconfig" USER=bench HOME="$GL/home" gitolite compile &&
+	env GIT_CONFIG_GLOBAL="$GL/home/.gitconfig" USER=bench HOME="$GL/home" \
+		gitolite setup >>"$GL/setup.out" 2>&1 || die "gitolite setup failed: $GL/setup.out"
+	policy-check install --policy "$W/policy.yml" --hook pre-receive --hook reference-transaction \
+		"$GL/home/repositories/bench-pc.git" >/dev/null
+	[ -L "$GL/home/repositories/bench-pc.git/hooks/update" ] || die "gitolite did not install its update hook"
+	cat >"$GL/ssh" <<-EOF
+	#!/bin/sh
+	# ssh HOST COMMAND: what sshd hands gitolite-shell for the key of u02
+	shift
+	SSH_CONNECTION="127.0.0.1 50000 127.0.0.1 22" HOME="$GL/home" SSH_ORIGINAL_COMMAND="\$*" \\
+		exec /usr/share/gitolite3/gitolite-shell u02
+	EOF
+	chmod +x "$GL/ssh"
+	rm -rf "$W/client.git"
+	git clone -q --bare --shared "$R" "$W/client.git"
+	reset() { echo "git -C '$1' -c core.hooksPath='$W/hooks-none' update-ref refs/heads/develop $H"; }
+	plain="git -C $W/client.git push -q $R $SMALL:refs/heads/develop"
+	glpush() { echo "git -C $W/client.git push -q ssh://gitolite/$1 $SMALL:refs/heads/develop"; }
+	git -C "$R" config core.hooksPath "$W/hooks-none"
+	set -- $(REMOTE_USER=u02 GIT_SSH_COMMAND="$GL/ssh" "$BT" -n 15 -w 2 \
+		--before "$(reset "$R") && git -C '$R' config core.hooksPath '$W/hooks-none'" $plain \
+		--vs --before "$(reset "$GL/home/repositories/bench.git")" $(glpush bench) \
+		--vs --before "$(reset "$GL/home/repositories/bench-pc.git")" $(glpush bench-pc) \
+		--vs --before "$(reset "$R") && git -C '$R' config core.hooksPath '$R/hooks'" $plain)
+	none=$1 gl=$6 glpc=${11} ours=${16}
+	[ "$(git -C "$GL/home/repositories/bench-pc.git" rev-parse develop)" = "$SMALL" ] ||
+		die "the push through gitolite and policy-check did not land"
+	row "12. gitolite3 (gitolite-shell and its update hook) on the push of scenario 2 vs no hook" \
+		"$(fmt_ms "$gl")" "$(fmt_ms "$none") no hook" "$(ratio "$gl" "$none")" "(information)" "-"
+	row "12b. the same push: our hooks alone (row 2) vs gitolite3's own" \
+		"$(fmt_ms "$ours")" "$(fmt_ms "$gl") gitolite3" "$(ratio "$ours" "$gl")" "(information)" "-"
+	row "12c. gitolite3 with ours beside it (pre-receive, reference-transaction) vs gitolite3 alone" \
+		"$(fmt_ms "$glpc")" "$(fmt_ms "$gl") gitolite3" "$(ratio "$glpc" "$gl")" "(what adding policy-check costs a gitolite server)" "-"
+	git -C "$R" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$H"
+	git -C "$R" config --unset core.hooksPath
+}
+
 # ---- main -------------------------------------------------------------------
 
 [ -x "$BT" ] && [ -x "$GEN" ] && [ -x "$HOOK" ] && [ -x "$APPEND" ] && [ -x "$B/tests/bench/bench-glob" ] || die "build first (make bench does)"
@@ -691,7 +754,7 @@ R=$W/bench.git
 : >"$NOTES"
 # The short CPU-bound measurements first: after the pushes of 100,000
 # commits (close to 1 GiB of memory) the machine is slower for a while.
-for s in 8 1 2 5 6 10 9 3 4 7; do
+for s in 8 1 2 12 5 6 10 9 3 4 7; do
 	if want $s; then
 		"scenario$s"
 	fi
