@@ -1,9 +1,10 @@
 #!/bin/sh
 test_description='the hooks find the policy git config names, however the config spells it
 
-The reference-transaction hook reads policycheck.policy from the
-repository config without libgit2 when the value there is plain, and
-leaves every other spelling to libgit2.  Each case writes one spelling and
+Both hooks read policycheck.policy from the repository config directly
+when the value there is plain, and leave every other spelling to git
+itself (git config), never to libgit2, which the reference-transaction
+hook does not link.  Each case writes one spelling and
 pushes through the hooks: both hooks must record the policy that git
 config itself names (the sha256 of policy-b.yml), never policy.yml.'
 . "$(dirname "$0")/test-lib.sh"
@@ -52,20 +53,33 @@ test_expect_success 'a value relative to GIT_DIR' '
 	printf "[policycheck]\n\tpolicy = ../policy-b.yml\n" | spell 4
 '
 
-test_expect_success 'a quoted value, a value with a comment after it (left to libgit2)' '
+test_expect_success 'a quoted value, a value with a comment after it (left to git)' '
 	printf "[policycheck]\n\tpolicy = %s\n\tpolicy = \"%s\"\n" "$A" "$B" | spell 5 &&
 	printf "[policycheck]\n\tpolicy = %s ; a comment\n" "$B" | spell 6
 '
 
-test_expect_success 'an include after the value overrides it (left to libgit2)' '
+test_expect_success 'an include after the value overrides it (left to git)' '
 	printf "[policycheck]\n\tpolicy = %s\n" "$B" >server.git/b.config &&
 	printf "[policycheck]\n\tpolicy = %s\n[include]\n\tpath = b.config\n" "$A" | spell 7
 '
 
-test_expect_success 'no value in the repository: the global configuration names it (left to libgit2)' '
+test_expect_success 'no value in the repository: the global configuration names it (left to git)' '
 	git config --global policycheck.policy "$B" &&
 	printf "" | spell 8 &&
 	git config --global --unset policycheck.policy
+'
+
+test_expect_success 'a value git cannot read (a key without a value): the push is refused, naming it' '
+	git -C server.git config --remove-section policycheck 2>/dev/null
+	cp server.git/config config.good &&
+	printf "[policycheck]\n\tpolicy\n" >>server.git/config &&
+	(cd work && git checkout -q -B feature/9 origin/main && pc_commit f9 "9" &&
+		test_must_fail env REMOTE_USER=alice git push origin feature/9 2>../err) &&
+	cp config.good server.git/config &&
+	git -C server.git config policycheck.policy "$A" &&
+	cat err &&
+	grep "^remote: policy-check: rejected: .*server.git: git config policycheck.policy: git says it cannot be read" err &&
+	test_must_fail git -C server.git rev-parse -q --verify refs/heads/feature/9
 '
 
 test_expect_success 'the log the hooks wrote verifies' '
