@@ -101,7 +101,13 @@ void pc_sshkey_free(pc_sshkey *key)
 	free(key);
 }
 
-static int load_ed25519(pc_sshkey *key, pc_sshreader *rd, pc_error *err)
+/*
+ * check_only: the key is only judged (a policy's users: keys), never used.
+ * OpenSSL takes any 32 bytes as an Ed25519 public key, so there is nothing
+ * more to judge, and making one for each user of the policy cost more than
+ * the rest of the policy's load.
+ */
+static int load_ed25519(pc_sshkey *key, pc_sshreader *rd, int check_only, pc_error *err)
 {
 	const unsigned char *pk;
 	size_t n;
@@ -112,6 +118,8 @@ static int load_ed25519(pc_sshkey *key, pc_sshreader *rd, pc_error *err)
 	if (n != 32)
 		return pc_error_set(err, PC_EINVAL,
 			"public key: an ssh-ed25519 key is 32 bytes, this one is %zu", n);
+	if (check_only)
+		return 0;
 	key->pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pk, n);
 	if (!key->pkey)
 		return pc_error_set(err, PC_EINVAL, "public key: the ssh-ed25519 key is not valid");
@@ -227,7 +235,8 @@ done:
 	return r;
 }
 
-int pc_sshkey_from_blob(pc_sshkey **out, const unsigned char *blob, size_t len, pc_error *err)
+static int from_blob(pc_sshkey **out, const unsigned char *blob, size_t len, int check_only,
+	pc_error *err)
 {
 	pc_sshreader rd;
 	const unsigned char *name;
@@ -249,7 +258,7 @@ int pc_sshkey_from_blob(pc_sshkey **out, const unsigned char *blob, size_t len, 
 	}
 	switch (key->type->kind) {
 	case KIND_ED25519:
-		r = load_ed25519(key, &rd, err);
+		r = load_ed25519(key, &rd, check_only, err);
 		break;
 	case KIND_ECDSA:
 		r = load_ecdsa(key, &rd, err);
@@ -280,6 +289,11 @@ done:
 	return r;
 }
 
+int pc_sshkey_from_blob(pc_sshkey **out, const unsigned char *blob, size_t len, pc_error *err)
+{
+	return from_blob(out, blob, len, 0, err);
+}
+
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -299,7 +313,8 @@ static size_t next_field(const char *s, size_t len, size_t *i, size_t *at)
 /* The longest base64 we take for one key: a 16384-bit RSA key is under 2,800 characters. */
 #define KEY_B64_MAX 8192
 
-int pc_sshkey_parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad, pc_error *err)
+static int parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad, int check_only,
+	pc_error *err)
 {
 	size_t i = 0, type_at, type_len, b64_at, b64_len;
 	unsigned char *blob = NULL;
@@ -336,7 +351,7 @@ int pc_sshkey_parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad
 			pc_error_set(err, PC_EINVAL, "key data is not valid base64");
 		goto done;
 	}
-	if ((r = pc_sshkey_from_blob(&key, blob, blob_len, err)) < 0)
+	if ((r = from_blob(&key, blob, blob_len, check_only, err)) < 0)
 		goto done;
 	if (!pc_sshreader_span_is((const unsigned char *)s + type_at, type_len, key->type->name)) {
 		*bad = type_at;
@@ -353,11 +368,27 @@ done:
 	return r;
 }
 
+int pc_sshkey_parse_text(pc_sshkey **out, const char *s, size_t len, size_t *bad, pc_error *err)
+{
+	return parse_text(out, s, len, bad, 0, err);
+}
+
 int pc_sshkey_parse(pc_sshkey **out, const char *line, pc_error *err)
 {
 	size_t bad;
 
 	return pc_sshkey_parse_text(out, line, strlen(line), &bad, err);
+}
+
+int pc_sshkey_check(const char *line, pc_error *err)
+{
+	pc_sshkey *key = NULL;
+	size_t bad;
+	int r;
+
+	r = parse_text(&key, line, strlen(line), &bad, 1, err);
+	pc_sshkey_free(key);
+	return r;
 }
 
 const char *pc_sshkey_type(const pc_sshkey *key)

@@ -22,6 +22,12 @@ typedef struct pc_sshkey pc_sshkey;
 
 /* Parse an authorized-key style line "TYPE BASE64 [comment]". */
 int pc_sshkey_parse(pc_sshkey **out, const char *line, pc_error *err);
+/*
+ * Judge a key line as pc_sshkey_parse does, for a key that is not used
+ * (the policy's users: keys, checked when it loads): the same errors,
+ * without building what a verification needs.
+ */
+int pc_sshkey_check(const char *line, pc_error *err);
 /* Parse the wire-format public key blob. */
 int pc_sshkey_from_blob(pc_sshkey **out, const unsigned char *blob, size_t len, pc_error *err);
 void pc_sshkey_free(pc_sshkey *key);

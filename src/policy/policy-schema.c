@@ -227,7 +227,6 @@ int pc_policy_check_key_line(const char *line, char *why, size_t whysz, const ch
 {
 	const char *p = line, *t, *b;
 	unsigned char *blob = NULL;
-	pc_sshkey *key = NULL;
 	pc_error err = PC_ERROR_INIT;
 	size_t tlen, blen, bloblen, i;
 	uint32_t slen;
@@ -298,7 +297,7 @@ int pc_policy_check_key_line(const char *line, char *why, size_t whysz, const ch
 	 * key itself is judged by the parser the verifier uses, so that a key
 	 * the loader takes is one a signature can be checked against.
 	 */
-	if ((r = pc_sshkey_parse(&key, line, &err)) < 0) {
+	if ((r = pc_sshkey_check(line, &err)) < 0) {
 		if (r != PC_ENOMEM) {
 			snprintf(why, whysz, "%s", err.msg);
 			r = PC_EINVAL;
@@ -309,7 +308,6 @@ int pc_policy_check_key_line(const char *line, char *why, size_t whysz, const ch
 	*b64len = blen;
 	r = 0;
 done:
-	pc_sshkey_free(key);
 	free(blob);
 	return r;
 }

@@ -22,8 +22,10 @@
 
 #include <openssl/evp.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 
@@ -731,11 +733,18 @@ int pc_policy_path_for_repo(char **out, const char *git_dir, pc_error *err)
 {
 	char *opt = NULL, *val = NULL;
 	char *argv[] = { "git", NULL, "config", "-z", "--path", "--get", "policycheck.policy", NULL };
+	struct stat st;
 	size_t len = 0;
 	int r, code;
 
 	if (path_from_local_config(out, git_dir))
 		return 0;
+	if (stat(git_dir, &st) < 0)
+		return pc_error_set(err, PC_ENOTFOUND, "%s: cannot open the repository: %s", git_dir,
+			strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pc_error_set(err, PC_ENOTFOUND, "%s: cannot open the repository: not a directory",
+			git_dir);
 	/*
 	 * Anything else is git's own answer: the system and global files,
 	 * includes, `git -c` on the server, exactly as git reads them, and
