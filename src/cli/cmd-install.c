@@ -58,43 +58,13 @@ static int hook_dir(char *out, size_t size)
 	return 0;
 }
 
-/*
- * 1 when the hook at path was installed by policy-check: a symbolic link
- * to a program of that name in `dir` (where this install takes them
- * from) or in a directory that holds all of policy-check's hook programs
- * (an earlier install from elsewhere, before an upgrade moved them), or
- * a script with HOOK_MARKER (what installs wrote before 2026-12).
- * gitolite links its update hook to a directory of its own, which holds
- * no reference-transaction: never taken for ours.
- */
-static int is_ours(const char *path, const char *name, const char *dir)
+static int is_ours(const char *path)
 {
-	char buf[512], target[PATH_MAX], *slash, probe[PATH_MAX + 64];
-	struct stat st;
+	char buf[512];
 	ssize_t n;
-	size_t i;
-	int fd;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (lstat(path, &st) < 0)
-		return 0;
-	if (S_ISLNK(st.st_mode)) {
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
-			return 0;
-		target[n] = '\0';
-		if (target[0] != '/' || !(slash = strrchr(target, '/')) || strcmp(slash + 1, name))
-			return 0;
-		*slash = '\0';
-		if (dir && !strcmp(target, dir))
-			return 1;
-		for (i = 0; i < PC_ARRAY_SIZE(known_hooks); i++) {
-			snprintf(probe, sizeof(probe), "%s/%s", target, known_hooks[i]);
-			if (access(probe, X_OK) < 0)
-				return 0;
-		}
-		return 1;
-	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -170,15 +140,11 @@ static int keep_foreign(const char *repo, const char *name, const char *path, co
 	return 0;
 }
 
-/*
- * hooks/NAME becomes a symbolic link to the hook program: git runs it
- * directly, where a script that exec'd it cost a shell's start-up, three
- * times a push (a tenth of a small push without hooks).
- */
 static int install_hook(const char *repo, const char *name, const char *dir, int force)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], program[PATH_MAX + 64];
 	struct stat st;
+	FILE *fp;
 
 	snprintf(program, sizeof(program), "%s/%s", dir, name);
 	if (access(program, X_OK) < 0) {
@@ -186,7 +152,7 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/hooks/%s", repo, name);
-	if (lstat(path, &st) == 0 && !is_ours(path, name, dir) && !force &&
+	if (lstat(path, &st) == 0 && !is_ours(path) && !force &&
 	    keep_foreign(repo, name, path, &st) < 0)
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s.pc-tmp", path);
@@ -195,7 +161,12 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.pc-tmp", path);
-	if ((unlink(tmp) < 0 && errno != ENOENT) || symlink(program, tmp) < 0 || rename(tmp, path) < 0) {
+	if (!(fp = fopen(tmp, "w"))) {
+		cmd_error("install: cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "#!/bin/sh\n%s\nexec '%s' \"$@\"\n", HOOK_MARKER, program);
+	if (fclose(fp) != 0 || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
 		cmd_error("install: cannot install %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
@@ -205,14 +176,14 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 }
 
 /* 1 when any hook of the repository was installed by policy-check. */
-static int has_our_hooks(const char *repo, const char *dir)
+static int has_our_hooks(const char *repo)
 {
 	char path[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < PC_ARRAY_SIZE(known_hooks); i++) {
 		snprintf(path, sizeof(path), "%s/hooks/%s", repo, known_hooks[i]);
-		if (is_ours(path, known_hooks[i], dir))
+		if (is_ours(path))
 			return 1;
 	}
 	return 0;
@@ -499,7 +470,7 @@ int cmd_install(int argc, char **argv)
 	cmd_where where = CMD_WHERE_INIT;
 	cmd_parser p;
 	const char *policy_path, *hooks[8];
-	char dir[PATH_MAX], dir_abs[PATH_MAX], policy_abs[PATH_MAX];
+	char dir[PATH_MAX], policy_abs[PATH_MAX];
 	size_t nhooks = 0, i, j;
 	int force = 0, c, r = 0, known;
 	pc_policy *policy = NULL;
@@ -542,13 +513,6 @@ int cmd_install(int argc, char **argv)
 		}
 	}
 	hook_dir(dir, sizeof(dir));
-	/* the hooks link to it: absolute, whatever PC_HOOK_DIR was */
-	if (!realpath(dir, dir_abs)) {
-		cmd_error("install: hook program directory %s: %s; build and install policy-check first",
-			dir, strerror(errno));
-		return 2;
-	}
-	snprintf(dir, sizeof(dir), "%s", dir_abs);
 	for (i = optind; i < (size_t)argc; i++) {
 		if (git_repository_open_bare(&repo, argv[i]) < 0) {
 			cmd_error("install: %s is not a bare git repository", argv[i]);
@@ -566,7 +530,7 @@ int cmd_install(int argc, char **argv)
 			 * get their baseline first, or the hooks are not installed.  A
 			 * reinstall writes none: that would explain away a bypass.
 			 */
-			if (!has_our_hooks(argv[i], dir) &&
+			if (!has_our_hooks(argv[i]) &&
 			    write_baseline(repo, argv[i], policy_path ? policy_abs : NULL) < 0) {
 				r = 2;
 				git_repository_free(repo);

@@ -148,13 +148,6 @@ pc_audit_verify() {
 	policy-check audit verify --vkey "$SHARNESS_TRASH_DIRECTORY/audit/audit.vkey" "$SHARNESS_TRASH_DIRECTORY/audit/audit.log"
 }
 
-# pc_is_our_hook PATH: policy-check install put PATH there (a symbolic link
-# to the hook program of the same name in $PC_HOOK_DIR).
-pc_is_our_hook() {
-	test -L "$1" &&
-	test "$(readlink -f "$1")" = "$(readlink -f "$PC_HOOK_DIR/$(basename "$1")")"
-}
-
 # pc_push accept|reject USER [GIT-PUSH-ARGS...]: push from the current clone
 # as USER (REMOTE_USER), then check the result as git's check_push_result
 # does: the push succeeds (accept) or fails (reject); git reports each ref
