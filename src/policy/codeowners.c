@@ -959,6 +959,22 @@ static int index_rule(pc_codeowners *co, uint32_t r)
 	return file_candidate(co, r, 0);
 }
 
+/* "SECTION/PATTERN", without printf, which cost a fifth of a parse. */
+static int dedup_key(pc_buf *key, size_t section, const char *pattern)
+{
+	char num[24], *p = num + sizeof(num);
+
+	do {
+		*--p = (char)('0' + section % 10);
+		section /= 10;
+	} while (section);
+	pc_buf_clear(key);
+	pc_buf_put(key, p, (size_t)(num + sizeof(num) - p));
+	pc_buf_putc(key, '/');
+	pc_buf_puts(key, pattern);
+	return pc_buf_error(key);
+}
+
 static int build_index(pc_codeowners *co)
 {
 	co_map seen;
@@ -979,9 +995,8 @@ static int build_index(pc_codeowners *co)
 		 * An older rule with the same pattern in the same section can
 		 * never be the last match: leave it out of the index.
 		 */
-		pc_buf_clear(&key);
-		pc_buf_printf(&key, "%zu/%s", co->rules[r].section, co->rules[r].pattern);
-		if (pc_buf_error(&key) < 0 || !(ent = map_get(&seen, key.ptr, key.len, hash_bytes(key.ptr, key.len))))
+		if (dedup_key(&key, co->rules[r].section, co->rules[r].pattern) < 0 ||
+		    !(ent = map_get(&seen, key.ptr, key.len, hash_bytes(key.ptr, key.len))))
 			goto done;
 		if (ent->l[L_EXACT].n)
 			continue;
