@@ -146,6 +146,15 @@ static int install_hook(const char *repo, const char *name, const char *dir, int
 	struct stat st;
 	FILE *fp;
 
+	/* reference-transaction runs record-transaction, from its own directory */
+	if (!strcmp(name, "reference-transaction")) {
+		snprintf(program, sizeof(program), "%s/record-transaction", dir);
+		if (access(program, X_OK) < 0) {
+			cmd_error("install: hook program %s is missing; build and install policy-check first",
+				program);
+			return -1;
+		}
+	}
 	snprintf(program, sizeof(program), "%s/%s", dir, name);
 	if (access(program, X_OK) < 0) {
 		cmd_error("install: hook program %s is missing; build and install policy-check first", program);

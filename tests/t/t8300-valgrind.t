@@ -12,13 +12,14 @@ if grep -q '^PC_CFLAGS = .*-fsanitize' "$PC_BUILD_DIR/Makefile"; then
 fi
 
 # Hook programs wrapped by valgrind: each run leaves vg/NAME.PID.log,
-# empty unless valgrind found something, and a mark in vg/ran.
+# empty unless valgrind found something, and a mark in vg/ran.  Children
+# are traced: reference-transaction execs record-transaction.
 mkdir -p wrappers vg
 for h in pre-receive update reference-transaction; do
 	cat >"wrappers/$h" <<-WRAP
 	#!/bin/sh
 	echo $h >>"$PWD/vg/ran"
-	exec valgrind -q --error-exitcode=99 --leak-check=full \\
+	exec valgrind -q --error-exitcode=99 --leak-check=full --trace-children=yes --trace-children-skip='*/git' \\
 		--log-file="$PWD/vg/$h.%p.log" "$PC_BUILD_DIR/hooks/$h" "\$@"
 	WRAP
 	chmod +x "wrappers/$h"
