@@ -11,7 +11,7 @@ fi
 # PC_FAULT_PRE_RECEIVE or PC_FAULT_REFERENCE_TRANSACTION.  Faults injected
 # are logged to faults.log (PC_FAULT_LOG).
 mkdir -p wrappers
-for h in pre-receive reference-transaction; do
+for h in pre-receive reference-transaction record-transaction; do
 	var=PC_FAULT_$(echo $h | tr a-z- A-Z_)
 	cat >"wrappers/$h" <<-WRAP
 	#!/bin/sh

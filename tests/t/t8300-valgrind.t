@@ -15,7 +15,7 @@ fi
 # empty unless valgrind found something, and a mark in vg/ran.  Children
 # are traced: reference-transaction execs record-transaction.
 mkdir -p wrappers vg
-for h in pre-receive update reference-transaction; do
+for h in pre-receive update reference-transaction record-transaction; do
 	cat >"wrappers/$h" <<-WRAP
 	#!/bin/sh
 	echo $h >>"$PWD/vg/ran"

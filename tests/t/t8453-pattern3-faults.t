@@ -10,7 +10,7 @@ fi
 # pre-receive runs through a wrapper that passes PC_FAULT_PRE_RECEIVE on
 # as PC_FAULT and logs each fault injected to faults.log.
 mkdir -p wrappers
-for h in pre-receive update reference-transaction; do
+for h in pre-receive update reference-transaction record-transaction; do
 	cat >"wrappers/$h" <<-WRAP
 	#!/bin/sh
 	PC_FAULT=\${PC_FAULT_PRE_RECEIVE:-}
