@@ -3,6 +3,7 @@
  * section 3): what each reads from git, and in what order it judges,
  * records and reports.
  */
+#include "config.h"
 #include "hook.h"
 #include "chain.h"
 #include "session.h"
@@ -83,6 +84,18 @@ static void hook_out_close(FILE *fp)
  */
 static struct timespec hook_started;
 static int hook_git;	/* whether hook_start started libgit2 */
+/*
+ * The repository of a hook that judged a big push holds libgit2's object
+ * cache: many thousands of objects that git_repository_free would free
+ * one by one just before the process exits and the kernel takes all its
+ * memory back at once.  Outside sanitizer builds (whose leak check wants
+ * every block freed) the handle is left to the exit, kept here so that it
+ * stays reachable (valgrind).  Only memory is left: the hook has nothing
+ * to flush or unlock in it, whatever the outcome.
+ */
+#ifndef PC_SANITIZERS
+static git_repository *volatile hook_kept_repo;	/* volatile: the store stays */
+#endif
 
 static void hook_start(pc_session *s, const char *hook, int with_git)
 {
@@ -107,6 +120,10 @@ static void hook_done(pc_session *s, const char *decision)
 	/* reference-transaction: nothing to say of a transaction of HEAD alone */
 	if (!decision || s->nupdates || s->failure)
 		pc_session_log(s, decision, usec);
+#ifndef PC_SANITIZERS
+	hook_kept_repo = s->repo;
+	s->repo = NULL;
+#endif
 	pc_session_release(s);
 	if (hook_git)
 		git_libgit2_shutdown();
