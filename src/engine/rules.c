@@ -141,7 +141,27 @@ int pc_rules_branch_name(pc_ctx *ctx, pc_change *c, pc_error *err)
 	return 0;
 }
 
-static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
+/*
+ * A commit's label ("abc1234 (subject)") is made when a message needs it:
+ * a push of many commits that breaks no rule reads no subject.
+ */
+typedef struct commit_label {
+	git_repository *repo;
+	const git_oid *id;
+	int made;
+	char text[128];
+} commit_label;
+
+static const char *label_of(commit_label *l)
+{
+	if (!l->made) {
+		pc_commit_label(l->text, sizeof(l->text), l->repo, l->id);
+		l->made = 1;
+	}
+	return l->text;
+}
+
+static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, commit_label *l,
 	size_t *nbad)
 {
 	const char *msg = git_commit_message(commit);
@@ -151,18 +171,18 @@ static int check_message(pc_ctx *ctx, pc_change *c, git_commit *commit, const ch
 		msg = "";
 	r = pc_regex_match(&ctx->rules->message, msg, strlen(msg));
 	if (r == PC_ELIMIT)
-		return limit_hit(c, "rules.commit_message", label);
+		return limit_hit(c, "rules.commit_message", label_of(l));
 	if (r == 1 || r < 0) {
 		if (r < 0)
 			return pc_verdict_reject(c->v, "rules", NULL,
-				"commit %s: rules.commit_message could not be matched", label);
+				"commit %s: rules.commit_message could not be matched", label_of(l));
 		return 0;
 	}
 	if ((*nbad)++ < MAX_LISTED)
 		return pc_verdict_reject(c->v, "rules",
 			"reword it (git rebase -i, then 'reword') and push again",
 			"commit %s: message does not match rules.commit_message '%s'",
-			label, ctx->policy->rules.commit_message);
+			label_of(l), ctx->policy->rules.commit_message);
 	return 0;
 }
 
@@ -170,10 +190,16 @@ typedef struct tree_check {
 	pc_ctx *ctx;
 	pc_change *c;
 	const char *kind;	/* "commit", "tree" */
-	const char *label;
+	const char *label;	/* or, when NULL: */
+	commit_label *lazy;
 	git_odb *odb;
 	pc_error *err;
 } tree_check;
+
+static const char *tree_label(tree_check *t)
+{
+	return t->label ? t->label : label_of(t->lazy);
+}
 
 static int check_added(const pc_tree_change *ch, void *payload)
 {
@@ -194,18 +220,18 @@ static int check_added(const pc_tree_change *ch, void *payload)
 			r = pc_verdict_reject(t->c->v, "rules",
 				"remove the file from the commits (git rebase -i) and push again",
 				"%s %s adds %s, which matches rules.deny_paths '%s'",
-				t->kind, t->label, ch->path, p->rules.deny_paths.items[j]);
+				t->kind, tree_label(t), ch->path, p->rules.deny_paths.items[j]);
 	}
 	if (p->rules.max_blob_size && r == 0 &&
 	    (ch->new_mode == GIT_FILEMODE_BLOB || ch->new_mode == GIT_FILEMODE_BLOB_EXECUTABLE)) {
 		if (git_odb_read_header(&size, &type, t->odb, &ch->new_id) < 0)
-			return pc_error_set(t->err, PC_EIO, "cannot read %s %s: %s", t->kind, t->label,
+			return pc_error_set(t->err, PC_EIO, "cannot read %s %s: %s", t->kind, tree_label(t),
 				git_error_last() ? git_error_last()->message : "unknown error");
 		if ((uint64_t)size > p->rules.max_blob_size)
 			r = pc_verdict_reject(t->c->v, "rules",
 				"keep large files out of the repository (an artifact store, or Git LFS)",
 				"%s %s adds %s of %zu bytes, over rules.max_blob_size (%llu bytes)",
-				t->kind, t->label, ch->path, size, (unsigned long long)p->rules.max_blob_size);
+				t->kind, tree_label(t), ch->path, size, (unsigned long long)p->rules.max_blob_size);
 	}
 	/* A rejection is recorded in the verdict; only errors stop the walk. */
 	return r < 0 ? r : 0;
@@ -218,12 +244,12 @@ static int check_added(const pc_tree_change *ch, void *payload)
  * what it took from a parent is that parent's, checked with it when it was
  * new, or already in the repository.
  */
-static int check_tree_changes(pc_ctx *ctx, pc_change *c, git_commit *commit, const char *label,
-	pc_error *err)
+static int check_tree_changes(pc_ctx *ctx, pc_change *c, pc_newfiles *nf, git_commit *commit,
+	commit_label *l, pc_error *err)
 {
 	unsigned int np = git_commit_parentcount(commit), k;
 	git_commit *parent = NULL;
-	git_tree **trees = NULL, *tree = NULL;
+	git_oid *trees = NULL;
 	tree_check t;
 	int r = 0;
 
@@ -231,29 +257,27 @@ static int check_tree_changes(pc_ctx *ctx, pc_change *c, git_commit *commit, con
 	if (np && !(trees = pc_calloc(np, sizeof(*trees))))
 		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	for (k = 0; k < np; k++) {
-		if (git_commit_parent(&parent, commit, k) < 0 || git_commit_tree(&trees[k], parent) < 0)
+		if (git_commit_parent(&parent, commit, k) < 0)
 			goto git_error;
+		git_oid_cpy(&trees[k], git_commit_tree_id(parent));
 		git_commit_free(parent);
 		parent = NULL;
 	}
-	if (git_commit_tree(&tree, commit) < 0 || git_repository_odb(&t.odb, ctx->repo) < 0)
+	if (git_repository_odb(&t.odb, ctx->repo) < 0)
 		goto git_error;
 	t.ctx = ctx;
 	t.c = c;
 	t.kind = "commit";
-	t.label = label;
+	t.lazy = l;
 	t.err = err;
-	r = pc_repo_new_files(ctx->repo, tree, (const git_tree *const *)trees, np, check_added, &t, err);
+	r = pc_newfiles_run(nf, git_commit_tree_id(commit), trees, np, check_added, &t, err);
 	goto done;
 git_error:
-	r = pc_error_set(err, PC_EIO, "cannot read commit %s: %s", label,
+	r = pc_error_set(err, PC_EIO, "cannot read commit %s: %s", label_of(l),
 		git_error_last() ? git_error_last()->message : "unknown error");
 done:
 	git_odb_free(t.odb);
-	for (k = 0; trees && k < np; k++)
-		git_tree_free(trees[k]);
 	free(trees);
-	git_tree_free(tree);
 	git_commit_free(parent);
 	return r;
 }
@@ -403,7 +427,8 @@ int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 {
 	const pc_policy *p = ctx->policy;
 	git_commit *commit = NULL;
-	char label[128];
+	pc_newfiles *nf = NULL;
+	commit_label l;
 	size_t i, nbad = 0;
 	int r = 0, need_tree;
 
@@ -414,21 +439,29 @@ int pc_rules_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		return r;
 	if (!c->nrepo_new)
 		return need_tree ? check_object(ctx, c, err) : 0;
+	/* One walker for the change: trees shared by its commits are read once. */
+	if (need_tree && pc_newfiles_new(&nf, ctx->repo) < 0)
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
 	for (i = 0; i < c->nrepo_new && r == 0; i++) {
-		if (git_commit_lookup(&commit, ctx->repo, &c->repo_new[i]) < 0)
-			return pc_error_set(err, PC_EIO, "cannot read a new commit: %s",
+		if (git_commit_lookup(&commit, ctx->repo, &c->repo_new[i]) < 0) {
+			r = pc_error_set(err, PC_EIO, "cannot read a new commit: %s",
 				git_error_last() ? git_error_last()->message : "unknown error");
-		pc_commit_label(label, sizeof(label), ctx->repo, &c->repo_new[i]);
+			break;
+		}
+		memset(&l, 0, sizeof(l));
+		l.repo = ctx->repo;
+		l.id = &c->repo_new[i];
 		/* Merges made by git carry git's own message. */
 		if (git_commit_parentcount(commit) <= 1 && p->rules.commit_message)
-			r = check_message(ctx, c, commit, label, &nbad);
+			r = check_message(ctx, c, commit, &l, &nbad);
 		if (r == 0 && need_tree)
-			r = check_tree_changes(ctx, c, commit, label, err);
+			r = check_tree_changes(ctx, c, nf, commit, &l, err);
 		if (r == 0 && p->rules.signed_commits)
-			r = check_signature(ctx, c, commit, label, NULL, err);
+			r = check_signature(ctx, c, commit, label_of(&l), NULL, err);
 		git_commit_free(commit);
 		commit = NULL;
 	}
+	pc_newfiles_free(nf);
 	if (r == 0 && nbad > MAX_LISTED)
 		r = pc_verdict_reject(c->v, "rules", NULL,
 			"and %zu more commits whose message does not match rules.commit_message",

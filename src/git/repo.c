@@ -585,90 +585,373 @@ int pc_repo_diff_trees(git_repository *repo, const git_tree *a, const git_tree *
 	return r;
 }
 
-/* The entry of `tree` named like `e`, when it is the same file or subtree. */
-static int same_entry(const git_tree *tree, const git_tree_entry *e)
-{
-	const git_tree_entry *p = tree ? git_tree_entry_byname(tree, git_tree_entry_name(e)) : NULL;
+/* ---- the files a commit brings of its own ------------------------------- */
 
-	return p && git_oid_equal(git_tree_entry_id(p), git_tree_entry_id(e)) &&
-		git_tree_entry_filemode(p) == git_tree_entry_filemode(e);
+/*
+ * The trees a pc_newfiles walker has read, in two generations: a tree
+ * found in the old one is referenced again from the young one; once the
+ * young one's trees hold TREE_GEN_ENTRIES entries in all, the old one is
+ * dropped and the young one becomes the old.  The walker so holds a
+ * bounded number of trees whatever the push, and what a chain of commits
+ * reads again soon (its parent's trees, the previous version of a
+ * directory) is not read from the pack again.  libgit2's own object cache
+ * is no substitute: it evicts at random once full, keeps far more memory
+ * than it counts, and is freed object by object at exit.
+ */
+#define TREE_GEN_ENTRIES (1u << 17)
+/* libgit2's default size limit of the trees it caches (git_libgit2_opts(3)) */
+#define LIBGIT2_TREE_CACHE_LIMIT 4096
+/* Paths remembered per tree id as checked whole (see seen_add). */
+#define SEEN_PATHS_MAX 16
+
+typedef struct tree_slot {
+	git_oid id;
+	git_tree *tree;		/* NULL: empty slot */
+} tree_slot;
+
+typedef struct tree_gen {
+	tree_slot *slots;
+	size_t n, cap, weight;	/* weight: entries of its trees */
+} tree_gen;
+
+typedef struct seen_slot {
+	git_oid id;
+	char *path;		/* NULL: empty slot */
+} seen_slot;
+
+struct pc_newfiles {
+	git_repository *repo;
+	tree_gen young, old;
+	seen_slot *seen;	/* (tree id, path) checked whole */
+	size_t nseen, seen_cap;
+	pc_buf path;
+	pc_tree_change_cb cb;
+	void *payload;
+	pc_error *err;
+};
+
+static tree_slot *gen_slot(const tree_gen *g, const git_oid *id)
+{
+	size_t i;
+
+	for (i = oid_hash(id) & (g->cap - 1); g->slots[i].tree; i = (i + 1) & (g->cap - 1))
+		if (git_oid_equal(&g->slots[i].id, id))
+			break;
+	return &g->slots[i];
 }
 
-static int walk_new(tree_walk *w, const git_tree *tree, git_tree **parents, size_t np, unsigned depth)
+static void gen_clear(tree_gen *g)
 {
-	size_t n = git_tree_entrycount(tree), len = w->path.len, i, k, nsub;
-	const git_tree_entry *e, *pe;
-	git_tree **sub = NULL, *t = NULL;
-	pc_tree_change ch;
-	int r = 0, seen;
+	size_t i;
 
+	for (i = 0; i < g->cap; i++)
+		git_tree_free(g->slots[i].tree);
+	free(g->slots);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Keep `tree` (a reference the young generation takes over) in `g`. */
+static int gen_put(tree_gen *g, const git_oid *id, git_tree *tree)
+{
+	tree_slot *s;
+	size_t i;
+
+	if ((g->n + 1) * 2 > g->cap) {
+		tree_gen n = { NULL, 0, g->cap ? g->cap * 2 : 256, g->weight };
+
+		if (!(n.slots = pc_calloc(n.cap, sizeof(*n.slots)))) {
+			git_tree_free(tree);
+			return PC_ENOMEM;
+		}
+		for (i = 0; i < g->cap; i++)
+			if (g->slots[i].tree)
+				*gen_slot(&n, &g->slots[i].id) = g->slots[i];
+		n.n = g->n;
+		free(g->slots);
+		*g = n;
+	}
+	s = gen_slot(g, id);
+	git_oid_cpy(&s->id, id);
+	s->tree = tree;
+	g->n++;
+	g->weight += git_tree_entrycount(tree) + 1;
+	return 0;
+}
+
+/* The tree `id`, a reference of the caller's own (git_tree_free it). */
+static int nf_tree(git_tree **out, pc_newfiles *nf, const git_oid *id)
+{
+	git_tree *t = NULL;
+	tree_slot *s;
+
+	*out = NULL;
+	if (nf->young.cap && (s = gen_slot(&nf->young, id))->tree)
+		return git_object_dup((git_object **)out, (git_object *)s->tree) < 0 ?
+			git_fail(nf->err, PC_EIO, "cannot read tree") : 0;
+	if (nf->old.cap && (s = gen_slot(&nf->old, id))->tree) {
+		if (git_object_dup((git_object **)&t, (git_object *)s->tree) < 0)
+			return git_fail(nf->err, PC_EIO, "cannot read tree");
+	} else if (git_tree_lookup(&t, nf->repo, id) < 0) {
+		return git_fail(nf->err, PC_EIO, "cannot read tree");
+	}
+	if (nf->young.weight >= TREE_GEN_ENTRIES) {
+		gen_clear(&nf->old);
+		nf->old = nf->young;
+		memset(&nf->young, 0, sizeof(nf->young));
+	}
+	if (git_object_dup((git_object **)out, (git_object *)t) < 0 || gen_put(&nf->young, id, t) < 0) {
+		git_tree_free(*out);
+		*out = NULL;
+		return pc_error_set(nf->err, PC_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * Whether tree `id` was checked whole at `path` (every file under it
+ * passed to the callback, none skipped as a parent's) earlier in this
+ * walker's life.  Keyed on the path as well as the id: deny_paths match
+ * the path, and the same tree elsewhere is other files.
+ */
+static int seen_has(const pc_newfiles *nf, const git_oid *id, const char *path)
+{
+	size_t i;
+
+	if (!nf->seen_cap)
+		return 0;
+	for (i = oid_hash(id) & (nf->seen_cap - 1); nf->seen[i].path; i = (i + 1) & (nf->seen_cap - 1))
+		if (git_oid_equal(&nf->seen[i].id, id) && !strcmp(nf->seen[i].path, path))
+			return 1;
+	return 0;
+}
+
+/*
+ * Remember (id, path) as checked whole.  At most SEEN_PATHS_MAX paths per
+ * tree: the same tree under thousands of paths is then read again (the
+ * cost of the push) instead of making every look-up a long scan.
+ */
+static int seen_add(pc_newfiles *nf, const git_oid *id, const char *path)
+{
+	size_t i, same = 0;
+
+	if ((nf->nseen + 1) * 2 > nf->seen_cap) {
+		size_t cap = nf->seen_cap ? nf->seen_cap * 2 : 64, j;
+		seen_slot *slots = pc_calloc(cap, sizeof(*slots));
+
+		if (!slots)
+			return PC_ENOMEM;
+		for (j = 0; j < nf->seen_cap; j++) {
+			if (!nf->seen[j].path)
+				continue;
+			for (i = oid_hash(&nf->seen[j].id) & (cap - 1); slots[i].path; i = (i + 1) & (cap - 1))
+				;
+			slots[i] = nf->seen[j];
+		}
+		free(nf->seen);
+		nf->seen = slots;
+		nf->seen_cap = cap;
+	}
+	for (i = oid_hash(id) & (nf->seen_cap - 1); nf->seen[i].path; i = (i + 1) & (nf->seen_cap - 1))
+		if (git_oid_equal(&nf->seen[i].id, id) && ++same >= SEEN_PATHS_MAX)
+			return 0;
+	if (!(nf->seen[i].path = pc_strdup(path)))
+		return PC_ENOMEM;
+	git_oid_cpy(&nf->seen[i].id, id);
+	nf->nseen++;
+	return 0;
+}
+
+/*
+ * The entry of parent tree `p` with the name of `e`, when there is one.
+ * Entries in git's order are met with a cursor that moves through `p`
+ * along `tree`: an equal entry at the cursor first (a parent shares most
+ * of a commit's entries), else the cursor moves to the first entry not
+ * before `e` (a file and a directory of one name are two entries there).
+ * When that finds none, the search by name decides, as libgit2 finds
+ * names: a tree out of git's order (git fsck refuses it, a push may
+ * bring it) so never loses a match a search by name would make.
+ */
+static const git_tree_entry *parent_entry(const git_tree *p, size_t *cur, const git_tree_entry *e)
+{
+	size_t n = git_tree_entrycount(p);
+	const git_tree_entry *pe = *cur < n ? git_tree_entry_byindex(p, *cur) : NULL;
+	int c = 1;
+
+	if (pe && git_oid_equal(git_tree_entry_id(pe), git_tree_entry_id(e)) &&
+	    !strcmp(git_tree_entry_name(pe), git_tree_entry_name(e))) {
+		++*cur;
+		return pe;
+	}
+	while (*cur < n && (c = entry_cmp((pe = git_tree_entry_byindex(p, *cur)), e)) < 0)
+		++*cur;
+	if (*cur < n && c == 0)
+		return pe;
+	return git_tree_entry_byname(p, git_tree_entry_name(e));
+}
+
+#define NF_PARENTS_INLINE 4
+
+/*
+ * The files of `tree` (at nf->path) that no parent tree has at the same
+ * path with the same id and mode.  A subtree checked whole at this path
+ * earlier is skipped: every file under it went to the callback then.
+ */
+static int walk_new(pc_newfiles *nf, const git_tree *tree, git_tree **parents, size_t np, unsigned depth)
+{
+	size_t n = git_tree_entrycount(tree), len = nf->path.len, i, k, nsub;
+	size_t cur_inline[NF_PARENTS_INLINE], *cur = cur_inline;
+	git_tree *sub_inline[NF_PARENTS_INLINE], **sub = sub_inline, *t = NULL;
+	const git_tree_entry *e, *pe;
+	int r = 0, seen;
+	pc_tree_change ch;
+
+	if (np > NF_PARENTS_INLINE &&
+	    (!(cur = pc_calloc(np, sizeof(*cur))) || !(sub = pc_calloc(np, sizeof(*sub))))) {
+		r = pc_error_set(nf->err, PC_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (k = 0; k < np; k++) {
+		cur[k] = 0;
+		sub[k] = NULL;
+	}
 	for (i = 0; i < n && r == 0; i++) {
 		e = git_tree_entry_byindex(tree, i);
 		for (k = 0, seen = 0; k < np && !seen; k++)
-			seen = same_entry(parents[k], e);
+			seen = parents[k] && (pe = parent_entry(parents[k], &cur[k], e)) &&
+				git_oid_equal(git_tree_entry_id(pe), git_tree_entry_id(e)) &&
+				git_tree_entry_filemode(pe) == git_tree_entry_filemode(e);
 		if (seen)
 			continue;	/* a parent has it: it is that parent's, checked with it */
 		if (len)
-			pc_buf_putc(&w->path, '/');
-		pc_buf_puts(&w->path, git_tree_entry_name(e));
-		if (pc_buf_error(&w->path)) {
-			r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
+			pc_buf_putc(&nf->path, '/');
+		pc_buf_puts(&nf->path, git_tree_entry_name(e));
+		if (pc_buf_error(&nf->path)) {
+			r = pc_error_set(nf->err, PC_ENOMEM, "out of memory");
 			break;
 		}
 		if (!is_tree(e)) {
 			memset(&ch, 0, sizeof(ch));
-			ch.path = w->path.ptr;
+			ch.path = nf->path.ptr;
 			git_oid_cpy(&ch.new_id, git_tree_entry_id(e));
 			ch.new_mode = (uint32_t)git_tree_entry_filemode(e);
-			r = w->cb(&ch, w->payload);
-			pc_buf_truncate(&w->path, len);
+			r = nf->cb(&ch, nf->payload);
+			pc_buf_truncate(&nf->path, len);
 			continue;
 		}
 		if (depth >= PC_TREE_DEPTH_MAX) {
-			r = pc_error_set(w->err, PC_ELIMIT, "trees are nested more than %d levels deep, under %.100s",
-				PC_TREE_DEPTH_MAX, w->path.ptr);
+			r = pc_error_set(nf->err, PC_ELIMIT, "trees are nested more than %d levels deep, under %.100s",
+				PC_TREE_DEPTH_MAX, nf->path.ptr);
 			break;
 		}
 		/* The parents' subtrees at this path; parents without one drop out. */
-		if (np && !sub && !(sub = pc_calloc(np, sizeof(*sub)))) {
-			r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
-			break;
-		}
 		for (k = 0, nsub = 0; k < np && r == 0; k++) {
-			pe = parents[k] ? git_tree_entry_byname(parents[k], git_tree_entry_name(e)) : NULL;
-			if (pe && is_tree(pe) && git_tree_lookup(&sub[nsub++], w->repo, git_tree_entry_id(pe)) < 0)
-				r = git_fail(w->err, PC_EIO, "cannot read tree");
+			pe = parents[k] ? parent_entry(parents[k], &cur[k], e) : NULL;
+			if (pe && is_tree(pe) && (r = nf_tree(&sub[nsub], nf, git_tree_entry_id(pe))) == 0)
+				nsub++;
 		}
-		if (r == 0 && git_tree_lookup(&t, w->repo, git_tree_entry_id(e)) < 0)
-			r = git_fail(w->err, PC_EIO, "cannot read tree");
-		if (r == 0)
-			r = walk_new(w, t, sub, nsub, depth + 1);
+		if (r == 0 && !(nsub == 0 && seen_has(nf, git_tree_entry_id(e), nf->path.ptr)) &&
+		    (r = nf_tree(&t, nf, git_tree_entry_id(e))) == 0) {
+			r = walk_new(nf, t, sub, nsub, depth + 1);
+			/* Nothing of it was a parent's: every file went to the callback. */
+			if (r == 0 && nsub == 0 && seen_add(nf, git_tree_entry_id(e), nf->path.ptr) < 0)
+				r = pc_error_set(nf->err, PC_ENOMEM, "out of memory");
+		}
 		git_tree_free(t);
 		t = NULL;
 		for (k = 0; k < nsub; k++) {
 			git_tree_free(sub[k]);
 			sub[k] = NULL;
 		}
-		pc_buf_truncate(&w->path, len);
+		pc_buf_truncate(&nf->path, len);
 	}
-	pc_buf_truncate(&w->path, len);
-	free(sub);
+	pc_buf_truncate(&nf->path, len);
+done:
+	if (cur != cur_inline)
+		free(cur);
+	if (sub != sub_inline)
+		free(sub);
+	return r;
+}
+
+int pc_newfiles_new(pc_newfiles **out, git_repository *repo)
+{
+	pc_newfiles *nf = pc_calloc(1, sizeof(*nf));
+
+	*out = nf;
+	if (!nf)
+		return PC_ENOMEM;
+	nf->repo = repo;
+	pc_buf_init(&nf->path, 0);
+	return 0;
+}
+
+void pc_newfiles_free(pc_newfiles *nf)
+{
+	size_t i;
+
+	if (!nf)
+		return;
+	gen_clear(&nf->young);
+	gen_clear(&nf->old);
+	for (i = 0; i < nf->seen_cap; i++)
+		free(nf->seen[i].path);
+	free(nf->seen);
+	pc_buf_release(&nf->path);
+	free(nf);
+}
+
+/* walk_new from the top, with the root trees given. */
+static int newfiles_trees(pc_newfiles *nf, const git_tree *tree, git_tree **parents, size_t np,
+	pc_tree_change_cb cb, void *payload, pc_error *err)
+{
+	nf->cb = cb;
+	nf->payload = payload;
+	nf->err = err;
+	pc_buf_truncate(&nf->path, 0);
+	return walk_new(nf, tree, parents, np, 0);
+}
+
+int pc_newfiles_run(pc_newfiles *nf, const git_oid *tree, const git_oid *parents, size_t np,
+	pc_tree_change_cb cb, void *payload, pc_error *err)
+{
+	git_tree *root = NULL, *inline_trees[NF_PARENTS_INLINE], **trees = inline_trees;
+	size_t k;
+	int r = 0;
+
+	nf->err = err;
+	if (np > NF_PARENTS_INLINE && !(trees = pc_calloc(np, sizeof(*trees))))
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	for (k = 0; k < np; k++)
+		trees[k] = NULL;
+	for (k = 0; k < np && r == 0; k++)
+		if (parents && !git_oid_is_zero(&parents[k]))
+			r = nf_tree(&trees[k], nf, &parents[k]);
+	/*
+	 * The walker keeps the trees it reads; in libgit2's object cache they
+	 * would be a second copy, each freed one by one on eviction or exit.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
+	if (r == 0 && (r = nf_tree(&root, nf, tree)) == 0)
+		r = newfiles_trees(nf, root, trees, np, cb, payload, err);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)LIBGIT2_TREE_CACHE_LIMIT);
+	git_tree_free(root);
+	for (k = 0; k < np; k++)
+		git_tree_free(trees[k]);
+	if (trees != inline_trees)
+		free(trees);
 	return r;
 }
 
 int pc_repo_new_files(git_repository *repo, const git_tree *tree, const git_tree *const *parents,
 	size_t nparents, pc_tree_change_cb cb, void *payload, pc_error *err)
 {
-	tree_walk w;
+	pc_newfiles *nf;
 	int r;
 
-	w.repo = repo;
-	pc_buf_init(&w.path, 0);
-	w.cb = cb;
-	w.payload = payload;
-	w.err = err;
-	r = walk_new(&w, tree, (git_tree **)parents, nparents, 0);
-	pc_buf_release(&w.path);
+	if (pc_newfiles_new(&nf, repo) < 0)
+		return pc_error_set(err, PC_ENOMEM, "out of memory");
+	r = newfiles_trees(nf, tree, (git_tree **)parents, nparents, cb, payload, err);
+	pc_newfiles_free(nf);
 	return r;
 }
 

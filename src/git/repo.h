@@ -127,6 +127,21 @@ int pc_repo_new_files(git_repository *repo, const git_tree *tree, const git_tree
 	size_t nparents, pc_tree_change_cb cb, void *payload, pc_error *err);
 
 /*
+ * pc_repo_new_files for many commits of one push: a walker keeps the
+ * trees it read in a bounded cache (a chain of commits reads its parents'
+ * trees again), and remembers each subtree it passed to `cb` whole (no
+ * file of it was a parent's) with its path: the same tree at the same path
+ * is not walked again.  So one walker is for one callback and one verdict:
+ * what the callback saw once it is not shown again.  Trees are given by id
+ * (zero ids of parents: the empty tree).
+ */
+typedef struct pc_newfiles pc_newfiles;
+int pc_newfiles_new(pc_newfiles **out, git_repository *repo);	/* PC_ENOMEM */
+int pc_newfiles_run(pc_newfiles *nf, const git_oid *tree, const git_oid *parents, size_t nparents,
+	pc_tree_change_cb cb, void *payload, pc_error *err);
+void pc_newfiles_free(pc_newfiles *nf);
+
+/*
  * Read the blob at `path` in commit `commit`.  PC_ENOTFOUND when absent.
  * *blob_id (optional) receives the blob id in hex.  Refuses blobs over limit.
  */

@@ -379,6 +379,131 @@ static void test_new_files(git_repository *repo)
 	pc_buf_release(&want);
 }
 
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of b, sorted, each once, back into b. */
+static void sort_unique(pc_buf *b)
+{
+	char **lines = NULL, *text = b->ptr && b->len ? pc_strdup(b->ptr) : NULL, *l, *e;
+	size_t n = 0, i;
+
+	for (l = text; l && *l; l = e + 1) {
+		e = strchr(l, '\n');
+		*e = '\0';
+		lines = realloc(lines, (n + 1) * sizeof(*lines));
+		lines[n++] = l;
+	}
+	if (n)
+		qsort(lines, n, sizeof(*lines), line_cmp);
+	pc_buf_clear(b);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(lines[i], lines[i - 1]))
+			pc_buf_printf(b, "%s\n", lines[i]);
+	free(lines);
+	free(text);
+}
+
+/*
+ * One pc_newfiles walker over a whole push, as rules.c uses it: chains of
+ * commits that revert to earlier states (the same trees again at the same
+ * paths), copy a directory under another name (the same tree at another
+ * path) and merge an earlier state back, walked newest first.  The files
+ * it reports, over all the commits, are the union of what each commit
+ * brings by brute force: its cache and its shortcut lose nothing.
+ */
+static void test_newfiles_walker(git_repository *repo)
+{
+	enum { NCOMMITS = 30 };
+	pc_buf ours = PC_BUF_INIT, want = PC_BUF_INIT, one = PC_BUF_INIT;
+	pc_error err = PC_ERROR_INIT;
+	unsigned round, shortcuts = 0, copies = 0;
+	int all_ok = 1;
+
+	for (round = 0; round < 60 && all_ok; round++) {
+		node *d[NCOMMITS + 1];
+		git_oid ids[NCOMMITS + 1], par[NCOMMITS + 1][2];
+		git_tree *trees[NCOMMITS + 1];
+		size_t np[NCOMMITS + 1], i, j, k, before;
+		pc_newfiles *nf = NULL;
+		int empty;
+
+		d[0] = random_dir(0);
+		for (i = 1; i <= NCOMMITS; i++) {
+			unsigned how = rnd(8), from, to;
+
+			np[i] = 1;
+			par[i][0] = ids[i - 1];
+			if (how < 2) {		/* back to an earlier state */
+				d[i] = copy_dir(d[rnd((unsigned)i)]);
+			} else if (how < 4) {	/* a directory copied under another name */
+				d[i] = copy_dir(d[i - 1]);
+				from = rnd(NNAMES);
+				to = rnd(NNAMES);
+				if (d[i][from].kind == 2 && from != to) {
+					node_free(d[i][to].sub);
+					d[i][to] = d[i][from];
+					d[i][to].sub = copy_dir(d[i][from].sub);
+					copies++;
+				}
+			} else {
+				d[i] = copy_dir(d[i - 1]);
+				for (k = 1 + rnd(3); k > 0; k--)
+					mutate(d[i], 0);
+			}
+			if (how == 7 && i > 2)	/* a merge of an earlier state */
+				np[i] = 2;
+		}
+		for (i = 0; i <= NCOMMITS; i++)
+			if (write_dir(&ids[i], &empty, repo, d[i]) < 0 || git_tree_lookup(&trees[i], repo, &ids[i]) < 0)
+				all_ok = 0;
+		for (i = 1; i <= NCOMMITS; i++) {
+			par[i][0] = ids[i - 1];
+			if (np[i] == 2)
+				par[i][1] = ids[rnd((unsigned)(i - 1))];
+		}
+		pc_buf_clear(&ours);
+		pc_buf_clear(&want);
+		if (all_ok && pc_newfiles_new(&nf, repo) < 0)
+			all_ok = 0;
+		for (i = NCOMMITS; all_ok && i >= 1; i--) {
+			const git_tree *pt[2];
+
+			before = ours.len;
+			if (pc_newfiles_run(nf, &ids[i], par[i], np[i], add_file, &ours, &err) != 0)
+				pc_buf_printf(&ours, "error: %s\n", err.msg);
+			for (k = 0; k < np[i]; k++)
+				for (j = 0; j <= NCOMMITS; j++)
+					if (git_oid_equal(&ids[j], &par[i][k]))
+						pt[k] = trees[j];
+			pc_buf_clear(&one);
+			new_files_brute(&one, repo, trees[i], pt, np[i]);
+			pc_buf_put(&want, one.ptr, one.len);
+			if (ours.len - before < one.len)
+				shortcuts++;
+		}
+		pc_newfiles_free(nf);
+		sort_unique(&ours);
+		sort_unique(&want);
+		if (strcmp(ours.ptr ? ours.ptr : "", want.ptr ? want.ptr : "")) {
+			all_ok = 0;
+			first_difference(ours.ptr ? ours.ptr : "", want.ptr ? want.ptr : "", round, 0);
+		}
+		for (i = 0; i <= NCOMMITS; i++) {
+			git_tree_free(trees[i]);
+			node_free(d[i]);
+		}
+	}
+	ok(all_ok, "60 pushes of 30 commits through one walker: every file some commit brings is reported");
+	ok(shortcuts > 20 && copies > 50, "commits whose files were reported before are walked in part (%u), directories copied (%u)",
+		shortcuts, copies);
+	pc_buf_release(&ours);
+	pc_buf_release(&want);
+	pc_buf_release(&one);
+}
+
 static int commit_tree_of(git_oid *out, git_repository *repo, const git_oid *tree_id)
 {
 	git_signature *sig = NULL;
@@ -666,6 +791,7 @@ int main(void)
 	test_merge_directory_file(repo);
 	test_depth_limit(repo);
 	test_new_files(repo);
+	test_newfiles_walker(repo);
 	git_repository_free(repo);
 	if ((cmd = pc_asprintf("rm -rf '%s'", dir))) {
 		if (system(cmd) != 0)
