@@ -1992,9 +1992,30 @@ static void batch_collect(batch *b, int dirfd, const own_queue *own, const batch
 	}
 	while (b->n < BATCH_MAX && total < PC_AUDIT_LINE_MAX && (de = readdir(d))) {
 		const char *name = de->d_name;
+		size_t nlen = strlen(name);
 		batch_entry e;
 
-		if (!valid_pending_name(name, strlen(name)) || (own->fd >= 0 && !strcmp(name, own->name)) ||
+		if (nlen == PENDING_NAME_LEN + 5 && valid_pending_name(name, PENDING_NAME_LEN) &&
+		    !strcmp(name + PENDING_NAME_LEN, ".done")) {
+			/* an answer whose writer is gone (writers remove theirs under the lock) */
+			memcpy(dname, name, PENDING_NAME_LEN);
+			dname[PENDING_NAME_LEN] = '\0';
+			if (fstatat(dirfd, dname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+				unlinkat(dirfd, name, 0);
+			continue;
+		}
+		if (nlen == PENDING_NAME_LEN + 5 && !strncmp(name, ".tmp-", 5) &&
+		    valid_pending_name(name + 5, PENDING_NAME_LEN)) {
+			/* a queue whose writer died before naming it: its writer locked it first */
+			if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+				if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+				    flock(fd, LOCK_EX | LOCK_NB) == 0)
+					unlinkat(dirfd, name, 0);
+				close(fd);
+			}
+			continue;
+		}
+		if (!valid_pending_name(name, nlen) || (own->fd >= 0 && !strcmp(name, own->name)) ||
 		    batch_has(skip, name))
 			continue;
 		if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)

@@ -139,7 +139,7 @@ test_expect_success 'appends that find the lock taken queue their records, and o
 	no_queue_left
 '
 
-test_expect_success 'a queue whose writer is gone is removed, not appended' '
+test_expect_success 'a queue whose writer is gone is removed, not appended, and so is what dead writers leave' '
 	test_when_finished "touch release release2" &&
 	hold_lock &&
 	{ pushes 1 1 & p1=$!; } &&
@@ -148,11 +148,15 @@ test_expect_success 'a queue whose writer is gone is removed, not appended' '
 	cp "$q" saved.queue &&
 	release_lock &&
 	wait $p1 &&
-	grep "^ok " out.1 &&
+	grep -q "^ok " out.1 &&
 	no_queue_left &&
 	n=$(wc -l <audit/audit.log) &&
 	cp saved.queue "$q" &&
 	chmod 600 "$q" &&
+	# and what writers that died leave: an answer without its queue, a queue never named
+	echo stale >$PENDING/p00000000000000000000000000000000.done &&
+	cp saved.queue $PENDING/.tmp-p11111111111111111111111111111111 &&
+	chmod 600 $PENDING/.tmp-p11111111111111111111111111111111 &&
 	(cd c2 && pc_commit overlays/dev/q.yaml q && PC_PUSH_ENV= pc_push accept bob origin HEAD:refs/heads/feature/p2) &&
 	test $(($(wc -l <audit/audit.log) - n)) = 2 &&
 	no_queue_left &&
@@ -177,7 +181,7 @@ test_expect_success 'queues with a wrong HMAC or under another name are not appe
 	n=$(wc -l <audit/audit.log) &&
 	release_lock &&
 	wait $p3 &&
-	grep "^ok " out.3 &&
+	grep -q "^ok " out.3 &&
 	test $(($(wc -l <audit/audit.log) - n)) = 2 &&
 	test $(grep -c "\"ref\":\"refs/heads/feature/p3\",.*\"decision\":\"accept\"" audit/audit.log) = $((p3n + 1)) &&
 	! grep "\"decision\":\"reject\"" audit/audit.log &&
