@@ -1176,7 +1176,7 @@ typedef struct batch_entry {
 
 typedef struct batch {
 	batch_entry *e;
-	size_t n, alloc, bytes;
+	size_t n, alloc;
 } batch;
 
 static void batch_release(batch *b)
