@@ -781,7 +781,7 @@ scenario11() {
 		p=$((p + 1))
 	done
 	modes="none ours tmpfs"
-	[ -z "${PC_BENCH_OLD_BUILD:-}" ] || modes="none ours old"
+	[ -z "${PC_BENCH_OLD_BUILD:-}" ] || modes="$modes old"
 	rm -f "$A"/wall.* "$A"/lat.* "$A"/fail.*
 	r=1
 	while [ $r -le $rounds ]; do
