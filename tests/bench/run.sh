@@ -11,7 +11,10 @@
 # Environment: PC_BUILD_DIR, PC_SRC_DIR (set by `make bench`);
 # PC_BENCH_ONLY="1 3 ..." runs only those scenarios; PC_BENCH_REUSE=1
 # keeps the repositories of a previous run (same sources) instead of
-# building them again.
+# building them again; PC_BENCH_OLD_BUILD=DIR (a build tree of an older
+# version) adds its concurrent appends (6b) and its hooks (11b) to the
+# same loops; PC_BENCH_PUSHERS, PC_BENCH_PUSHES, PC_BENCH_ROUNDS11 size
+# scenario 11 (16, 15, 3).
 set -eu
 
 B=${PC_BUILD_DIR:?run through make bench}
