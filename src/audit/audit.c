@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "tiles.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -1162,8 +1163,39 @@ done:
 	return r;
 }
 
+/* A batch of records another writer queued (see "Group commit" below). */
+#define PENDING_NAME_LEN 33	/* "p" and 32 hex digits */
+
+typedef struct batch_entry {
+	char name[PENDING_NAME_LEN + 1];
+	char *body;		/* its record lines, each with "seq":0; NULL: already in the log */
+	size_t len, nlines;
+	uint64_t first;		/* seq of its first line in the log */
+	size_t index;		/* index of its first line among the intent's leaves */
+} batch_entry;
+
+typedef struct batch {
+	batch_entry *e;
+	size_t n, alloc;
+} batch;
+
+static void batch_release(batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->e[i].body);
+	free(b->e);
+	memset(b, 0, sizeof(*b));
+}
+
+static int valid_pending_name(const char *s, size_t len)
+{
+	return len == PENDING_NAME_LEN && s[0] == 'p' && strspn(s + 1, "0123456789abcdef") >= len - 1;
+}
+
 static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const tail *t,
-	const pc_buf *lines, int stands, const unsigned char key[32], pc_error *err);
+	const pc_buf *lines, int stands, const batch *queued, const unsigned char key[32], pc_error *err);
 
 #ifdef PC_FAULT_INJECTION
 static void test_crash(const pc_audit_record *recs, size_t n);
@@ -1234,7 +1266,7 @@ static int append_voids(unsigned flags, const pc_audit_config *cfg, const log_pa
 	if (!lines.len)
 		goto done;
 	/* the void records stand even if their checkpoint is never signed */
-	if (ikey && (r = intent_save(p, t->edge.size, t->end, NULL, &lines, 1, ikey, err)) < 0)
+	if (ikey && (r = intent_save(p, t->edge.size, t->end, NULL, &lines, 1, NULL, ikey, err)) < 0)
 		goto done;
 	appended = 1;
 	if (write_all(logfd, lines.ptr, lines.len) < 0) {
@@ -1312,6 +1344,7 @@ typedef struct intent {
 	int stands;		/* the lines stand without their checkpoint */
 	unsigned char (*leaf)[PC_HASH_LEN];
 	size_t n;
+	batch queued;		/* the queued records of other writers among the leaves */
 } intent;
 
 static int intent_mac(char out[65], const unsigned char key[32], const char *body, size_t len)
@@ -1341,6 +1374,25 @@ static int intent_load(intent *it, const log_paths *p, const unsigned char key[3
 	    take_u64(&q, "stands ", '\n', &stands) < 0 || stands > 1)
 		goto done;
 	it->stands = (int)stands;
+	while (!strncmp(q, "queued ", 7)) {
+		batch_entry *e;
+		uint64_t index, count;
+
+		if (!valid_pending_name(q + 7, strcspn(q + 7, " \n")) || q[7 + PENDING_NAME_LEN] != ' ')
+			goto done;
+		if (pc_grow((void **)&it->queued.e, &it->queued.alloc, it->queued.n + 1, sizeof(*e)) < 0)
+			goto done;
+		e = &it->queued.e[it->queued.n];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->name, q + 7, PENDING_NAME_LEN);
+		q += 7 + PENDING_NAME_LEN;
+		if (take_u64(&q, " ", ' ', &index) < 0 || take_u64(&q, "", '\n', &count) < 0 ||
+		    index > INTENT_MAX || count > INTENT_MAX)
+			goto done;
+		e->index = (size_t)index;
+		e->nlines = (size_t)count;
+		it->queued.n++;
+	}
 	n = (size_t)(m + 1 - q) / (5 + 64 + 1);
 	if (n && !(it->leaf = pc_calloc(n, sizeof(*it->leaf))))
 		goto done;
@@ -1351,6 +1403,7 @@ static int intent_load(intent *it, const log_paths *p, const unsigned char key[3
 done:
 	if (r < 0) {
 		free(it->leaf);
+		batch_release(&it->queued);
 		memset(it, 0, sizeof(*it));
 	}
 	free(text);
@@ -1365,7 +1418,7 @@ done:
  * which loses nothing and signs nothing unauthenticated.
  */
 static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const tail *t,
-	const pc_buf *lines, int stands, const unsigned char key[32], pc_error *err)
+	const pc_buf *lines, int stands, const batch *queued, const unsigned char key[32], pc_error *err)
 {
 	pc_buf b = PC_BUF_INIT;
 	unsigned char leaf[PC_HASH_LEN];
@@ -1377,6 +1430,10 @@ static int intent_save(const log_paths *p, uint64_t size, uint64_t offset, const
 	pc_buf_puts(&b, INTENT_MAGIC);
 	pc_buf_printf(&b, "size %llu\noffset %llu\nstands %d\n", (unsigned long long)size,
 		(unsigned long long)offset, stands);
+	for (i = 0; queued && i < queued->n; i++)
+		if (queued->e[i].body)
+			pc_buf_printf(&b, "queued %s %llu %llu\n", queued->e[i].name,
+				(unsigned long long)queued->e[i].index, (unsigned long long)queued->e[i].nlines);
 	for (i = 0; t && i < t->nextra; i++) {
 		pc_hex(hex, t->extra[i], PC_HASH_LEN);
 		pc_buf_printf(&b, "leaf %s\n", hex);
@@ -1595,13 +1652,13 @@ done:
  * stand without their checkpoint; move the rest aside.  Afterwards t
  * describes the log as cut, and mv what was moved (mv->path NULL: nothing).
  */
-static int authenticate_tail(moved *mv, unsigned flags, const log_paths *p, tail *t, int logfd,
-	const unsigned char key[32], pc_error *err)
+static int authenticate_tail(moved *mv, batch *recovered, unsigned flags, const log_paths *p, tail *t,
+	int logfd, const unsigned char key[32], pc_error *err)
 {
 	intent it;
-	size_t own = 0, keep = 0;
+	size_t i, own = 0, keep = 0;
 	uint64_t from;
-	int r;
+	int r = 0;
 
 	memset(mv, 0, sizeof(*mv));
 	if (!t->cp_have || (!t->nextra && !t->torn_len))
@@ -1612,7 +1669,25 @@ static int authenticate_tail(moved *mv, unsigned flags, const log_paths *p, tail
 		if (it.stands)
 			keep = own;
 	}
+	/*
+	 * Records that other writers queued, carried by an append that did
+	 * not finish and kept: they are in the log, so their writers must not
+	 * append them again (they are told so once they are signed).
+	 */
+	for (i = 0; i < it.queued.n && r == 0; i++)
+		if (it.queued.e[i].index + it.queued.e[i].nlines <= keep) {
+			if (pc_grow((void **)&recovered->e, &recovered->alloc, recovered->n + 1,
+				sizeof(*recovered->e)) < 0)
+				r = pc_error_set(err, PC_ENOMEM, "out of memory");
+			else {
+				recovered->e[recovered->n] = it.queued.e[i];
+				recovered->e[recovered->n++].first = it.size + it.queued.e[i].index;
+			}
+		}
 	free(it.leaf);
+	batch_release(&it.queued);
+	if (r < 0)
+		return r;
 	if (keep == t->nextra)
 		return 0;	/* all ours: a torn final line is cut off and recorded as before */
 	from = keep ? t->extra_end[keep - 1] : t->cp_end;
@@ -1645,6 +1720,354 @@ static int moved_record(pc_buf *lines, uint64_t seq, const char *time, const mov
 	r = pc_buf_error(&msg) ? PC_ENOMEM : self_record(lines, seq, time, "quarantine", "quarantined", msg.ptr);
 	pc_buf_release(&msg);
 	return r;
+}
+
+/*
+ * Group commit (doc/DESIGN.md section 11, policy-check-audit(5)).  An
+ * append that finds the lock taken queues its records in LOG.pending/NAME
+ * (mode 0600, with an HMAC under a key derived from the audit key, bound
+ * to NAME) and holds a shared flock on that file while it waits for the
+ * lock.  Whoever holds the lock appends, after its own records, the
+ * records queued by the writers still waiting: one write, one fdatasync,
+ * one checkpoint for all of them.  Once that checkpoint and the directory
+ * are synced it writes NAME.done (the seq of the first record, with an
+ * HMAC), and the writer, when it gets the lock, finds its records signed
+ * and on disk.  Only queues of this account (owner of the file, one link,
+ * no access for others), whose writer still waits (holds its flock), for
+ * the same origin, sync mode and kind (standing or not) are taken: a
+ * queue whose writer died is removed unread, as its hook failed.
+ */
+#define PENDING_MAGIC "policy-check audit pending 1\n"
+#define PENDING_KEY_LABEL "policy-check audit pending v1"
+#define PENDING_MAX (PC_AUDIT_LINE_MAX + (1u << 20))
+#define BATCH_MAX 256
+#define SEQ0 "{\"v\":1,\"seq\":0,"
+
+typedef struct own_queue {
+	int dirfd, fd;		/* -1: none */
+	char name[PENDING_NAME_LEN + 1];
+} own_queue;
+
+static int pending_dir_open(const log_paths *p, int create)
+{
+	pc_share s;
+	char *path;
+	int fd = -1;
+
+	if (!(path = pc_asprintf("%s.pending", p->log)))
+		return -1;
+	s.shared = p->shared;
+	s.gid = p->share_gid;
+	if (!create || pc_mkdir_shared(path, &s, 0700) == 0)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	return fd;
+}
+
+/* The kind of an append: whether its lines stand without a checkpoint, and whether it syncs. */
+static void pending_kind(char out[16], const pc_audit_config *cfg, unsigned flags)
+{
+	snprintf(out, 16, "kind %d %d\n", !cfg->void_on_failure, !(flags & PC_AUDIT_NO_SYNC));
+}
+
+/*
+ * Queue recs in LOG.pending/NAME, locked (shared) by this process until
+ * pending_finish.  Best effort: on failure the append waits for the lock
+ * and writes its records itself, as without group commit.
+ */
+static int pending_queue(own_queue *o, const log_paths *p, const pc_audit_config *cfg, unsigned flags,
+	const pc_audit_record *recs, size_t n, const unsigned char pkey[32])
+{
+	pc_buf b = PC_BUF_INIT;
+	unsigned char raw[16];
+	char tmp[PENDING_NAME_LEN + 8], now[32], mac[65], kind[16];
+	size_t i, before;
+	int fd = -1, r = -1;
+
+	if ((o->dirfd = pending_dir_open(p, 1)) < 0)
+		return -1;
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		goto done;
+	o->name[0] = 'p';
+	pc_hex(o->name + 1, raw, sizeof(raw));
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", o->name);
+	pc_time_rfc3339(now);
+	pending_kind(kind, cfg, flags);
+	pc_buf_init(&b, 0);
+	pc_buf_puts(&b, PENDING_MAGIC);
+	pc_buf_printf(&b, "origin %s\n%slines %zu\n", cfg->origin, kind, n);
+	for (i = 0; i < n; i++) {
+		before = b.len;
+		if (pc_audit_format_record(&b, 0, now, &recs[i]) < 0 || b.len - before > PC_AUDIT_LINE_MAX ||
+		    pc_buf_putc(&b, '\n') < 0)
+			goto done;
+	}
+	if (pc_buf_error(&b) || b.len > PENDING_MAX - 128 || pc_hmac_hex(mac, pkey, o->name, b.ptr, b.len) < 0)
+		goto done;
+	pc_buf_printf(&b, "mac %s\n", mac);
+	if (pc_buf_error(&b) ||
+	    (fd = openat(o->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		goto done;
+	/* locked before it has its name: a queue without a lock is one whose writer died */
+	if (flock(fd, LOCK_SH) < 0 || pc_write_all(fd, b.ptr, b.len) < 0 ||
+	    renameat(o->dirfd, tmp, o->dirfd, o->name) < 0) {
+		unlinkat(o->dirfd, tmp, 0);
+		goto done;
+	}
+	o->fd = fd;
+	fd = -1;
+	r = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		close(o->dirfd);
+		o->dirfd = -1;
+	}
+	pc_buf_release(&b);
+	return r;
+}
+
+/* Remove the queue and its answer, then release its lock. */
+static void pending_finish(own_queue *o)
+{
+	char dname[PENDING_NAME_LEN + 8];
+
+	if (o->fd >= 0) {
+		snprintf(dname, sizeof(dname), "%s.done", o->name);
+		unlinkat(o->dirfd, o->name, 0);
+		unlinkat(o->dirfd, dname, 0);
+		close(o->fd);
+	}
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	o->fd = o->dirfd = -1;
+}
+
+/*
+ * NAME.done, written by the append that carried NAME's records, once they
+ * are signed and synced: "done NAME FIRST COUNT", or "failed NAME" and
+ * why, then an HMAC under the pending key.
+ */
+static void pending_answer(int dirfd, const batch_entry *e, const char *failed, const unsigned char pkey[32])
+{
+	pc_buf b = PC_BUF_INIT;
+	char dname[PENDING_NAME_LEN + 8], mac[65];
+	size_t i;
+	int fd;
+
+	if (failed) {
+		pc_buf_printf(&b, "failed %s\n", e->name);
+		for (i = 0; failed[i] && i < PC_ERROR_MAX; i++)
+			pc_buf_putc(&b, failed[i] == '\n' ? ' ' : failed[i]);
+		pc_buf_putc(&b, '\n');
+	} else {
+		pc_buf_printf(&b, "done %s %llu %zu\n", e->name, (unsigned long long)e->first, e->nlines);
+	}
+	snprintf(dname, sizeof(dname), "%s.done", e->name);
+	if (!pc_buf_error(&b) && pc_hmac_hex(mac, pkey, NULL, b.ptr, b.len) == 0 &&
+	    pc_buf_printf(&b, "mac %s\n", mac) == 0 && !pc_buf_error(&b) &&
+	    (fd = openat(dirfd, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0) {
+		if (pc_write_all(fd, b.ptr, b.len) < 0)
+			unlinkat(dirfd, dname, 0);	/* no answer: the writer appends its records itself */
+		close(fd);
+	}
+	pc_buf_release(&b);
+}
+
+/*
+ * Whether another append carried this writer's records: 1 with *first
+ * when they are signed, -1 with why when that append failed after signing
+ * them, 0 when not (no answer, or one that is not authentic).
+ */
+static int pending_answered(uint64_t *first, char why[PC_ERROR_MAX], const own_queue *o,
+	const unsigned char pkey[32])
+{
+	char dname[PENDING_NAME_LEN + 8], buf[PC_ERROR_MAX + 256], mac[65], *m;
+	const char *q;
+	uint64_t count;
+	ssize_t got;
+	int fd;
+
+	snprintf(dname, sizeof(dname), "%s.done", o->name);
+	if ((fd = openat(o->dirfd, dname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	if (strlen(buf) != (size_t)got || !(m = strstr(buf, "\nmac ")) || strlen(m) != 5 + 64 + 1 ||
+	    pc_hmac_hex(mac, pkey, NULL, buf, (size_t)(m + 1 - buf)) < 0 || CRYPTO_memcmp(mac, m + 5, 64))
+		return 0;
+	m[1] = '\0';
+	if (!strncmp(buf, "failed ", 7) && !strncmp(buf + 7, o->name, PENDING_NAME_LEN) &&
+	    buf[7 + PENDING_NAME_LEN] == '\n') {
+		m[0] = '\0';
+		snprintf(why, PC_ERROR_MAX, "%s", buf + 7 + PENDING_NAME_LEN + 1);
+		return -1;
+	}
+	q = buf + 5;
+	if (strncmp(buf, "done ", 5) || strncmp(q, o->name, PENDING_NAME_LEN))
+		return 0;
+	q += PENDING_NAME_LEN;
+	if (take_u64(&q, " ", ' ', first) < 0 || take_u64(&q, "", '\n', &count) < 0 || *q)
+		return 0;
+	return 1;
+}
+
+static int batch_has(const batch *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->e[i].name, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * Parse and authenticate the queue NAME read into text (NUL-terminated);
+ * 0 with its lines in *e when it is for this origin and kind, else < 0.
+ */
+static int pending_parse(batch_entry *e, const char *name, const char *text, size_t len,
+	const pc_audit_config *cfg, unsigned flags, const unsigned char pkey[32])
+{
+	char mac[65], kind[16];
+	const char *q, *m, *l, *nl;
+	uint64_t nlines, i;
+	size_t olen = strlen(cfg->origin);
+
+	if (strlen(text) != len || strncmp(text, PENDING_MAGIC, strlen(PENDING_MAGIC)) ||
+	    !(m = strstr(text, "\nmac ")) || strlen(m) != 5 + 64 + 1 || m[5 + 64] != '\n' ||
+	    pc_hmac_hex(mac, pkey, name, text, (size_t)(m + 1 - text)) < 0 || CRYPTO_memcmp(mac, m + 5, 64))
+		return PC_EINVAL;
+	q = text + strlen(PENDING_MAGIC);
+	pending_kind(kind, cfg, flags);
+	if (strncmp(q, "origin ", 7) || strncmp(q + 7, cfg->origin, olen) || q[7 + olen] != '\n')
+		return PC_EINVAL;
+	q += 7 + olen + 1;
+	if (strncmp(q, kind, strlen(kind)))
+		return PC_EINVAL;
+	q += strlen(kind);
+	if (take_u64(&q, "lines ", '\n', &nlines) < 0 || !nlines)
+		return PC_EINVAL;
+	for (i = 0, l = q; i < nlines; i++, l = nl + 1)
+		if (l > m || !(nl = memchr(l, '\n', (size_t)(m + 1 - l))) ||
+		    strncmp(l, SEQ0, strlen(SEQ0)) || (size_t)(nl - l) > PC_AUDIT_LINE_MAX)
+			return PC_EINVAL;
+	if (l != m + 1)
+		return PC_EINVAL;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->name, name, PENDING_NAME_LEN);
+	e->len = (size_t)(l - q);
+	e->nlines = (size_t)nlines;
+	if (!(e->body = pc_malloc(e->len + 1)))
+		return PC_ENOMEM;
+	memcpy(e->body, q, e->len);
+	e->body[e->len] = '\0';
+	return 0;
+}
+
+/*
+ * Take the queues of the writers waiting for the lock (see above) into b,
+ * except own's and those in skip (already in the log).  Best effort: a
+ * queue that cannot be read is left to its writer.
+ */
+static void batch_collect(batch *b, int dirfd, const own_queue *own, const batch *skip,
+	const pc_audit_config *cfg, unsigned flags, const unsigned char pkey[32])
+{
+	char dname[PENDING_NAME_LEN + 8], *text = NULL;
+	struct dirent *de;
+	struct stat st;
+	size_t total = 0;
+	DIR *d;
+	int fd, dfd;
+
+	if ((dfd = dup(dirfd)) < 0)
+		return;
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return;
+	}
+	while (b->n < BATCH_MAX && total < PC_AUDIT_LINE_MAX && (de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t nlen = strlen(name);
+		batch_entry e;
+
+		if (nlen == PENDING_NAME_LEN + 5 && valid_pending_name(name, PENDING_NAME_LEN) &&
+		    !strcmp(name + PENDING_NAME_LEN, ".done")) {
+			/* an answer whose writer is gone (writers remove theirs under the lock) */
+			memcpy(dname, name, PENDING_NAME_LEN);
+			dname[PENDING_NAME_LEN] = '\0';
+			if (fstatat(dirfd, dname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+				unlinkat(dirfd, name, 0);
+			continue;
+		}
+		if (nlen == PENDING_NAME_LEN + 5 && !strncmp(name, ".tmp-", 5) &&
+		    valid_pending_name(name + 5, PENDING_NAME_LEN)) {
+			/* a queue whose writer died before naming it: its writer locked it first */
+			if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+				if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+				    flock(fd, LOCK_EX | LOCK_NB) == 0)
+					unlinkat(dirfd, name, 0);
+				close(fd);
+			}
+			continue;
+		}
+		if (!valid_pending_name(name, nlen) || (own->fd >= 0 && !strcmp(name, own->name)) ||
+		    batch_has(skip, name))
+			continue;
+		if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+			continue;
+		snprintf(dname, sizeof(dname), "%s.done", name);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1 ||
+		    (st.st_mode & 077) || st.st_size > (off_t)PENDING_MAX) {
+			close(fd);
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* its writer died: its hook failed, and so did the push */
+			unlinkat(dirfd, name, 0);
+			unlinkat(dirfd, dname, 0);
+			close(fd);
+			continue;
+		}
+		if (errno != EWOULDBLOCK || faccessat(dirfd, dname, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    !(text = pc_malloc((size_t)st.st_size + 1))) {
+			close(fd);	/* carried already: its writer has not read the answer yet */
+			continue;
+		}
+		if (pread(fd, text, (size_t)st.st_size, 0) == (ssize_t)st.st_size) {
+			text[st.st_size] = '\0';
+			if (pending_parse(&e, name, text, (size_t)st.st_size, cfg, flags, pkey) == 0) {
+				if (pc_grow((void **)&b->e, &b->alloc, b->n + 1, sizeof(*b->e)) < 0)
+					free(e.body);
+				else {
+					b->e[b->n++] = e;
+					total += e.len;
+				}
+			}
+		}
+		free(text);
+		text = NULL;
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Append the lines of e to lines, from seq on, renumbered. */
+static int batch_lines(pc_buf *lines, batch_entry *e, uint64_t seq)
+{
+	const char *l, *nl, *end = e->body + e->len;
+
+	e->first = seq;
+	for (l = e->body; l < end; l = nl + 1) {
+		nl = memchr(l, '\n', (size_t)(end - l));
+		pc_buf_printf(lines, "{\"v\":1,\"seq\":%llu,", (unsigned long long)seq++);
+		pc_buf_put(lines, l + strlen(SEQ0), (size_t)(nl + 1 - (l + strlen(SEQ0))));
+	}
+	return pc_buf_error(lines);
 }
 
 #ifdef PC_FAULT_INJECTION
@@ -1690,6 +2113,19 @@ static void test_crash(const pc_audit_record *recs, size_t n)
 	if (strlen(recs[0].hook) != len || strncmp(spec, recs[0].hook, len))
 		return;
 	if (++count == (colon ? strtoul(colon + 1, NULL, 10) : 1))
+		raise(SIGKILL);
+}
+
+/*
+ * Tests only: PC_AUDIT_TEST_CRASH_BATCH=HOOK kills an append of records of
+ * hook HOOK that carries records queued by other writers, once all the
+ * lines are written and synced and before their checkpoint is signed.
+ */
+static void test_crash_batch(const pc_audit_record *recs, size_t n, const batch *b)
+{
+	const char *spec = getenv("PC_AUDIT_TEST_CRASH_BATCH");
+
+	if (spec && *spec && n && b->n && recs[0].hook && !strcmp(spec, recs[0].hook))
 		raise(SIGKILL);
 }
 #endif
@@ -1807,7 +2243,10 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	pc_buf note = PC_BUF_INIT;
 	pc_note_signer *signer = NULL;
 	pc_checkpoint old_cp;
-	unsigned char ikey[32];
+	unsigned char ikey[32], pkey[32];
+	own_queue q = { -1, -1, "" };
+	batch carried, recovered;
+	char why[PC_ERROR_MAX];
 	moved mv;
 	int have_cp = 0;
 	log_paths p;
@@ -1816,9 +2255,10 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	struct sigaction ign, old_xfsz;
 	struct stat st;
 	char now[32];
-	uint64_t seq, written_from = 0;
-	size_t i, skip = 0;
-	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0;
+	uint64_t seq, written_from = 0, own_first = 0, own_seq = 0;
+	size_t i, skip = 0, own_n = n;
+	int lockfd = -1, logfd = -1, r = PC_ERROR, appended = 0, renamed = 0, have_paths = 0, queued = 0;
+	int batch_dirfd = -1;
 
 	if (first_seq)
 		*first_seq = 0;
@@ -1826,12 +2266,16 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	memset(&mv, 0, sizeof(mv));
 	memset(&t, 0, sizeof(t));
 	memset(ikey, 0, sizeof(ikey));
+	memset(pkey, 0, sizeof(pkey));
+	memset(&carried, 0, sizeof(carried));
+	memset(&recovered, 0, sizeof(recovered));
 	if (!cfg || !cfg->log_path || !*cfg->log_path || !cfg->key_path || !*cfg->key_path ||
 	    !cfg->origin || !*cfg->origin)
 		return pc_error_set(err, PC_EINVAL, "audit: the policy must set audit.log, audit.key and audit.origin");
 	if ((r = pc_note_signer_load(&signer, cfg->key_path, cfg->origin, err)) < 0)
 		return r;
-	if ((r = pc_note_signer_derive(ikey, signer, INTENT_KEY_LABEL, err)) < 0) {
+	if ((r = pc_note_signer_derive(ikey, signer, INTENT_KEY_LABEL, err)) < 0 ||
+	    (r = pc_note_signer_derive(pkey, signer, PENDING_KEY_LABEL, err)) < 0) {
 		pc_note_signer_free(signer);
 		return r;
 	}
@@ -1860,10 +2304,33 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 			r = sys_error(err, p.lock, "cannot lock");
 			goto done;
 		}
-		if (flock(lockfd, LOCK_EX) == 0)
+		if (flock(lockfd, LOCK_EX | LOCK_NB) == 0)
 			break;
+		if (errno == EWOULDBLOCK) {
+			/* taken: queue the records for whoever holds it (group commit), and wait */
+			if (!queued && !resign && n) {
+				queued = 1;
+				pending_queue(&q, &p, cfg, flags, recs, n, pkey);
+			}
+			if (flock(lockfd, LOCK_EX) == 0)
+				break;
+		}
 		if (errno != EINTR) {
 			r = sys_error(err, p.lock, "cannot lock");
+			goto done;
+		}
+	}
+	if (q.fd >= 0) {
+		/* perhaps the append that held the lock carried our records */
+		if ((r = pending_answered(&own_first, why, &q, pkey)) > 0) {
+			if (first_seq)
+				*first_seq = own_first;
+			r = 0;
+			goto done;
+		}
+		if (r < 0) {
+			r = pc_error_set(err, PC_EIO, "%s: the append that carried these records failed after "
+				"signing them: %s", p.log, why);
 			goto done;
 		}
 	}
@@ -1882,8 +2349,14 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	if ((r = find_signed_state(&old_cp, &have_cp, &note, &t, logfd, &p, cfg, signer, resign, err)) < 0)
 		goto done;
 	/* Lines after the signed size are signed only if an append of ours wrote them. */
-	if (have_cp && (r = authenticate_tail(&mv, flags, &p, &t, logfd, ikey, err)) < 0)
+	if (have_cp && (r = authenticate_tail(&mv, &recovered, flags, &p, &t, logfd, ikey, err)) < 0)
 		goto done;
+	/* an append that did not finish carried our records, and they stand */
+	for (i = 0; q.fd >= 0 && i < recovered.n; i++)
+		if (!strcmp(recovered.e[i].name, q.name)) {
+			own_first = recovered.e[i].first;
+			own_n = 0;
+		}
 
 	/* The new lines: a repair record first when a torn line is cut off. */
 	pc_time_rfc3339(now);
@@ -1897,8 +2370,9 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 		goto done;
 	}
 	if (first_seq)
-		*first_seq = seq;
-	for (i = 0; i < n; i++) {
+		*first_seq = own_n < n ? own_first : seq;
+	own_seq = seq;
+	for (i = 0; i < own_n; i++) {
 		size_t before = lines.len;
 		if ((r = pc_audit_format_record(&lines, seq + i, now, &recs[i])) < 0 ||
 		    (r = pc_buf_putc(&lines, '\n')) < 0) {
@@ -1912,8 +2386,20 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 		}
 	}
 
-	if (have_cp && (r = intent_save(&p, t.cp_size, t.cp_end, &t, &lines, !cfg->void_on_failure, ikey,
-		err)) < 0)
+	seq += own_n;
+	/* the records other writers queued while they wait for the lock */
+	if (!resign && (batch_dirfd = q.dirfd >= 0 ? dup(q.dirfd) : pending_dir_open(&p, 0)) >= 0)
+		batch_collect(&carried, batch_dirfd, &q, &recovered, cfg, flags, pkey);
+	for (i = 0; i < carried.n; i++) {
+		carried.e[i].index = t.nextra + (size_t)(seq - t.edge.size);
+		if ((r = batch_lines(&lines, &carried.e[i], seq)) < 0) {
+			r = pc_error_set(err, r, "out of memory");
+			goto done;
+		}
+		seq += carried.e[i].nlines;
+	}
+	if (have_cp && (r = intent_save(&p, t.cp_size, t.cp_end, &t, &lines, !cfg->void_on_failure, &carried,
+		ikey, err)) < 0)
 		goto done;
 	written_from = t.end;
 	if (t.torn_len) {
@@ -1940,6 +2426,7 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	}
 #ifdef PC_FAULT_INJECTION
 	test_crash(recs, n);
+	test_crash_batch(recs, n, &carried);
 #endif
 
 	if ((r = extend_and_sign(flags, cfg, &p, &t, signer, &lines, err)) < 0)
@@ -1947,10 +2434,20 @@ static int append(const pc_audit_config *cfg, unsigned flags, const pc_audit_rec
 	renamed = 1;
 	if ((r = sync_dir(flags, p.dir, err)) < 0) {
 		if (cfg->void_on_failure)
-			void_after_failure(flags, cfg, &p, &t, signer, have_cp ? ikey : NULL, logfd, recs, n, seq,
-				now, r, err);
+			void_after_failure(flags, cfg, &p, &t, signer, have_cp ? ikey : NULL, logfd, recs, own_n,
+				own_seq, now, r, err);
+		/* the writers whose records this append carried fail with it */
+		for (i = 0; i < carried.n; i++)
+			pending_answer(batch_dirfd, &carried.e[i], err ? err->msg : "fsync failed", pkey);
+		for (i = 0; i < recovered.n; i++)
+			pending_answer(batch_dirfd, &recovered.e[i], err ? err->msg : "fsync failed", pkey);
 		goto done;
 	}
+	/* signed and synced: tell the writers whose records this append carried */
+	for (i = 0; batch_dirfd >= 0 && i < carried.n; i++)
+		pending_answer(batch_dirfd, &carried.e[i], NULL, pkey);
+	for (i = 0; batch_dirfd >= 0 && i < recovered.n; i++)
+		pending_answer(batch_dirfd, &recovered.e[i], NULL, pkey);
 	save_state(&p, &t);
 	r = 0;
 done:
@@ -1969,6 +2466,9 @@ done:
 		*first_seq = 0;
 	if (logfd >= 0)
 		close(logfd);
+	pending_finish(&q);
+	if (batch_dirfd >= 0)
+		close(batch_dirfd);
 	if (lockfd >= 0)
 		close(lockfd);	/* releases the lock */
 	sigaction(SIGXFSZ, &old_xfsz, NULL);
@@ -1979,6 +2479,9 @@ done:
 	pc_checkpoint_release(&old_cp);
 	pc_note_signer_free(signer);
 	OPENSSL_cleanse(ikey, sizeof(ikey));
+	OPENSSL_cleanse(pkey, sizeof(pkey));
+	batch_release(&carried);
+	batch_release(&recovered);
 	tail_release(&t);
 	free(mv.path);
 	return r;

@@ -11,14 +11,17 @@
 # Environment: PC_BUILD_DIR, PC_SRC_DIR (set by `make bench`);
 # PC_BENCH_ONLY="1 3 ..." runs only those scenarios; PC_BENCH_REUSE=1
 # keeps the repositories of a previous run (same sources) instead of
-# building them again.
+# building them again; PC_BENCH_OLD_BUILD=DIR (a build tree of an older
+# version) adds its concurrent appends (6b) and its hooks (11b) to the
+# same loops; PC_BENCH_PUSHERS, PC_BENCH_PUSHES, PC_BENCH_ROUNDS11 size
+# scenario 11 (16, 15, 3).
 set -eu
 
 B=${PC_BUILD_DIR:?run through make bench}
 S=${PC_SRC_DIR:?run through make bench}
 W=$B/bench-work
 RESULTS=$B/bench-results.md
-ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9 10 12"}
+ONLY=${PC_BENCH_ONLY:-"1 2 3 4 5 6 7 8 9 10 11 12"}
 BT=$B/tests/bench/bench-time
 GEN=$B/tests/bench/bench-gen
 HOOK=$B/hooks/pre-receive
@@ -546,25 +549,44 @@ us_per_append() { sed -n 's/.*us_per_append=\([0-9.]*\).*/\1/p'; }
 
 scenario6() {
 	say "6. audit: appends with fdatasync (1 and 8 writers), verify, proofs"
+	[ -f "$W/audit/audit.key" ] || setup_keys_and_policy	# alone, scenario 6 needs no repository
 	A=$W/audit6
 	rm -rf "$A"
 	mkdir -p "$A"
 	one=$(audit_fill "$A/one.log" 200 1 | us_per_append)
 	row "6. audit append, 1 writer, fdatasync, log on disk (per record)" \
 		"$(awk -v x="$one" 'BEGIN { printf "%.2f ms", x / 1000 }')" "-" "-" "-" "-"
-	t0=$(date +%s%N)
-	for w in 1 2 3 4 5 6 7 8; do
-		audit_fill "$A/eight.log" 100 1 >"$A/w$w.out" &
+	# 8 writers at once: their appends share fdatasyncs and checkpoints
+	# (group commit); with PC_BENCH_OLD_BUILD, also that build's appends
+	# in turn, for the figures of before
+	app0=$APPEND
+	for round in 1 2 3; do
+		for build in new ${PC_BENCH_OLD_BUILD:+old}; do
+			APPEND=$app0
+			[ $build = new ] || APPEND=$PC_BENCH_OLD_BUILD/tests/helpers/pc-audit-append
+			rm -rf "$A"/eight.log*
+			t0=$(date +%s%N)
+			for w in 1 2 3 4 5 6 7 8; do
+				audit_fill "$A/eight.log" 100 1 >"$A/w$w.out" &
+			done
+			wait
+			t1=$(date +%s%N)
+			policy-check audit verify --vkey "$W/audit/audit.vkey" "$A/eight.log" >"$A/eight.verify" 2>&1 ||
+				die "the log of 8 concurrent writers does not verify: $(cat "$A/eight.verify")"
+			lines=$(wc -l <"$A/eight.log")
+			[ "$lines" = 800 ] || die "8 concurrent writers: $lines records, not 800"
+			awk -v t0="$t0" -v t1="$t1" -v n="$lines" 'BEGIN { printf "%.3f\n", (t1 - t0) / 1e6 / n }' >>"$A/per.$build"
+		done
 	done
-	wait
-	t1=$(date +%s%N)
-	policy-check audit verify --vkey "$W/audit/audit.vkey" "$A/eight.log" >"$A/eight.verify" 2>&1 ||
-		die "the log of 8 concurrent writers does not verify: $(cat "$A/eight.verify")"
-	lines=$(wc -l <"$A/eight.log")
-	per=$(awk -v t0="$t0" -v t1="$t1" -v n="$lines" 'BEGIN { printf "%.2f", (t1 - t0) / 1e6 / n }')
-	row "6b. audit append, 8 concurrent writers, fdatasync: wall time / records" \
-		"$per ms per record, $lines records" "-" "-" "every record kept, tree valid" \
-		"$(verdict test "$lines" = 800)"
+	APPEND=$app0
+	per=$(median "$A/per.new")
+	row "6b. audit append, 8 concurrent writers, fdatasync, group commit: wall time / records (median of 3)" \
+		"$per ms per record, 800 records" "-" "-" "every record kept, tree valid" "yes"
+	if [ -n "${PC_BENCH_OLD_BUILD:-}" ]; then
+		old=$(median "$A/per.old")
+		row "6b. the same with the appends of $PC_BENCH_OLD_BUILD (same loop)" \
+			"$old ms per record" "$per ms per record, this build" "$(ratio "$old" "$per")" "(information)" "-"
+	fi
 	for spec in 100000:100,000 1000000:1,000,000; do
 		n=${spec%%:*} label=${spec#*:}
 		log=$SHM/audit-$n.log
@@ -769,11 +791,131 @@ scenario12() {
 	git -C "$R" config --unset core.hooksPath
 }
 
+# scenario 11: many pushers at once (group commit of the audit appends)
+s11_round() {	# MODE ROUND: one round of P pushers x K pushes; wall ms in $A/wall.MODE
+	mode=$1 round=$2 srv=$A/srv.git
+	rm -rf "$srv"
+	git clone -q --bare "$A/template.git" "$srv"
+	case $mode in
+	none) git -C "$srv" config core.hooksPath "$A/hooks-none" ;;
+	ours) policy-check install --policy "$A/policy.yml" "$srv" >/dev/null ;;
+	tmpfs) policy-check install --policy "$A/policy-tmpfs.yml" "$srv" >/dev/null ;;
+	old) "$PC_BENCH_OLD_BUILD/policy-check" install --policy "$A/policy.yml" "$srv" >/dev/null ;;
+	esac
+	log=$A/audit/audit.log
+	[ $mode != tmpfs ] || log=$SHM/audit11/audit.log
+	t0=$(date +%s%N)
+	p=1
+	while [ $p -le $P ]; do
+		(
+			cd "$A/c$p"
+			while read -r id; do
+				s=$(date +%s%N)
+				REMOTE_USER=dev git push -q "file://$srv" "$id:refs/heads/feature/p$p" 2>>"$A/push.err" ||
+					echo fail >>"$A/fail.$mode"
+				echo $((($(date +%s%N) - s) / 1000)) >>"$A/lat.$mode"
+			done <ids
+		) &
+		p=$((p + 1))
+	done
+	wait
+	echo $((($(date +%s%N) - t0) / 1000000)) >>"$A/wall.$mode"
+	if [ "$mode" != none ]; then
+		policy-check audit verify --vkey "$A/audit/audit.vkey" "$log" >"$A/verify.out" 2>&1 ||
+			die "scenario 11: the log does not verify after round $round ($mode): $(cat "$A/verify.out")"
+		n=$(grep -c "\"decision\":\"accept\"" "$log")
+		[ "$n" = $((P * K)) ] || die "scenario 11: $n accept records after $((P * K)) pushes ($mode)"
+		rm -rf "$log"*
+	fi
+}
+
+# median of the numbers in FILE
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+scenario11() {
+	P=${PC_BENCH_PUSHERS:-16} K=${PC_BENCH_PUSHES:-15} rounds=${PC_BENCH_ROUNDS11:-3}
+	say "11. $P pushers x $K pushes at once into one repository and one audit log on disk: our hooks vs no hook"
+	A=$W/concurrent11
+	rm -rf "$A"
+	mkdir -p "$A/audit" "$A/hooks-none" "$A/keys" "$HOME"
+	chmod 700 "$A/audit"
+	policy-check audit keygen --origin "$ORIGIN" "$A/audit/audit" >/dev/null 2>&1
+	ssh-keygen -q -t ed25519 -N "" -C dev -f "$A/keys/dev"
+	cat >"$A/policy.yml" <<-EOF
+	version: 1
+	strategy: pattern2
+	identity:
+	  env: [REMOTE_USER]
+	users:
+	  dev: { email: dev@example.com, keys: ["$(cat "$A/keys/dev.pub")"] }
+	groups:
+	  sre: [dev]
+	admins: [sre]
+	work_branches: ["feature/*", "hotfix/*"]
+	audit:
+	  log: $A/audit/audit.log
+	  key: $A/audit/audit.key
+	  origin: $ORIGIN
+	EOF
+	policy-check lint --policy "$A/policy.yml" >/dev/null || die "the policy of scenario 11 does not lint"
+	mkdir -p "$SHM/audit11"
+	sed "s|log: .*|log: $SHM/audit11/audit.log|" "$A/policy.yml" >"$A/policy-tmpfs.yml"
+	git init -q "$A/seed"
+	(cd "$A/seed" && mkdir -p app && echo "kind: Deployment" >app/app.yaml && git add . &&
+		git commit -q -m "chore: initial layout" && git branch -q develop)
+	git clone -q --bare "$A/seed" "$A/template.git"
+	# each pusher its clone, its branch and its K commits, made once
+	p=1
+	while [ $p -le $P ]; do
+		git clone -q "$A/template.git" "$A/c$p"
+		(
+			cd "$A/c$p" && git checkout -q -b feature/p$p origin/develop
+			j=1
+			while [ $j -le $K ]; do
+				echo "n: $p-$j" >"app/p$p.yaml" && git add app && git commit -q -m "feat: pusher $p push $j" &&
+					git rev-parse HEAD >>ids
+				j=$((j + 1))
+			done
+		) || die "scenario 11: cannot make the commits of pusher $p"
+		p=$((p + 1))
+	done
+	modes="none ours tmpfs"
+	[ -z "${PC_BENCH_OLD_BUILD:-}" ] || modes="$modes old"
+	rm -f "$A"/wall.* "$A"/lat.* "$A"/fail.*
+	r=1
+	while [ $r -le $rounds ]; do
+		for m in $modes; do
+			s11_round $m $r
+		done
+		r=$((r + 1))
+	done
+	! ls "$A"/fail.* >/dev/null 2>&1 || die "scenario 11: pushes failed: $(tail -n 5 "$A/push.err")"
+	none=$(median "$A/wall.none") ours=$(median "$A/wall.ours")
+	lnone=$(median "$A/lat.none") lours=$(median "$A/lat.ours")
+	r=$(ratio "$ours" "$none")
+	row "11. $P pushers x $K pushes at once (git push over file://, one repository, audit log on disk): wall time, our hooks vs no hook (median of $rounds rounds, in turn)" \
+		"$(fmt_ms "$ours"), p50 latency $(fmt_ms "$(awk -v x="$lours" 'BEGIN { print x / 1000 }')")" \
+		"$(fmt_ms "$none"), p50 latency $(fmt_ms "$(awk -v x="$lnone" 'BEGIN { print x / 1000 }')") no hook" \
+		"$r" "<= 1.5x; every push kept and verified" "$(verdict le "$r" 1.5)"
+	tmp=$(median "$A/wall.tmpfs") ltmp=$(median "$A/lat.tmpfs")
+	row "11c. the same with the audit log on tmpfs (no disk; same loop)" \
+		"$(fmt_ms "$tmp"), p50 latency $(fmt_ms "$(awk -v x="$ltmp" 'BEGIN { print x / 1000 }')")" \
+		"$(fmt_ms "$none") no hook" "$(ratio "$tmp" "$none")" "(what the disk costs: row 11 against this)" "-"
+	if [ -n "${PC_BENCH_OLD_BUILD:-}" ]; then
+		old=$(median "$A/wall.old") lold=$(median "$A/lat.old")
+		row "11b. the same with the hooks of $PC_BENCH_OLD_BUILD (same loop)" \
+			"$(fmt_ms "$old"), p50 latency $(fmt_ms "$(awk -v x="$lold" 'BEGIN { print x / 1000 }')")" \
+			"$(fmt_ms "$none") no hook" "$(ratio "$old" "$none")" "(information)" "-"
+	fi
+	note "- Scenario 11: every round starts from a fresh clone of the same repository and an empty log; each push runs pre-receive and reference-transaction, so two appends per push; appends that find the audit lock taken queue their records for the append that holds it (group commit, doc/DESIGN.md section 11)."
+	rm -rf "$A"
+}
+
 # ---- main -------------------------------------------------------------------
 
 [ -x "$BT" ] && [ -x "$GEN" ] && [ -x "$HOOK" ] && [ -x "$APPEND" ] && [ -x "$B/tests/bench/bench-glob" ] || die "build first (make bench does)"
-if [ "$ONLY" = 8 ] || [ "$ONLY" = 10 ] || [ "$ONLY" = "8 10" ]; then
-	mkdir -p "$W"	# the glob and report scenarios need no repository
+if [ "$ONLY" = 8 ] || [ "$ONLY" = 10 ] || [ "$ONLY" = "8 10" ] || [ "$ONLY" = 11 ] || [ "$ONLY" = 6 ] || [ "$ONLY" = "6 11" ]; then
+	mkdir -p "$W"	# the glob, report and many-pushers scenarios need no benchmark repository
 elif [ "${PC_BENCH_REUSE:-}" = 1 ] && [ -f "$W/setup.done" ] && [ "$W/setup.done" -nt "$GEN" ]; then
 	say "reusing the repositories in $W"
 	# The policy names the tmpfs log of the previous run.
@@ -787,7 +929,7 @@ R=$W/bench.git
 : >"$NOTES"
 # The short CPU-bound measurements first: after the pushes of 100,000
 # commits (close to 1 GiB of memory) the machine is slower for a while.
-for s in 8 1 2 12 5 6 10 9 3 4 7; do
+for s in 8 1 2 12 5 6 10 11 9 3 4 7; do
 	if want $s; then
 		"scenario$s"
 	fi
