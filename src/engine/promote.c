@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 #include "overlay.h"
+#include "merge-bases.h"
 #include "buf.h"
 
 #include <stdlib.h>
@@ -387,8 +388,11 @@ static int diff_into(change_set *out, int side, git_repository *repo, const git_
  * of milliseconds per merge in a repository of 20,000 files).  It only
  * ever says "clean": several or no merge bases, overlapping changes, a
  * difference or any error leave the decision (and the message) to libgit2.
+ * `known` is the one merge base when the caller knows it
+ * (pc_merge_bases_one), else NULL: libgit2 finds the bases.
  */
-int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged)
+static int trivially_clean(git_repository *repo, const git_oid *known, git_commit *p1, git_commit *p2,
+	const git_tree *merged)
 {
 	git_oidarray bases = { NULL, 0 };
 	git_commit *base = NULL;
@@ -399,9 +403,12 @@ int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p
 	memset(&d1, 0, sizeof(d1));
 	memset(&d2, 0, sizeof(d2));
 	memset(&dm, 0, sizeof(dm));
-	if (git_merge_bases(&bases, repo, git_commit_id(p1), git_commit_id(p2)) < 0 || bases.count != 1)
-		goto done;
-	if (git_commit_lookup(&base, repo, &bases.ids[0]) < 0 || git_commit_tree(&tb, base) < 0 ||
+	if (!known) {
+		if (git_merge_bases(&bases, repo, git_commit_id(p1), git_commit_id(p2)) < 0 || bases.count != 1)
+			goto done;
+		known = &bases.ids[0];
+	}
+	if (git_commit_lookup(&base, repo, known) < 0 || git_commit_tree(&tb, base) < 0 ||
 	    git_commit_tree(&t1, p1) < 0 || git_commit_tree(&t2, p2) < 0)
 		goto done;
 	if (diff_into(&d1, 1, repo, tb, t1) || diff_into(&d2, 2, repo, tb, t2) || !disjoint(&d1, &d2) ||
@@ -419,6 +426,11 @@ done:
 	git_commit_free(base);
 	git_oidarray_dispose(&bases);
 	return clean;
+}
+
+int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged)
+{
+	return trivially_clean(repo, NULL, p1, p2, merged);
 }
 
 /*
@@ -558,8 +570,10 @@ done:
  * A merge is clean when its tree is exactly libgit2's automatic merge of
  * its two parents.  Anything else hides a change no branch below ever had,
  * except a conflict's resolution made on a work branch (check_resolution).
+ * `mb` holds the merge bases found in one pass (may be NULL).
  */
-static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *err)
+static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, const pc_merge_bases *mb,
+	pc_error *err)
 {
 	git_commit *m = NULL, *p1 = NULL, *p2 = NULL;
 	git_tree *tree = NULL;
@@ -567,6 +581,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	git_diff *diff = NULL;
 	git_merge_options opts = GIT_MERGE_OPTIONS_INIT;
 	pc_buf paths = PC_BUF_INIT;
+	git_oid base;
 	char label[128];
 	size_t i, n;
 	int r = PC_ERROR;
@@ -583,7 +598,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	if (git_commit_parent(&p1, m, 0) < 0 || git_commit_parent(&p2, m, 1) < 0 ||
 	    git_commit_tree(&tree, m) < 0)
 		goto git_error;
-	if (pc_merge_trivially_clean(ctx->repo, p1, p2, tree)) {
+	if (trivially_clean(ctx->repo, pc_merge_bases_one(mb, id, &base) ? &base : NULL, p1, p2, tree)) {
 		r = 0;
 		goto done;
 	}
@@ -768,6 +783,8 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	git_oid *miss = NULL;
 	size_t nmiss = 0, i;
 	pc_hotfix_state hot = PC_HOTFIX_STATE_INIT;
+	pc_merge_bases *mb = NULL;
+	git_object *tip = NULL;
 	int merge, r = 0;
 
 	if (b->from.n) {
@@ -809,16 +826,28 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		free(miss);
 		miss = NULL;
 	}
-	/* Every merge new to a protected branch must be clean. */
+	/*
+	 * Every merge new to a protected branch must be clean.  Their merge
+	 * bases come from one pass over the update, made at the first merge.
+	 */
 	for (i = 0; i < c->nbranch_new; i++) {
 		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
 			goto done;
-		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], err)) < 0)
+		if (merge && !mb && !tip) {
+			if (git_object_lookup(&tip, ctx->repo, &c->u->new_id, GIT_OBJECT_COMMIT) < 0)
+				git_error_clear();
+			else if ((r = pc_merge_bases_compute(&mb, ctx->repo, git_object_id(tip),
+					c->branch_new, c->nbranch_new, err)) < 0)
+				goto done;
+		}
+		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], mb, err)) < 0)
 			goto done;
 	}
 	if (hot.ready && (r = pc_hotfix_follow_ups(&hot, ctx, c, err)) < 0)
 		goto done;
 done:
+	pc_merge_bases_free(mb);
+	git_object_free(tip);
 	pc_hotfix_state_release(&hot);
 	free(miss);
 	pc_oidset_clear(&set);
