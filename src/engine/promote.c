@@ -369,6 +369,163 @@ static int same_changes(const change_set *x, const change_set *y)
 	return 1;
 }
 
+static int is_tree_entry(const git_tree_entry *e)
+{
+	return e && git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
+}
+
+/* git's tree order: a directory's name sorts as if it ended with '/'. */
+static int tree_order(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), len = la < lb ? la : lb;
+	int c = memcmp(na, nb, len);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	ca = la > len ? (unsigned char)na[len] : is_tree_entry(a) ? '/' : 0;
+	cb = lb > len ? (unsigned char)nb[len] : is_tree_entry(b) ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+/*
+ * 1 when `tree` is well formed for lookups by name: names without '/',
+ * in git's order, each once (a file and a directory of one name sort
+ * apart, with only names continuing it by a byte below '/' between).
+ * Checked once per tree of a merge, in `seen`.
+ */
+static int well_formed(pc_oidset *seen, const git_tree *tree)
+{
+	size_t n, i, j;
+	const git_tree_entry *e, *f;
+	const char *name;
+	size_t len;
+
+	if (!tree || pc_oidset_has(seen, git_tree_id(tree)))
+		return 1;
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n; i++) {
+		e = git_tree_entry_byindex(tree, i);
+		name = git_tree_entry_name(e);
+		if (!*name || strchr(name, '/') ||
+		    (i && tree_order(git_tree_entry_byindex(tree, i - 1), e) >= 0))
+			return 0;
+		if (!is_tree_entry(e))
+			continue;
+		len = strlen(name);
+		for (j = i; j-- > 0 && i - j <= 64;) {
+			f = git_tree_entry_byindex(tree, j);
+			if (strncmp(git_tree_entry_name(f), name, len))
+				break;
+			if (!git_tree_entry_name(f)[len])
+				return 0;
+		}
+		if (j < i && i - j > 64)
+			return 0;
+	}
+	return pc_oidset_add(seen, git_tree_id(tree)) >= 0;
+}
+
+static int any_change(const pc_tree_change *ch, void *payload)
+{
+	(void)ch;
+	(void)payload;
+	return 1;
+}
+
+static int same_leaf(const git_tree_entry *a, const git_tree_entry *b)
+{
+	return git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) &&
+		git_tree_entry_filemode(a) == git_tree_entry_filemode(b);
+}
+
+/*
+ * Whether the changes from `base` to `ours` (d1 below) collide with the
+ * path `path` the other side changed, as disjoint() would find with d1
+ * listed: 1 when d1 has `path`, a directory above it, or a path below it;
+ * 0 when not; -1 when unsure (a tree that is not well formed, an error):
+ * then the caller lists d1.  It reads the trees along `path` alone, where
+ * listing d1 reads everything the first parent changed since the base,
+ * which grows with every merge of a promotion.
+ */
+static int collides(git_repository *repo, pc_oidset *seen, const git_tree *base, const git_tree *ours,
+	const char *path)
+{
+	const git_tree *tb = base, *t1 = ours;
+	git_tree *own_b = NULL, *own_1 = NULL, *next_b = NULL, *next_1 = NULL;
+	const git_tree_entry *eb, *e1;
+	pc_buf name = PC_BUF_INIT;
+	const char *p = path, *slash;
+	pc_error ignored = PC_ERROR_INIT;
+	int r = -1, last;
+
+	for (;;) {
+		if (!well_formed(seen, tb) || !well_formed(seen, t1))
+			goto done;
+		slash = strchr(p, '/');
+		last = !slash;
+		pc_buf_clear(&name);
+		if (pc_buf_put(&name, p, last ? strlen(p) : (size_t)(slash - p)) < 0)
+			goto done;
+		eb = tb ? git_tree_entry_byname(tb, name.ptr) : NULL;
+		e1 = t1 ? git_tree_entry_byname(t1, name.ptr) : NULL;
+		if ((eb && !is_tree_entry(eb)) || (e1 && !is_tree_entry(e1))) {
+			/* A file here on a side: d1 has this path unless both have the same file. */
+			r = !(eb && e1 && same_leaf(eb, e1));
+			goto done;
+		}
+		if (!eb && !e1) {
+			r = 0;
+			goto done;
+		}
+		if (eb && e1 && git_oid_equal(git_tree_entry_id(eb), git_tree_entry_id(e1))) {
+			r = 0;	/* the same subtree: nothing of d1 is in it */
+			goto done;
+		}
+		if ((eb && git_tree_lookup(&next_b, repo, git_tree_entry_id(eb)) < 0) ||
+		    (e1 && git_tree_lookup(&next_1, repo, git_tree_entry_id(e1)) < 0))
+			goto done;
+		git_tree_free(own_b);
+		git_tree_free(own_1);
+		tb = own_b = next_b;
+		t1 = own_1 = next_1;
+		next_b = next_1 = NULL;
+		if (last) {
+			/* A directory on a side where the other side changed a file: d1 below it? */
+			r = pc_repo_diff_trees(repo, tb, t1, any_change, NULL, &ignored);
+			r = r == 1 ? 1 : r == 0 ? 0 : -1;
+			goto done;
+		}
+		p = slash + 1;
+	}
+done:
+	git_error_clear();
+	pc_buf_release(&name);
+	git_tree_free(next_b);
+	git_tree_free(next_1);
+	git_tree_free(own_b);
+	git_tree_free(own_1);
+	return r;
+}
+
+/*
+ * disjoint(d1, d2) without listing d1: 1 disjoint, 0 not, -1 unsure.
+ */
+static int disjoint_from(git_repository *repo, const git_tree *base, const git_tree *ours,
+	const change_set *theirs)
+{
+	pc_oidset seen = PC_OIDSET_INIT;
+	size_t i;
+	int r = 1, c;
+
+	for (i = 0; r == 1 && i < theirs->n; i++)
+		if ((c = collides(repo, &seen, base, ours, theirs->items[i].path)) != 0)
+			r = c < 0 ? -1 : 0;
+	pc_oidset_clear(&seen);
+	return r;
+}
+
 static int diff_into(change_set *out, int side, git_repository *repo, const git_tree *a, const git_tree *b)
 {
 	pc_error ignored = PC_ERROR_INIT;
@@ -398,7 +555,7 @@ static int trivially_clean(git_repository *repo, const git_oid *known, git_commi
 	git_commit *base = NULL;
 	git_tree *tb = NULL, *t1 = NULL, *t2 = NULL;
 	change_set d1, d2, dm;
-	int clean = 0;
+	int clean = 0, apart;
 
 	memset(&d1, 0, sizeof(d1));
 	memset(&d2, 0, sizeof(d2));
@@ -411,7 +568,13 @@ static int trivially_clean(git_repository *repo, const git_oid *known, git_commi
 	if (git_commit_lookup(&base, repo, known) < 0 || git_commit_tree(&tb, base) < 0 ||
 	    git_commit_tree(&t1, p1) < 0 || git_commit_tree(&t2, p2) < 0)
 		goto done;
-	if (diff_into(&d1, 1, repo, tb, t1) || diff_into(&d2, 2, repo, tb, t2) || !disjoint(&d1, &d2) ||
+	/*
+	 * The second side's changes are few (one feature); the first parent's
+	 * since the base grow with every merge before: they are looked up
+	 * at the second side's paths only, and listed only when that is unsure.
+	 */
+	if (diff_into(&d2, 2, repo, tb, t2) || !(apart = disjoint_from(repo, tb, t1, &d2)) ||
+	    (apart < 0 && (diff_into(&d1, 1, repo, tb, t1) || !disjoint(&d1, &d2))) ||
 	    diff_into(&dm, 2, repo, t1, merged))
 		goto done;
 	clean = same_changes(&dm, &d2);
