@@ -948,7 +948,7 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	pc_hotfix_state hot = PC_HOTFIX_STATE_INIT;
 	pc_merge_bases *mb = NULL;
 	git_object *tip = NULL;
-	int merge, r = 0;
+	int merge, tried = 0, r = 0;
 
 	if (b->from.n) {
 		if ((r = reachable_from(&set, ctx, c, &b->from, NULL, err)) < 0 ||
@@ -996,7 +996,8 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	for (i = 0; i < c->nbranch_new; i++) {
 		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
 			goto done;
-		if (merge && !mb && !tip) {
+		if (merge && !tried) {
+			tried = 1;
 			if (git_object_lookup(&tip, ctx->repo, &c->u->new_id, GIT_OBJECT_COMMIT) < 0)
 				git_error_clear();
 			else if ((r = pc_merge_bases_compute(&mb, ctx->repo, git_object_id(tip),
