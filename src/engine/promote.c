@@ -509,20 +509,116 @@ done:
 	return r;
 }
 
-/*
- * disjoint(d1, d2) without listing d1: 1 disjoint, 0 not, -1 unsure.
- */
-static int disjoint_from(git_repository *repo, const git_tree *base, const git_tree *ours,
-	const change_set *theirs)
+/* The key of a pair of trees in the cache of well-formed pairs. */
+static int pair_key(git_oid *key, const git_tree *a, const git_tree *b)
 {
-	pc_oidset seen = PC_OIDSET_INIT;
+	unsigned char raw[2 * GIT_OID_RAWSZ];
+
+	memset(raw, 0, sizeof(raw));
+	if (a)
+		memcpy(raw, git_tree_id(a)->id, GIT_OID_RAWSZ);
+	if (b)
+		memcpy(raw + GIT_OID_RAWSZ, git_tree_id(b)->id, GIT_OID_RAWSZ);
+	return git_odb_hash(key, raw, sizeof(raw), GIT_OBJECT_BLOB);
+}
+
+/*
+ * 1 when every tree that listing the changes from `a` to `b` reads is
+ * well formed (the pairs of subtrees that differ, and everything under a
+ * subtree one side lacks): then the listing holds each path once, joined
+ * from names without '/', and collides() answers what disjoint() would.
+ * Pairs found well formed are kept in `cache`: a promotion's merges share
+ * most of them, so each is read once per push.
+ */
+static int well_formed_pair(git_repository *repo, pc_oidset *cache, const git_tree *a, const git_tree *b,
+	unsigned depth)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	const git_tree_entry *ea, *eb;
+	git_tree *sa = NULL, *sb = NULL;
+	git_oid key;
+	int c, ok = 1;
+
+	if ((!a && !b) || (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b))))
+		return 1;
+	if (depth >= PC_TREE_DEPTH_MAX || pair_key(&key, a, b) < 0)
+		return 0;
+	if (pc_oidset_has(cache, &key))
+		return 1;
+	if (!well_formed(cache, a) || !well_formed(cache, b))
+		return 0;
+	while (ok && (i < na || j < nb)) {
+		ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		c = !ea ? 1 : !eb ? -1 : tree_order(ea, eb);
+		if (c == 0) {
+			i++;
+			j++;
+			if (same_leaf(ea, eb))
+				continue;
+		} else if (c < 0) {
+			i++;
+			eb = NULL;
+		} else {
+			j++;
+			ea = NULL;
+		}
+		if (!is_tree_entry(ea) && !is_tree_entry(eb))
+			continue;
+		if ((is_tree_entry(ea) && git_tree_lookup(&sa, repo, git_tree_entry_id(ea)) < 0) ||
+		    (is_tree_entry(eb) && git_tree_lookup(&sb, repo, git_tree_entry_id(eb)) < 0))
+			ok = 0;
+		else
+			ok = well_formed_pair(repo, cache, sa, sb, depth + 1);
+		git_tree_free(sa);
+		git_tree_free(sb);
+		sa = sb = NULL;
+	}
+	git_error_clear();
+	return ok && pc_oidset_add(cache, &key) >= 0;
+}
+
+static int strp_path_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const path_change *const *)a)->path, (*(const path_change *const *)b)->path);
+}
+
+/* 1 when a path is listed twice (a tree with a name twice): disjoint() refuses that. */
+static int has_twice(const change_set *s)
+{
+	const path_change **v;
+	size_t i;
+	int twice = 0;
+
+	if (s->n < 2)
+		return 0;
+	if (!(v = pc_calloc(s->n, sizeof(*v))))
+		return 1;
+	for (i = 0; i < s->n; i++)
+		v[i] = &s->items[i];
+	qsort(v, s->n, sizeof(*v), strp_path_cmp);
+	for (i = 1; i < s->n && !twice; i++)
+		twice = !strcmp(v[i - 1]->path, v[i]->path);
+	free(v);
+	return twice;
+}
+
+/*
+ * disjoint(d1, d2) without listing d1, the changes from `base` to `ours`:
+ * 1 disjoint, 0 not, -1 unsure (a tree not well formed, an error): then
+ * the caller lists d1.
+ */
+static int disjoint_from(git_repository *repo, pc_oidset *cache, const git_tree *base,
+	const git_tree *ours, const change_set *theirs)
+{
 	size_t i;
 	int r = 1, c;
 
+	if (has_twice(theirs) || !well_formed_pair(repo, cache, base, ours, 0))
+		return -1;
 	for (i = 0; r == 1 && i < theirs->n; i++)
-		if ((c = collides(repo, &seen, base, ours, theirs->items[i].path)) != 0)
+		if ((c = collides(repo, cache, base, ours, theirs->items[i].path)) != 0)
 			r = c < 0 ? -1 : 0;
-	pc_oidset_clear(&seen);
 	return r;
 }
 
@@ -546,10 +642,11 @@ static int diff_into(change_set *out, int side, git_repository *repo, const git_
  * ever says "clean": several or no merge bases, overlapping changes, a
  * difference or any error leave the decision (and the message) to libgit2.
  * `known` is the one merge base when the caller knows it
- * (pc_merge_bases_one), else NULL: libgit2 finds the bases.
+ * (pc_merge_bases_one), else NULL: libgit2 finds the bases.  `cache`
+ * keeps the trees found well formed, across the merges of a push.
  */
-static int trivially_clean(git_repository *repo, const git_oid *known, git_commit *p1, git_commit *p2,
-	const git_tree *merged)
+static int trivially_clean(git_repository *repo, const git_oid *known, pc_oidset *cache,
+	git_commit *p1, git_commit *p2, const git_tree *merged)
 {
 	git_oidarray bases = { NULL, 0 };
 	git_commit *base = NULL;
@@ -573,7 +670,7 @@ static int trivially_clean(git_repository *repo, const git_oid *known, git_commi
 	 * since the base grow with every merge before: they are looked up
 	 * at the second side's paths only, and listed only when that is unsure.
 	 */
-	if (diff_into(&d2, 2, repo, tb, t2) || !(apart = disjoint_from(repo, tb, t1, &d2)) ||
+	if (diff_into(&d2, 2, repo, tb, t2) || !(apart = disjoint_from(repo, cache, tb, t1, &d2)) ||
 	    (apart < 0 && (diff_into(&d1, 1, repo, tb, t1) || !disjoint(&d1, &d2))) ||
 	    diff_into(&dm, 2, repo, t1, merged))
 		goto done;
@@ -593,7 +690,11 @@ done:
 
 int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged)
 {
-	return trivially_clean(repo, NULL, p1, p2, merged);
+	pc_oidset cache = PC_OIDSET_INIT;
+	int clean = trivially_clean(repo, NULL, &cache, p1, p2, merged);
+
+	pc_oidset_clear(&cache);
+	return clean;
 }
 
 /*
@@ -733,10 +834,11 @@ done:
  * A merge is clean when its tree is exactly libgit2's automatic merge of
  * its two parents.  Anything else hides a change no branch below ever had,
  * except a conflict's resolution made on a work branch (check_resolution).
- * `mb` holds the merge bases found in one pass (may be NULL).
+ * `mb` holds the merge bases found in one pass (may be NULL), `cache` the
+ * trees found well formed.
  */
 static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, const pc_merge_bases *mb,
-	pc_error *err)
+	pc_oidset *cache, pc_error *err)
 {
 	git_commit *m = NULL, *p1 = NULL, *p2 = NULL;
 	git_tree *tree = NULL;
@@ -761,7 +863,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, const pc_me
 	if (git_commit_parent(&p1, m, 0) < 0 || git_commit_parent(&p2, m, 1) < 0 ||
 	    git_commit_tree(&tree, m) < 0)
 		goto git_error;
-	if (trivially_clean(ctx->repo, pc_merge_bases_one(mb, id, &base) ? &base : NULL, p1, p2, tree)) {
+	if (trivially_clean(ctx->repo, pc_merge_bases_one(mb, id, &base) ? &base : NULL, cache, p1, p2, tree)) {
 		r = 0;
 		goto done;
 	}
@@ -947,6 +1049,7 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	size_t nmiss = 0, i;
 	pc_hotfix_state hot = PC_HOTFIX_STATE_INIT;
 	pc_merge_bases *mb = NULL;
+	pc_oidset trees = PC_OIDSET_INIT;
 	git_object *tip = NULL;
 	int merge, tried = 0, r = 0;
 
@@ -1004,13 +1107,14 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 					c->branch_new, c->nbranch_new, err)) < 0)
 				goto done;
 		}
-		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], mb, err)) < 0)
+		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], mb, &trees, err)) < 0)
 			goto done;
 	}
 	if (hot.ready && (r = pc_hotfix_follow_ups(&hot, ctx, c, err)) < 0)
 		goto done;
 done:
 	pc_merge_bases_free(mb);
+	pc_oidset_clear(&trees);
 	git_object_free(tip);
 	pc_hotfix_state_release(&hot);
 	free(miss);
