@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 #include "overlay.h"
+#include "merge-bases.h"
 #include "buf.h"
 
 #include <stdlib.h>
@@ -368,6 +369,259 @@ static int same_changes(const change_set *x, const change_set *y)
 	return 1;
 }
 
+static int is_tree_entry(const git_tree_entry *e)
+{
+	return e && git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
+}
+
+/* git's tree order: a directory's name sorts as if it ended with '/'. */
+static int tree_order(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), len = la < lb ? la : lb;
+	int c = memcmp(na, nb, len);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	ca = la > len ? (unsigned char)na[len] : is_tree_entry(a) ? '/' : 0;
+	cb = lb > len ? (unsigned char)nb[len] : is_tree_entry(b) ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+/*
+ * 1 when `tree` is well formed for lookups by name: names without '/',
+ * in git's order, each once (a file and a directory of one name sort
+ * apart, with only names continuing it by a byte below '/' between).
+ * Checked once per tree of a merge, in `seen`.
+ */
+static int well_formed(pc_oidset *seen, const git_tree *tree)
+{
+	size_t n, i, j;
+	const git_tree_entry *e, *f;
+	const char *name;
+	size_t len;
+
+	if (!tree || pc_oidset_has(seen, git_tree_id(tree)))
+		return 1;
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n; i++) {
+		e = git_tree_entry_byindex(tree, i);
+		name = git_tree_entry_name(e);
+		if (!*name || strchr(name, '/') ||
+		    (i && tree_order(git_tree_entry_byindex(tree, i - 1), e) >= 0))
+			return 0;
+		if (!is_tree_entry(e))
+			continue;
+		len = strlen(name);
+		for (j = i; j-- > 0 && i - j <= 64;) {
+			f = git_tree_entry_byindex(tree, j);
+			if (strncmp(git_tree_entry_name(f), name, len))
+				break;
+			if (!git_tree_entry_name(f)[len])
+				return 0;
+		}
+		if (j < i && i - j > 64)
+			return 0;
+	}
+	return pc_oidset_add(seen, git_tree_id(tree)) >= 0;
+}
+
+static int any_change(const pc_tree_change *ch, void *payload)
+{
+	(void)ch;
+	(void)payload;
+	return 1;
+}
+
+static int same_leaf(const git_tree_entry *a, const git_tree_entry *b)
+{
+	return git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) &&
+		git_tree_entry_filemode(a) == git_tree_entry_filemode(b);
+}
+
+/*
+ * Whether the changes from `base` to `ours` (d1 below) collide with the
+ * path `path` the other side changed, as disjoint() would find with d1
+ * listed: 1 when d1 has `path`, a directory above it, or a path below it;
+ * 0 when not; -1 when unsure (a tree that is not well formed, an error):
+ * then the caller lists d1.  It reads the trees along `path` alone, where
+ * listing d1 reads everything the first parent changed since the base,
+ * which grows with every merge of a promotion.
+ */
+static int collides(git_repository *repo, pc_oidset *seen, const git_tree *base, const git_tree *ours,
+	const char *path)
+{
+	const git_tree *tb = base, *t1 = ours;
+	git_tree *own_b = NULL, *own_1 = NULL, *next_b = NULL, *next_1 = NULL;
+	const git_tree_entry *eb, *e1;
+	pc_buf name = PC_BUF_INIT;
+	const char *p = path, *slash;
+	pc_error ignored = PC_ERROR_INIT;
+	int r = -1, last;
+
+	for (;;) {
+		if (!well_formed(seen, tb) || !well_formed(seen, t1))
+			goto done;
+		slash = strchr(p, '/');
+		last = !slash;
+		pc_buf_clear(&name);
+		if (pc_buf_put(&name, p, last ? strlen(p) : (size_t)(slash - p)) < 0)
+			goto done;
+		eb = tb ? git_tree_entry_byname(tb, name.ptr) : NULL;
+		e1 = t1 ? git_tree_entry_byname(t1, name.ptr) : NULL;
+		if ((eb && !is_tree_entry(eb)) || (e1 && !is_tree_entry(e1))) {
+			/* A file here on a side: d1 has this path unless both have the same file. */
+			r = !(eb && e1 && same_leaf(eb, e1));
+			goto done;
+		}
+		if (!eb && !e1) {
+			r = 0;
+			goto done;
+		}
+		if (eb && e1 && git_oid_equal(git_tree_entry_id(eb), git_tree_entry_id(e1))) {
+			r = 0;	/* the same subtree: nothing of d1 is in it */
+			goto done;
+		}
+		if ((eb && git_tree_lookup(&next_b, repo, git_tree_entry_id(eb)) < 0) ||
+		    (e1 && git_tree_lookup(&next_1, repo, git_tree_entry_id(e1)) < 0))
+			goto done;
+		git_tree_free(own_b);
+		git_tree_free(own_1);
+		tb = own_b = next_b;
+		t1 = own_1 = next_1;
+		next_b = next_1 = NULL;
+		if (last) {
+			/* A directory on a side where the other side changed a file: d1 below it? */
+			r = pc_repo_diff_trees(repo, tb, t1, any_change, NULL, &ignored);
+			r = r == 1 ? 1 : r == 0 ? 0 : -1;
+			goto done;
+		}
+		p = slash + 1;
+	}
+done:
+	git_error_clear();
+	pc_buf_release(&name);
+	git_tree_free(next_b);
+	git_tree_free(next_1);
+	git_tree_free(own_b);
+	git_tree_free(own_1);
+	return r;
+}
+
+/* The key of a pair of trees in the cache of well-formed pairs. */
+static int pair_key(git_oid *key, const git_tree *a, const git_tree *b)
+{
+	unsigned char raw[2 * GIT_OID_RAWSZ];
+
+	memset(raw, 0, sizeof(raw));
+	if (a)
+		memcpy(raw, git_tree_id(a)->id, GIT_OID_RAWSZ);
+	if (b)
+		memcpy(raw + GIT_OID_RAWSZ, git_tree_id(b)->id, GIT_OID_RAWSZ);
+	return git_odb_hash(key, raw, sizeof(raw), GIT_OBJECT_BLOB);
+}
+
+/*
+ * 1 when every tree that listing the changes from `a` to `b` reads is
+ * well formed (the pairs of subtrees that differ, and everything under a
+ * subtree one side lacks): then the listing holds each path once, joined
+ * from names without '/', and collides() answers what disjoint() would.
+ * Pairs found well formed are kept in `cache`: a promotion's merges share
+ * most of them, so each is read once per push.
+ */
+static int well_formed_pair(git_repository *repo, pc_oidset *cache, const git_tree *a, const git_tree *b,
+	unsigned depth)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	const git_tree_entry *ea, *eb;
+	git_tree *sa = NULL, *sb = NULL;
+	git_oid key;
+	int c, ok = 1;
+
+	if ((!a && !b) || (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b))))
+		return 1;
+	if (depth >= PC_TREE_DEPTH_MAX || pair_key(&key, a, b) < 0)
+		return 0;
+	if (pc_oidset_has(cache, &key))
+		return 1;
+	if (!well_formed(cache, a) || !well_formed(cache, b))
+		return 0;
+	while (ok && (i < na || j < nb)) {
+		ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		c = !ea ? 1 : !eb ? -1 : tree_order(ea, eb);
+		if (c == 0) {
+			i++;
+			j++;
+			if (same_leaf(ea, eb))
+				continue;
+		} else if (c < 0) {
+			i++;
+			eb = NULL;
+		} else {
+			j++;
+			ea = NULL;
+		}
+		if (!is_tree_entry(ea) && !is_tree_entry(eb))
+			continue;
+		if ((is_tree_entry(ea) && git_tree_lookup(&sa, repo, git_tree_entry_id(ea)) < 0) ||
+		    (is_tree_entry(eb) && git_tree_lookup(&sb, repo, git_tree_entry_id(eb)) < 0))
+			ok = 0;
+		else
+			ok = well_formed_pair(repo, cache, sa, sb, depth + 1);
+		git_tree_free(sa);
+		git_tree_free(sb);
+		sa = sb = NULL;
+	}
+	git_error_clear();
+	return ok && pc_oidset_add(cache, &key) >= 0;
+}
+
+static int strp_path_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const path_change *const *)a)->path, (*(const path_change *const *)b)->path);
+}
+
+/* 1 when a path is listed twice (a tree with a name twice): disjoint() refuses that. */
+static int has_twice(const change_set *s)
+{
+	const path_change **v;
+	size_t i;
+	int twice = 0;
+
+	if (s->n < 2)
+		return 0;
+	if (!(v = pc_calloc(s->n, sizeof(*v))))
+		return 1;
+	for (i = 0; i < s->n; i++)
+		v[i] = &s->items[i];
+	qsort(v, s->n, sizeof(*v), strp_path_cmp);
+	for (i = 1; i < s->n && !twice; i++)
+		twice = !strcmp(v[i - 1]->path, v[i]->path);
+	free(v);
+	return twice;
+}
+
+/*
+ * disjoint(d1, d2) without listing d1, the changes from `base` to `ours`:
+ * 1 disjoint, 0 not, -1 unsure (a tree not well formed, an error): then
+ * the caller lists d1.
+ */
+static int disjoint_from(git_repository *repo, pc_oidset *cache, const git_tree *base,
+	const git_tree *ours, const change_set *theirs)
+{
+	size_t i;
+	int r = 1, c;
+
+	if (has_twice(theirs) || !well_formed_pair(repo, cache, base, ours, 0))
+		return -1;
+	for (i = 0; r == 1 && i < theirs->n; i++)
+		if ((c = collides(repo, cache, base, ours, theirs->items[i].path)) != 0)
+			r = c < 0 ? -1 : 0;
+	return r;
+}
+
 static int diff_into(change_set *out, int side, git_repository *repo, const git_tree *a, const git_tree *b)
 {
 	pc_error ignored = PC_ERROR_INIT;
@@ -387,24 +641,37 @@ static int diff_into(change_set *out, int side, git_repository *repo, const git_
  * of milliseconds per merge in a repository of 20,000 files).  It only
  * ever says "clean": several or no merge bases, overlapping changes, a
  * difference or any error leave the decision (and the message) to libgit2.
+ * `known` is the one merge base when the caller knows it
+ * (pc_merge_bases_one), else NULL: libgit2 finds the bases.  `cache`
+ * keeps the trees found well formed, across the merges of a push.
  */
-int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged)
+static int trivially_clean(git_repository *repo, const git_oid *known, pc_oidset *cache,
+	git_commit *p1, git_commit *p2, const git_tree *merged)
 {
 	git_oidarray bases = { NULL, 0 };
 	git_commit *base = NULL;
 	git_tree *tb = NULL, *t1 = NULL, *t2 = NULL;
 	change_set d1, d2, dm;
-	int clean = 0;
+	int clean = 0, apart;
 
 	memset(&d1, 0, sizeof(d1));
 	memset(&d2, 0, sizeof(d2));
 	memset(&dm, 0, sizeof(dm));
-	if (git_merge_bases(&bases, repo, git_commit_id(p1), git_commit_id(p2)) < 0 || bases.count != 1)
-		goto done;
-	if (git_commit_lookup(&base, repo, &bases.ids[0]) < 0 || git_commit_tree(&tb, base) < 0 ||
+	if (!known) {
+		if (git_merge_bases(&bases, repo, git_commit_id(p1), git_commit_id(p2)) < 0 || bases.count != 1)
+			goto done;
+		known = &bases.ids[0];
+	}
+	if (git_commit_lookup(&base, repo, known) < 0 || git_commit_tree(&tb, base) < 0 ||
 	    git_commit_tree(&t1, p1) < 0 || git_commit_tree(&t2, p2) < 0)
 		goto done;
-	if (diff_into(&d1, 1, repo, tb, t1) || diff_into(&d2, 2, repo, tb, t2) || !disjoint(&d1, &d2) ||
+	/*
+	 * The second side's changes are few (one feature); the first parent's
+	 * since the base grow with every merge before: they are looked up
+	 * at the second side's paths only, and listed only when that is unsure.
+	 */
+	if (diff_into(&d2, 2, repo, tb, t2) || !(apart = disjoint_from(repo, cache, tb, t1, &d2)) ||
+	    (apart < 0 && (diff_into(&d1, 1, repo, tb, t1) || !disjoint(&d1, &d2))) ||
 	    diff_into(&dm, 2, repo, t1, merged))
 		goto done;
 	clean = same_changes(&dm, &d2);
@@ -418,6 +685,15 @@ done:
 	git_tree_free(t2);
 	git_commit_free(base);
 	git_oidarray_dispose(&bases);
+	return clean;
+}
+
+int pc_merge_trivially_clean(git_repository *repo, git_commit *p1, git_commit *p2, const git_tree *merged)
+{
+	pc_oidset cache = PC_OIDSET_INIT;
+	int clean = trivially_clean(repo, NULL, &cache, p1, p2, merged);
+
+	pc_oidset_clear(&cache);
 	return clean;
 }
 
@@ -558,8 +834,11 @@ done:
  * A merge is clean when its tree is exactly libgit2's automatic merge of
  * its two parents.  Anything else hides a change no branch below ever had,
  * except a conflict's resolution made on a work branch (check_resolution).
+ * `mb` holds the merge bases found in one pass (may be NULL), `cache` the
+ * trees found well formed.
  */
-static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *err)
+static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, const pc_merge_bases *mb,
+	pc_oidset *cache, pc_error *err)
 {
 	git_commit *m = NULL, *p1 = NULL, *p2 = NULL;
 	git_tree *tree = NULL;
@@ -567,6 +846,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	git_diff *diff = NULL;
 	git_merge_options opts = GIT_MERGE_OPTIONS_INIT;
 	pc_buf paths = PC_BUF_INIT;
+	git_oid base;
 	char label[128];
 	size_t i, n;
 	int r = PC_ERROR;
@@ -583,7 +863,7 @@ static int check_merge(pc_ctx *ctx, pc_change *c, const git_oid *id, pc_error *e
 	if (git_commit_parent(&p1, m, 0) < 0 || git_commit_parent(&p2, m, 1) < 0 ||
 	    git_commit_tree(&tree, m) < 0)
 		goto git_error;
-	if (pc_merge_trivially_clean(ctx->repo, p1, p2, tree)) {
+	if (trivially_clean(ctx->repo, pc_merge_bases_one(mb, id, &base) ? &base : NULL, cache, p1, p2, tree)) {
 		r = 0;
 		goto done;
 	}
@@ -768,7 +1048,10 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 	git_oid *miss = NULL;
 	size_t nmiss = 0, i;
 	pc_hotfix_state hot = PC_HOTFIX_STATE_INIT;
-	int merge, r = 0;
+	pc_merge_bases *mb = NULL;
+	pc_oidset trees = PC_OIDSET_INIT;
+	git_object *tip = NULL;
+	int merge, tried = 0, r = 0;
 
 	if (b->from.n) {
 		if ((r = reachable_from(&set, ctx, c, &b->from, NULL, err)) < 0 ||
@@ -809,16 +1092,30 @@ int pc_promote_check(pc_ctx *ctx, pc_change *c, pc_error *err)
 		free(miss);
 		miss = NULL;
 	}
-	/* Every merge new to a protected branch must be clean. */
+	/*
+	 * Every merge new to a protected branch must be clean.  Their merge
+	 * bases come from one pass over the update, made at the first merge.
+	 */
 	for (i = 0; i < c->nbranch_new; i++) {
 		if ((r = is_merge(ctx, &c->branch_new[i], &merge, err)) < 0)
 			goto done;
-		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], err)) < 0)
+		if (merge && !tried) {
+			tried = 1;
+			if (git_object_lookup(&tip, ctx->repo, &c->u->new_id, GIT_OBJECT_COMMIT) < 0)
+				git_error_clear();
+			else if ((r = pc_merge_bases_compute(&mb, ctx->repo, git_object_id(tip),
+					c->branch_new, c->nbranch_new, err)) < 0)
+				goto done;
+		}
+		if (merge && (r = check_merge(ctx, c, &c->branch_new[i], mb, &trees, err)) < 0)
 			goto done;
 	}
 	if (hot.ready && (r = pc_hotfix_follow_ups(&hot, ctx, c, err)) < 0)
 		goto done;
 done:
+	pc_merge_bases_free(mb);
+	pc_oidset_clear(&trees);
+	git_object_free(tip);
 	pc_hotfix_state_release(&hot);
 	free(miss);
 	pc_oidset_clear(&set);

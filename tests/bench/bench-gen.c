@@ -18,6 +18,10 @@
  *            branched from the develop tip of two merges earlier, then a
  *            clean --no-ff merge of it, so every merge is a real
  *            three-way merge (COUNT is rounded down to a multiple of 5)
+ *   oldfork  NAME:oldfork:FEATURES:COMMITS: FEATURES features of COMMITS
+ *            commits each, all branched from the tip of the history (one
+ *            old point), each merged --no-ff in turn: every merge's base
+ *            is that old point, below all the merges before it
  *
  * Authors are users u10..u(USERS-1); u00..u09 author nothing, so they can
  * approve every push (self_approval: false).  Every CODEOWNERS rule names
@@ -317,19 +321,61 @@ static void gen_develop(FILE *out, const char *name, unsigned count, unsigned lo
 	}
 }
 
+/*
+ * Features all branched from `from`: feature j changes files
+ * perm(j * per .. j * per + per - 1), one a commit, distinct from every
+ * other feature's, so every merge is clean and its tree is the develop
+ * tip plus the feature's changes.
+ */
+static void gen_oldfork(FILE *out, const char *name, unsigned nfeat, unsigned per, unsigned long from,
+	unsigned nusers)
+{
+	char ref[256], fref[256], msg[256];
+	unsigned long tip = from, *ver = calloc(per, sizeof(*ver));
+	unsigned *files = calloc(per, sizeof(*files)), j, k, a, stride = 7919;
+
+	if (!ver || !files || (unsigned long)nfeat * per > npaths) {
+		fprintf(stderr, "bench-gen: %u features of %u commits need more than %u files\n", nfeat, per, npaths);
+		exit(2);
+	}
+	snprintf(ref, sizeof(ref), "refs/bench/%s", name);
+	snprintf(fref, sizeof(fref), "refs/bench/%s-feature", name);
+	for (j = 0; j < nfeat; j++) {
+		a = author(nusers);
+		for (k = 0; k < per; k++) {
+			files[k] = (unsigned)(((unsigned long)(j * per + k) * stride + 13) % npaths);
+			snprintf(msg, sizeof(msg), "feat(%s-f%u): part %u", name, j, k + 1);
+			commit_header(out, fref, a, msg);
+			if (k == 0)
+				fprintf(out, "from :%lu\n", from);
+			ver[k] = counter * 4;
+			modify(out, files[k], ver[k]);
+		}
+		snprintf(msg, sizeof(msg), "Merge branch 'feature/%s-f%u' into develop", name, j);
+		commit_header(out, ref, a, msg);
+		fprintf(out, "from :%lu\nmerge :%lu\n", tip, mark - 1);
+		for (k = 0; k < per; k++)
+			modify(out, files[k], ver[k]);
+		tip = mark;
+	}
+	free(ver);
+	free(files);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench-gen [--files N] [--history N] [--rules N] [--users N] [NAME:linear|small|develop:COUNT]...\n"
+	fprintf(stderr, "usage: bench-gen [--files N] [--history N] [--rules N] [--users N] [NAME:linear|small|develop:COUNT]\n"
+		"                 [NAME:oldfork:FEATURES:COMMITS]...\n"
 		"       bench-gen --paths N\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned files = 20000, history = 5000, rules = 1000, users = 50, count;
+	unsigned files = 20000, history = 5000, rules = 1000, users = 50, count, per;
 	unsigned long tip;
 	char name[64], kind[32];
-	int i, first_chain = argc;
+	int i, nf, first_chain = argc;
 	FILE *out = stdout;
 	static char obuf[1 << 16];
 
@@ -365,7 +411,9 @@ int main(int argc, char **argv)
 	fprintf(out, "feature done\n");
 	tip = gen_history(out, history, rules, users);
 	for (i = first_chain; i < argc; i++) {
-		if (sscanf(argv[i], "%63[^:]:%31[^:]:%u", name, kind, &count) != 3)
+		kind[0] = '\0';
+		nf = sscanf(argv[i], "%63[^:]:%31[^:]:%u:%u", name, kind, &count, &per);
+		if (nf < 3 || nf != 3 + !strcmp(kind, "oldfork"))
 			usage();
 		seed(1000 + (uint64_t)i);
 		if (!strcmp(kind, "linear"))
@@ -374,6 +422,8 @@ int main(int argc, char **argv)
 			gen_small(out, name, tip, users);
 		else if (!strcmp(kind, "develop"))
 			gen_develop(out, name, count, tip, users);
+		else if (!strcmp(kind, "oldfork") && count && per)
+			gen_oldfork(out, name, count, per, tip, users);
 		else
 			usage();
 	}

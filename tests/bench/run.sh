@@ -415,6 +415,46 @@ scenario4() {
 			"$(ratio "$1" "$6")" "-" "-"
 	done
 	git -C "$R" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$H"
+	scenario4_oldfork
+}
+
+# Promotions of features all branched from one old point (main's tip
+# before them): each merge's base lies below every merge before it, so a
+# merge base computed per merge walks the whole promotion again.  git's
+# own work per merge is a `git merge-base --all` of its parents.
+scenario4_oldfork() {
+	P=$W/promo.git
+	if [ ! -f "$W/promo.done" ] || [ ! "$W/promo.done" -nt "$GEN" ]; then
+		say "4. the old-fork promotions: 200 x 30 and 300 x 50 commits (fast-import)"
+		build_repo "$P" 5000 old200:oldfork:200:30 old300:oldfork:300:50
+		for n in 200 300; do
+			for u in u00 u01; do
+				approve "$P" "$(tip "$P" "old$n")" refs/heads/staging $u
+			done
+		done
+		policy-check install --policy "$W/policy.yml" "$P" >/dev/null
+		touch "$W/promo.done"
+	fi
+	say "4. promotions develop -> staging of 200 x 30 and 300 x 50 commits forked from one old point"
+	H=$(git -C "$P" rev-parse main)
+	for spec in 200:30:5 300:50:3; do
+		n=${spec%%:*} rest=${spec#*:}
+		per=${rest%%:*} runs=${rest#*:}
+		id=$(tip "$P" "old$n")
+		git -C "$P" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$id"
+		hook_stdin "$W/old$n.in" "$H" "$id" refs/heads/staging
+		(cd "$P" && GIT_DIR=. REMOTE_USER=u02 "$HOOK" <"$W/old$n.in" >/dev/null 2>"$W/hook.err") ||
+			{ cat "$W/hook.err" >&2; die "the hook rejected the old-fork promotion $n"; }
+		git -C "$P" rev-list --merges --parents "$H..$id" >"$W/old$n.merges"
+		merges=$(wc -l <"$W/old$n.merges")
+		set -- $(cd "$P" && GIT_DIR=. REMOTE_USER=u02 "$BT" -n "$runs" -w 1 -i "$W/old$n.in" "$HOOK" \
+			--vs --stdin "$W/old$n.merges" git rev-list "$H..$id" --then git diff-tree -r --name-only "$H" "$id" \
+			--then sh -c 'while read m a b; do git merge-base --all "$a" "$b" || exit; done')
+		row "4. promotion develop -> staging, $n features x $per commits forked from one old point ($merges clean merges)" \
+			"$(fmt_ms "$1") (cpu $(fmt_ms "$2"))" "$(fmt_ms "$6") git rev-list + diff-tree + merge-base per merge" \
+			"$(ratio "$1" "$6")" "<= 0.50" "$(verdict le "$(ratio "$1" "$6")" 0.50)"
+	done
+	git -C "$P" -c core.hooksPath="$W/hooks-none" update-ref refs/heads/develop "$H"
 }
 
 # mirror NAME: a repository sharing the benchmark's objects and refs
