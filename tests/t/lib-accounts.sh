@@ -10,6 +10,10 @@ pc_two_accounts() {
 		skip_all='needs root with useradd, groupadd and runuser, to create two accounts'
 		test_done
 	fi
+	if ! test_have_prereq OPEN_TO_OTHERS; then
+		skip_all="other accounts cannot enter $(pc_closed_to_others): clone where they can to run this test"
+		test_done
+	fi
 	G=$1g$$ A=$1a$$ B=$1b$$
 	if ! groupadd "$G" 2>/dev/null; then
 		skip_all="cannot create the group $G"

@@ -180,7 +180,7 @@ test_expect_success 'with the update hook alone: it publishes (on a rejected pus
 
 if test "$(id -u)" = 0; then test_set_prereq ROOT; fi
 
-test_expect_success ROOT 'root installs into a repository of another account: what it publishes is that account'\''s' '
+test_expect_success ROOT,OPEN_TO_OTHERS 'root installs into a repository of another account: what it publishes is that account'\''s' '
 	git init -q --bare other.git &&
 	chown -R 65534:65534 other.git &&
 	chmod 755 . &&

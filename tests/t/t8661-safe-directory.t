@@ -12,6 +12,10 @@ if test "$(id -u)" != 0; then
 	skip_all="needs root to create a system account and chown a repository to it"
 	test_done
 fi
+if ! test_have_prereq OPEN_TO_OTHERS; then
+	skip_all="other accounts cannot enter $(pc_closed_to_others): clone where they can to run this test"
+	test_done
+fi
 if ! command -v useradd >/dev/null 2>&1; then
 	skip_all="useradd is missing (Debian package passwd)"
 	test_done

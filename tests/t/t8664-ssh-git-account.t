@@ -4,6 +4,10 @@ test_description='the README'"'"'s ssh recipe: a locked system account with git-
 . "$SHARNESS_TEST_SRCDIR/lib-servers.sh"
 
 pc_require_root_and /usr/sbin/sshd openssh-server
+if ! test_have_prereq OPEN_TO_OTHERS; then
+	skip_all="other accounts cannot enter $(pc_closed_to_others): clone where they can to run this test"
+	test_done
+fi
 if ! command -v useradd >/dev/null 2>&1; then
 	skip_all="useradd is missing (Debian package passwd)"
 	test_done

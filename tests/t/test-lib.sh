@@ -148,6 +148,25 @@ pc_audit_verify() {
 	policy-check audit verify --vkey "$SHARNESS_TRASH_DIRECTORY/audit/audit.vkey" "$SHARNESS_TRASH_DIRECTORY/audit/audit.log"
 }
 
+# pc_closed_to_others: the first directory above the build or the trash
+# directory that other accounts cannot enter (no x for others), or nothing.
+# The tests that run hooks as another account need the path open (a clone
+# under a mktemp -d directory or a 0700 home is not).
+pc_closed_to_others() {
+	for pc_d in "$PC_BUILD_DIR" "$SHARNESS_TRASH_DIRECTORY"; do
+		while test -n "$pc_d" && test "$pc_d" != /; do
+			case $(stat -c %A "$pc_d" 2>/dev/null) in
+			?????????x|?????????t) ;;
+			*) echo "$pc_d"; return 0 ;;
+			esac
+			pc_d=$(dirname "$pc_d")
+		done
+	done
+}
+if test -z "$(pc_closed_to_others)"; then
+	test_set_prereq OPEN_TO_OTHERS
+fi
+
 # pc_push accept|reject USER [GIT-PUSH-ARGS...]: push from the current clone
 # as USER (REMOTE_USER), then check the result as git's check_push_result
 # does: the push succeeds (accept) or fails (reject); git reports each ref
