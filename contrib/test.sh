@@ -64,6 +64,7 @@ if [ "$quick" != 1 ]; then
 		[ -x "$t" ] || continue
 		name=${t#"$build"/}
 		if valgrind -q --error-exitcode=99 --leak-check=full --log-file="$t.valgrind" \
+			--suppressions="$top/tests/unit/libgit2.supp" \
 			"$t" >/dev/null 2>&1 && [ ! -s "$t.valgrind" ]; then
 			echo "PASS: valgrind $name" >>"$build/valgrind.out"
 		else
