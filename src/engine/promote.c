@@ -369,25 +369,6 @@ static int same_changes(const change_set *x, const change_set *y)
 	return 1;
 }
 
-static int is_tree_entry(const git_tree_entry *e)
-{
-	return e && git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
-}
-
-/* git's tree order: a directory's name sorts as if it ended with '/'. */
-static int tree_order(const git_tree_entry *a, const git_tree_entry *b)
-{
-	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
-	size_t la = strlen(na), lb = strlen(nb), len = la < lb ? la : lb;
-	int c = memcmp(na, nb, len);
-	unsigned ca, cb;
-
-	if (c)
-		return c;
-	ca = la > len ? (unsigned char)na[len] : is_tree_entry(a) ? '/' : 0;
-	cb = lb > len ? (unsigned char)nb[len] : is_tree_entry(b) ? '/' : 0;
-	return (int)ca - (int)cb;
-}
 
 /*
  * 1 when `tree` is well formed for lookups by name: names without '/',
@@ -409,9 +390,9 @@ static int well_formed(pc_oidset *seen, const git_tree *tree)
 		e = git_tree_entry_byindex(tree, i);
 		name = git_tree_entry_name(e);
 		if (!*name || strchr(name, '/') ||
-		    (i && tree_order(git_tree_entry_byindex(tree, i - 1), e) >= 0))
+		    (i && pc_tree_entry_cmp(git_tree_entry_byindex(tree, i - 1), e) >= 0))
 			return 0;
-		if (!is_tree_entry(e))
+		if (!pc_tree_entry_is_tree(e))
 			continue;
 		len = strlen(name);
 		for (j = i; j-- > 0 && i - j <= 64;) {
@@ -470,7 +451,7 @@ static int collides(git_repository *repo, pc_oidset *seen, const git_tree *base,
 			goto done;
 		eb = tb ? git_tree_entry_byname(tb, name.ptr) : NULL;
 		e1 = t1 ? git_tree_entry_byname(t1, name.ptr) : NULL;
-		if ((eb && !is_tree_entry(eb)) || (e1 && !is_tree_entry(e1))) {
+		if ((eb && !pc_tree_entry_is_tree(eb)) || (e1 && !pc_tree_entry_is_tree(e1))) {
 			/* A file here on a side: d1 has this path unless both have the same file. */
 			r = !(eb && e1 && same_leaf(eb, e1));
 			goto done;
@@ -550,7 +531,7 @@ static int well_formed_pair(git_repository *repo, pc_oidset *cache, const git_tr
 	while (ok && (i < na || j < nb)) {
 		ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		c = !ea ? 1 : !eb ? -1 : tree_order(ea, eb);
+		c = !ea ? 1 : !eb ? -1 : pc_tree_entry_cmp(ea, eb);
 		if (c == 0) {
 			i++;
 			j++;
@@ -563,10 +544,10 @@ static int well_formed_pair(git_repository *repo, pc_oidset *cache, const git_tr
 			j++;
 			ea = NULL;
 		}
-		if (!is_tree_entry(ea) && !is_tree_entry(eb))
+		if (!pc_tree_entry_is_tree(ea) && !pc_tree_entry_is_tree(eb))
 			continue;
-		if ((is_tree_entry(ea) && git_tree_lookup(&sa, repo, git_tree_entry_id(ea)) < 0) ||
-		    (is_tree_entry(eb) && git_tree_lookup(&sb, repo, git_tree_entry_id(eb)) < 0))
+		if ((pc_tree_entry_is_tree(ea) && git_tree_lookup(&sa, repo, git_tree_entry_id(ea)) < 0) ||
+		    (pc_tree_entry_is_tree(eb) && git_tree_lookup(&sb, repo, git_tree_entry_id(eb)) < 0))
 			ok = 0;
 		else
 			ok = well_formed_pair(repo, cache, sa, sb, depth + 1);

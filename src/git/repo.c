@@ -469,13 +469,12 @@ typedef struct tree_walk {
 	pc_error *err;
 } tree_walk;
 
-static int is_tree(const git_tree_entry *e)
+int pc_tree_entry_is_tree(const git_tree_entry *e)
 {
 	return e && git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
 }
 
-/* git's tree order: a directory's name sorts as if it ended with '/'. */
-static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+int pc_tree_entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 {
 	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
 	size_t la = strlen(na), lb = strlen(nb), len = la < lb ? la : lb;
@@ -484,8 +483,8 @@ static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 
 	if (c)
 		return c;
-	ca = la > len ? (unsigned char)na[len] : is_tree(a) ? '/' : 0;
-	cb = lb > len ? (unsigned char)nb[len] : is_tree(b) ? '/' : 0;
+	ca = la > len ? (unsigned char)na[len] : pc_tree_entry_is_tree(a) ? '/' : 0;
+	cb = lb > len ? (unsigned char)nb[len] : pc_tree_entry_is_tree(b) ? '/' : 0;
 	return (int)ca - (int)cb;
 }
 
@@ -507,7 +506,7 @@ static int walk_entry(tree_walk *w, const git_tree_entry *ea, const git_tree_ent
 		r = pc_error_set(w->err, PC_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (is_tree(e)) {
+	if (pc_tree_entry_is_tree(e)) {
 		if (depth >= PC_TREE_DEPTH_MAX) {
 			r = pc_error_set(w->err, PC_ELIMIT, "trees are nested more than %d levels deep, under %.100s",
 				PC_TREE_DEPTH_MAX, w->path.ptr);
@@ -548,7 +547,7 @@ static int walk_trees(tree_walk *w, const git_tree *a, const git_tree *b, unsign
 	while (i < na || j < nb) {
 		ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+		c = !ea ? 1 : !eb ? -1 : pc_tree_entry_cmp(ea, eb);
 		if (c == 0) {
 			i++;
 			j++;
@@ -782,7 +781,7 @@ static const git_tree_entry *parent_entry(const git_tree *p, size_t *cur, const 
 		++*cur;
 		return pe;
 	}
-	while (*cur < n && (c = entry_cmp((pe = git_tree_entry_byindex(p, *cur)), e)) < 0)
+	while (*cur < n && (c = pc_tree_entry_cmp((pe = git_tree_entry_byindex(p, *cur)), e)) < 0)
 		++*cur;
 	if (*cur < n && c == 0)
 		return pe;
@@ -829,7 +828,7 @@ static int walk_new(pc_newfiles *nf, const git_tree *tree, git_tree **parents, s
 			r = pc_error_set(nf->err, PC_ENOMEM, "out of memory");
 			break;
 		}
-		if (!is_tree(e)) {
+		if (!pc_tree_entry_is_tree(e)) {
 			memset(&ch, 0, sizeof(ch));
 			ch.path = nf->path.ptr;
 			git_oid_cpy(&ch.new_id, git_tree_entry_id(e));
@@ -846,7 +845,7 @@ static int walk_new(pc_newfiles *nf, const git_tree *tree, git_tree **parents, s
 		/* The parents' subtrees at this path; parents without one drop out. */
 		for (k = 0, nsub = 0; k < np && r == 0; k++) {
 			pe = parents[k] ? parent_entry(parents[k], &cur[k], e) : NULL;
-			if (pe && is_tree(pe) && (r = nf_tree(&sub[nsub], nf, git_tree_entry_id(pe))) == 0)
+			if (pe && pc_tree_entry_is_tree(pe) && (r = nf_tree(&sub[nsub], nf, git_tree_entry_id(pe))) == 0)
 				nsub++;
 		}
 		if (r == 0 && !(nsub == 0 && seen_has(nf, git_tree_entry_id(e), nf->path.ptr)) &&

@@ -35,6 +35,11 @@ static inline void pc_oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *id)
 	pc_hex(out, id->id, GIT_OID_RAWSZ);
 }
 
+/* A tree entry that is a subtree (NULL is none). */
+int pc_tree_entry_is_tree(const git_tree_entry *e);
+/* git's tree order: a directory's name sorts as if it ended with '/'. */
+int pc_tree_entry_cmp(const git_tree_entry *a, const git_tree_entry *b);
+
 /* A set of object ids (open addressing), used for reachability checks. */
 typedef struct pc_oidset {
 	git_oid *slots;
